@@ -4,8 +4,8 @@
 #     older than that major;
 #   - pnpm at the version pinned in package.json "packageManager" (from the `pnpm` package).
 # Both land in a per-user cache ($INFRA_CACHE_DIR, default ~/.cache/infra), keyed by version, so a fresh clone
-# on the same machine reuses them. Source this file; it exports PATH and INFRA_* variables.
-set -euo pipefail
+# on the same machine reuses them. Source this file; it exports PATH and INFRA_* variables. It does not change
+# the caller's shell options (./infra sets its own).
 
 INFRA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INFRA_CACHE_DIR="${INFRA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/infra}"
@@ -21,12 +21,12 @@ _pinned_pnpm() { sed -n 's/.*"packageManager": *"pnpm@\([^"+]*\).*/\1/p' "$INFRA
 _npm_unpack() {
   local spec=$1 dest=$2 tmp
   command -v npm >/dev/null || _bootstrap_die "npm is needed to fetch $spec from the npm registry; install Node.js (any version) first"
-  tmp=$(mktemp -d "${dest}.tmp.XXXXXX")
+  tmp=$(mktemp -d "${dest}.tmp.XXXXXX") || _bootstrap_die "cannot create a temp dir next to $dest"
   # npm pack verifies the tarball against the registry's integrity hash.
   if ! (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>"$tmp/npm.err"); then
     cat "$tmp/npm.err" >&2; rm -rf "$tmp"; _bootstrap_die "could not download $spec from the npm registry"
   fi
-  tar -xzf "$tmp"/*.tgz -C "$tmp" && rm -f "$tmp"/*.tgz "$tmp/npm.err"
+  tar -xzf "$tmp"/*.tgz -C "$tmp" && rm -f "$tmp"/*.tgz "$tmp/npm.err" || { rm -rf "$tmp"; _bootstrap_die "could not unpack $spec"; }
   rm -rf "$dest" && mv "$tmp/package" "$dest" && rm -rf "$tmp"
 }
 

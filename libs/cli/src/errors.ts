@@ -8,7 +8,11 @@ export class InfraError extends Error {
   /** Structured context for `--json` output; never holds secret values. */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'InfraError';
     this.code = code;

@@ -1,5 +1,5 @@
 export { InfraError, isInfraError } from './errors';
 export { writeFileAtomic } from './fs';
-export { createLogger, log, printResult, type Logger } from './log';
+export { createLogger, type Logger, log, printResult } from './log';
 export { runMain } from './main';
-export { clearSecretsForTests, redact, registerSecret, registeredSecretCount } from './redact';
+export { clearSecretsForTests, redact, registeredSecretCount, registerSecret } from './redact';

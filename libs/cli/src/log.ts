@@ -19,7 +19,8 @@ type Stream = { write(chunk: string): unknown; isTTY?: boolean };
 const useColour = (stream: Stream) => Boolean(stream.isTTY) && !process.env.NO_COLOR;
 
 export function createLogger(stream: Stream = process.stderr): Logger {
-  const paint = (code: string, text: string) => (useColour(stream) ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const paint = (code: string, text: string) =>
+    useColour(stream) ? `\u001b[${code}m${text}\u001b[0m` : text;
   const write = (prefix: string, message: string) => {
     for (const line of redact(message).split('\n')) stream.write(`${prefix}${line}\n`);
   };

@@ -47,7 +47,9 @@ export function redact(text: string): string {
     if (out.includes(secret)) out = out.split(secret).join(MASK);
   }
   for (const shape of TOKEN_SHAPES) {
-    out = out.replace(shape, (_match: string, keep?: string) => (typeof keep === 'string' ? `${keep}${MASK}` : MASK));
+    out = out.replace(shape, (_match: string, keep?: string) =>
+      typeof keep === 'string' ? `${keep}${MASK}` : MASK,
+    );
   }
   return out;
 }

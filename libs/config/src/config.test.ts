@@ -1,0 +1,166 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfraError } from '@infra/cli';
+import { describe, expect, it } from 'vitest';
+import { describeComponent } from './describe';
+import { loadEnvironment, loadResolvedEnvironment, validateConfig } from './environment';
+
+const BASE = `
+catalog:
+  proxmox:
+    node: pve
+    bridge: vmbr0
+    storage: { images: local, disks: local-lvm }
+  templates:
+    vmidRange: { start: 9000, end: 9099 }
+  talos:
+    version: v1.13.9
+    platform: nocloud
+    schematic: talos/schematic.yaml
+    factory: https://factory.talos.dev
+  gpu:
+    mapping: rtx4000ada
+environments:
+  local:
+    proxmox: { endpoint: embedded }
+    talos: { factory: embedded }
+    secrets: secrets/local.enc.yaml
+  prod:
+    extends: local
+    proxmox:
+      endpoint: https://pve.lan:8006
+      node: pve2
+    secrets: secrets/prod.enc.yaml
+`;
+
+async function repoWith(yaml: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'infra-config-'));
+  await writeFile(join(dir, 'infra.config.yaml'), yaml);
+  return dir;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<InfraError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InfraError);
+  return error as InfraError;
+}
+
+describe('loadEnvironment', () => {
+  it('merges catalog, parent and environment, fills defaults and makes paths absolute', async () => {
+    const dir = await repoWith(BASE);
+    const env = await loadEnvironment('prod', { cwd: dir });
+    expect(env.proxmox).toMatchObject({ endpoint: 'https://pve.lan:8006', node: 'pve2', bridge: 'vmbr0' });
+    expect(env.talos.factory).toBe('embedded'); // inherited from local
+    expect(env.talos.hardware).toMatchObject({ machine: 'q35', bios: 'ovmf', balloon: false });
+    expect(env.talos.schematic).toBe(join(dir, 'talos/schematic.yaml'));
+    expect(env.secrets).toBe(join(dir, 'secrets/prod.enc.yaml'));
+  });
+
+  it('records which layer set each value', async () => {
+    const resolved = await loadResolvedEnvironment('prod', { cwd: await repoWith(BASE) });
+    const byPath = Object.fromEntries(describeComponent(resolved, 'proxmox').map((v) => [v.path, v.from]));
+    expect(byPath['proxmox.node']).toBe('environments.prod');
+    expect(byPath['proxmox.bridge']).toBe('catalog');
+    expect(resolved.provenance['talos.factory']).toBe('environments.local');
+    expect(resolved.provenance['talos.hardware.cores']).toBe('default');
+  });
+
+  it('finds the file from a subdirectory', async () => {
+    const dir = await repoWith(BASE);
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'a', 'b'), { recursive: true });
+    expect((await loadEnvironment('local', { cwd: join(dir, 'a', 'b') })).name).toBe('local');
+  });
+});
+
+describe('bad configuration', () => {
+  it('unknown key: names file, line and path', async () => {
+    const error = await errorOf(
+      loadEnvironment('local', {
+        cwd: await repoWith(BASE.replace('bridge: vmbr0', 'bridge: vmbr0\n    brigde: vmbr1')),
+      }),
+    );
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(
+      /infra\.config\.yaml:\d+:\d+: catalog\.proxmox\.brigde: unknown key "brigde"/,
+    );
+  });
+
+  it('wrong type: says what was expected', async () => {
+    const error = await errorOf(
+      loadEnvironment('local', {
+        cwd: await repoWith(BASE.replace('{ start: 9000, end: 9099 }', '{ start: "9000", end: 9099 }')),
+      }),
+    );
+    expect(error.message).toMatch(/catalog\.templates\.vmidRange\.start: .*expected number/i);
+  });
+
+  it('missing environment lists the known ones', async () => {
+    const error = await errorOf(loadEnvironment('staging', { cwd: await repoWith(BASE) }));
+    expect(error.code).toBe('CONFIG_UNKNOWN_ENVIRONMENT');
+    expect(error.message).toContain('no environment "staging"');
+    expect(error.hint).toContain('local, prod');
+  });
+
+  it('bad URL', async () => {
+    const error = await errorOf(
+      loadEnvironment('prod', { cwd: await repoWith(BASE.replace('https://pve.lan:8006', 'http//pve.lan')) }),
+    );
+    expect(error.message).toMatch(
+      /infra\.config\.yaml:24:17: environments\.prod\.proxmox\.endpoint: expected an https:\/\/ URL/,
+    );
+  });
+
+  it('unknown OS in the image catalog', async () => {
+    const yaml = BASE.replace(
+      '  gpu:\n    mapping',
+      '  images:\n    gentoo:\n      version: "1"\n      source: { url: https://example.org/g.qcow2, checksum: "sha256:' +
+        'a'.repeat(64) +
+        '" }\n  gpu:\n    mapping',
+    );
+    const error = await errorOf(loadEnvironment('local', { cwd: await repoWith(yaml) }));
+    expect(error.message).toMatch(
+      /catalog\.images\.gentoo: unknown OS "gentoo"; expected one of debian, ubuntu/,
+    );
+  });
+
+  it('cyclic inheritance', async () => {
+    const yaml = BASE.replace('  local:\n', '  local:\n    extends: prod\n');
+    const error = await errorOf(loadEnvironment('prod', { cwd: await repoWith(yaml) }));
+    expect(error.code).toBe('CONFIG_CYCLE');
+    expect(error.message).toMatch(/inheritance cycle prod → local → prod/);
+  });
+
+  it('a value no layer sets names the chain', async () => {
+    const error = await errorOf(
+      loadEnvironment('local', {
+        cwd: await repoWith(BASE.replace('    secrets: secrets/local.enc.yaml\n', '')),
+      }),
+    );
+    expect(error.message).toMatch(
+      /environment "local": secrets is required but neither the catalog nor any environment in \[local\] sets it/,
+    );
+  });
+
+  it('YAML syntax error points at the line', async () => {
+    const error = await errorOf(
+      loadEnvironment('local', { cwd: await repoWith(`${BASE}\n  bad: [unclosed\n`) }),
+    );
+    expect(error.message).toMatch(/infra\.config\.yaml:\d+:\d+: YAML syntax error/);
+  });
+
+  it('no config file at all', async () => {
+    const error = await errorOf(
+      loadEnvironment('local', { cwd: await mkdtemp(join(tmpdir(), 'infra-none-')) }),
+    );
+    expect(error.code).toBe('CONFIG_NOT_FOUND');
+  });
+
+  it('validateConfig checks every environment', async () => {
+    expect(await validateConfig({ cwd: await repoWith(BASE) })).toEqual(['local', 'prod']);
+  });
+});

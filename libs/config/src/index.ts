@@ -1,0 +1,6 @@
+export { type DescribedValue, describeComponent, formatDescribed } from './describe';
+export { DEFAULT_ENVIRONMENT, loadEnvironment, loadResolvedEnvironment, validateConfig } from './environment';
+export { CONFIG_FILE_NAMES, type LoadedFile, loadConfigFile } from './load';
+export { type Layer, mergeLayers } from './merge';
+export { type Environment, environmentNames, type ResolvedEnvironment, resolveEnvironment } from './resolve';
+export { type ImageSpec, OS_NAMES, type OsName, type VmHardware } from './schema';

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+
+/**
+ * The resolved shape of one environment. Layers (the catalog and each environment entry) use the same schema;
+ * a layer may leave out anything, and only the merged result must be complete (see resolve.ts).
+ */
+
+const PVE_NODE = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+const PVE_STORAGE_ID = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
+const SHA256_FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i;
+const HEX4 = /^[0-9a-f]{4}$/i;
+
+export const OS_NAMES = ['debian', 'ubuntu', 'arch', 'nixos', 'windows'] as const;
+export type OsName = (typeof OS_NAMES)[number];
+
+const httpsUrl = z.string().refine((value) => {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'expected an https:// URL, e.g. https://pve.lan:8006');
+
+const endpoint = z.union([z.literal('embedded'), httpsUrl], {
+  error: 'expected "embedded" (the built-in simulator) or an https:// URL, e.g. https://pve.lan:8006',
+});
+
+export const vmHardwareSchema = z.strictObject({
+  cores: z.int().min(1).max(512).default(2),
+  sockets: z.int().min(1).max(16).default(1),
+  memoryMiB: z.int().min(256).default(4096),
+  diskGiB: z.int().min(1).default(20),
+  cpuType: z.string().min(1).default('host'),
+  machine: z
+    .string()
+    .regex(/^(q35|pc)(-[\w.+]+)?$/, 'expected q35 or pc (optionally versioned)')
+    .default('q35'),
+  bios: z.enum(['ovmf', 'seabios']).default('ovmf'),
+  scsiController: z
+    .enum(['virtio-scsi-single', 'virtio-scsi-pci', 'lsi', 'megasas', 'pvscsi'])
+    .default('virtio-scsi-single'),
+  balloon: z.boolean().default(false),
+});
+export type VmHardware = z.infer<typeof vmHardwareSchema>;
+
+export const proxmoxSchema = z.strictObject({
+  endpoint,
+  node: z.string().regex(PVE_NODE, 'expected a Proxmox node name like "pve"'),
+  bridge: z.string().regex(/^[a-zA-Z][\w.-]*$/, 'expected a Linux bridge name like "vmbr0"'),
+  storage: z.strictObject({
+    images: z.string().regex(PVE_STORAGE_ID, 'expected a Proxmox storage id like "local"'),
+    disks: z.string().regex(PVE_STORAGE_ID, 'expected a Proxmox storage id like "local-lvm"'),
+  }),
+  tls: z
+    .strictObject({
+      fingerprint: z
+        .string()
+        .regex(
+          SHA256_FINGERPRINT,
+          'expected the SHA-256 fingerprint as 32 colon-separated hex pairs (pvenode cert info)',
+        )
+        .optional(),
+      caFile: z.string().min(1).optional(),
+      insecure: z.boolean().optional(),
+    })
+    .default({}),
+});
+
+export const templatesSchema = z.strictObject({
+  vmidRange: z
+    .strictObject({
+      start: z.int().min(100).max(999_999_999),
+      end: z.int().min(100).max(999_999_999),
+    })
+    .refine((range) => range.start <= range.end, 'expected start <= end'),
+});
+
+export const talosSchema = z.strictObject({
+  version: z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, 'expected a Talos version like "v1.13.9"'),
+  platform: z.enum(['nocloud', 'metal', 'openstack', 'vmware', 'aws', 'gcp', 'azure']),
+  arch: z.enum(['amd64', 'arm64']).default('amd64'),
+  schematic: z.string().min(1),
+  factory: endpoint,
+  nvidia: z
+    .strictObject({
+      driver: z.enum(['open', 'proprietary']).default('open'),
+      tier: z.enum(['production', 'lts']).default('production'),
+    })
+    .default({ driver: 'open', tier: 'production' }),
+  patches: z.array(z.string().min(1)).default([]),
+  hardware: vmHardwareSchema.default(vmHardwareSchema.parse({})),
+});
+
+export const imageSchema = z.strictObject({
+  version: z.string().min(1),
+  source: z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of the official cloud image' }),
+    checksum: z
+      .string()
+      .regex(
+        /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/i,
+        'expected "sha256:<64 hex>" or "sha512:<128 hex>"',
+      ),
+  }),
+  hardware: vmHardwareSchema.default(vmHardwareSchema.parse({})),
+});
+export type ImageSpec = z.infer<typeof imageSchema>;
+
+const imagesSchema = z
+  .record(z.string(), imageSchema)
+  .superRefine((images, ctx) => {
+    for (const os of Object.keys(images)) {
+      if (!(OS_NAMES as readonly string[]).includes(os)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [os],
+          message: `unknown OS "${os}"; expected one of ${OS_NAMES.join(', ')}`,
+        });
+      }
+    }
+  })
+  .default({});
+
+export const gpuSchema = z.strictObject({
+  selector: z
+    .strictObject({
+      vendor: z.string().regex(HEX4, 'expected a 4-digit PCI vendor id like "10de"').default('10de'),
+      class: z
+        .string()
+        .regex(/^[0-9a-f]{2}([0-9a-f]{2})?$/i, 'expected a PCI class like "03" or "0300"')
+        .default('03'),
+      address: z
+        .string()
+        .regex(
+          /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}(\.[0-7])?$/i,
+          'expected a PCI address like 0000:01:00',
+        )
+        .optional(),
+    })
+    .default({ vendor: '10de', class: '03' }),
+  mapping: z.string().regex(/^[a-zA-Z][\w-]{0,63}$/, 'expected a mapping name like "rtx4000ada"'),
+  iommuPassthrough: z.boolean().default(false),
+  host: z
+    .strictObject({
+      ssh: z
+        .string()
+        .regex(/^([\w.-]+@)?[\w.-]+(:\d+)?$/, 'expected "user@host" or "user@host:port"')
+        .optional(),
+      identityFile: z.string().optional(),
+      knownHostsFile: z.string().optional(),
+    })
+    .default({}),
+});
+
+export const environmentSchema = z.strictObject({
+  proxmox: proxmoxSchema,
+  templates: templatesSchema,
+  talos: talosSchema,
+  images: imagesSchema,
+  gpu: gpuSchema,
+  secrets: z.string().min(1),
+  ageKeyFile: z.string().min(1).optional(),
+});
+
+/** A layer in the file: everything optional, unknown keys still rejected (checked in resolve.ts). */
+export const layerKeys = [...Object.keys(environmentSchema.shape), 'extends'] as const;
+
+export const fileSchema = z.strictObject({
+  catalog: z.record(z.string(), z.unknown()).default({}),
+  environments: z
+    .record(z.string(), z.record(z.string(), z.unknown()))
+    .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment (e.g. "local")'),
+});
