@@ -1,0 +1,269 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { isInfraError } from '@infra/cli';
+import { isMarkedDemoKey } from './demo-key';
+import { formatOf, isSupportedSecretsFile, type PlainData } from './formats';
+import { resolveSopsKeys, type SopsKeyContext } from './key-context';
+import { type LeakNeedle, MIN_NEEDLE_LENGTH, scanPaths } from './leak-scan';
+import { readSopsMetadata, type SopsMetadata } from './metadata';
+import { findPlaintextLeaves } from './plaintext-scan';
+import { describeSecretsIssues, PUBLIC_SECRET_PATHS, secretsSchema } from './secrets-schema';
+import { decryptData } from './sops-client';
+import {
+  configRelativePath,
+  matchCreationRule,
+  readSopsConfig,
+  ruleRecipients,
+  type SopsConfig,
+} from './sops-config';
+
+export type CheckRule =
+  | 'sops-config'
+  | 'age-key'
+  | 'not-encrypted'
+  | 'plaintext-value'
+  | 'plaintext-comment'
+  | 'unsupported-file'
+  | 'no-creation-rule'
+  | 'recipient-mismatch'
+  | 'unreadable'
+  | 'tampered'
+  | 'schema'
+  | 'private-key'
+  | 'leaked-value';
+
+/** One problem; `message` names keys and recipients, never a secret value. */
+export interface Finding {
+  file: string;
+  line?: number;
+  rule: CheckRule;
+  message: string;
+}
+
+export interface CheckOptions {
+  repoRoot: string;
+  /** Default `<repoRoot>/secrets`. */
+  secretsDir?: string;
+  /** Default `<repoRoot>/.sops.yaml`. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Absolute secrets file → the environment's own key file (infra.config.yaml `ageKeyFile`). */
+  environmentKeys?: Record<string, string>;
+  /** Absolute secrets files that must satisfy the environment secrets schema. */
+  schemaFiles?: string[];
+  /** Files outside secrets/ to search for every decrypted value (e.g. `git ls-files` of the repo). */
+  leakScanPaths?: string[];
+}
+
+const DOCUMENTATION = /\.(md|txt)$/i;
+
+/**
+ * The `secrets:validate` check: every file under secrets/ is encrypted with no plaintext leaf, readable with
+ * the current keys, encrypted for exactly the recipients `.sops.yaml` assigns it, and (for environment files)
+ * well-formed; no private key sits in the tree except the marked demo key; and no decrypted value appears in
+ * plaintext anywhere in `leakScanPaths`.
+ */
+export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
+  const secretsDir = options.secretsDir ?? join(options.repoRoot, 'secrets');
+  const configPath = options.configPath ?? join(options.repoRoot, '.sops.yaml');
+  const show = (path: string) => relative(options.repoRoot, path) || path;
+  const findings: Finding[] = [];
+
+  const config = await readSopsConfig(configPath).catch((error: unknown) => {
+    findings.push({
+      file: show(configPath),
+      rule: 'sops-config',
+      message: isInfraError(error) ? error.message : String(error),
+    });
+    return undefined;
+  });
+  const userKeys = await resolveSopsKeys({ env: options.env }).catch(async (error: unknown) => {
+    findings.push({
+      file: '(your age key)',
+      rule: 'age-key',
+      message: isInfraError(error) ? `${error.message}; ${error.hint ?? ''}` : String(error),
+    });
+    return resolveSopsKeys({ env: options.env, ignoreUserKey: true });
+  });
+
+  const needles: LeakNeedle[] = [];
+  const secretFiles: string[] = [];
+  for (const file of await listFiles(secretsDir)) {
+    const text = await readFile(file, 'utf8');
+    const name = show(file);
+    if (text.includes('AGE-SECRET-KEY-')) {
+      const sanctioned = isMarkedDemoKey(text) && Object.values(options.environmentKeys ?? {}).includes(file);
+      if (!sanctioned) {
+        findings.push({
+          file: name,
+          rule: 'private-key',
+          message: `${name} holds an age private key; only the marked demo key of an environment's ageKeyFile may be committed`,
+        });
+      }
+      continue;
+    }
+    if (DOCUMENTATION.test(file) || basename(file) === '.gitignore') continue;
+    if (!isSupportedSecretsFile(file)) {
+      findings.push({
+        file: name,
+        rule: 'unsupported-file',
+        message: `${name} is not a secrets document (.enc.yaml, .enc.json or .enc.env); sops would treat it as an opaque blob`,
+      });
+      continue;
+    }
+    secretFiles.push(file);
+    const keys = options.environmentKeys?.[file]
+      ? await resolveSopsKeys({
+          env: options.env,
+          environmentKeyFile: options.environmentKeys[file],
+          ignoreUserKey: true,
+        })
+      : userKeys;
+    const result = await checkFile({
+      file,
+      name,
+      text,
+      config,
+      configPath,
+      keys,
+      repoRoot: options.repoRoot,
+      schema: options.schemaFiles?.includes(file) ?? false,
+    });
+    findings.push(...result.findings);
+    needles.push(...result.needles);
+  }
+
+  if (options.leakScanPaths && needles.length > 0) {
+    const targets = options.leakScanPaths.filter((path) => !secretFiles.includes(path));
+    const { hits } = await scanPaths(targets, needles);
+    for (const hit of hits) {
+      findings.push({
+        file: show(hit.source),
+        line: hit.line,
+        rule: 'leaked-value',
+        message: `the value of ${hit.label} appears here in plaintext (${hit.encoding} form)`,
+      });
+    }
+  }
+  return findings;
+}
+
+interface FileCheck {
+  file: string;
+  name: string;
+  text: string;
+  config: SopsConfig | undefined;
+  configPath: string;
+  keys: SopsKeyContext;
+  repoRoot: string;
+  schema: boolean;
+}
+
+async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needles: LeakNeedle[] }> {
+  const { file, name } = input;
+  const format = formatOf(file);
+  const findings: Finding[] = [];
+  const metadata = readSopsMetadata(input.text, format);
+  if (!metadata) {
+    findings.push({
+      file: name,
+      rule: 'not-encrypted',
+      message: `${name} is not encrypted (no sops metadata); encrypt it with \`pnpm tsx scripts/secrets.ts init\` and never commit it like this`,
+    });
+    return { findings, needles: [] };
+  }
+  for (const leaf of findPlaintextLeaves(input.text, format, metadata.selection)) {
+    findings.push(
+      leaf.kind === 'value'
+        ? {
+            file: name,
+            line: leaf.line,
+            rule: 'plaintext-value',
+            message: `${leaf.path} is in plaintext inside an encrypted file; set it with \`secrets.ts edit ${name}\` so sops encrypts it`,
+          }
+        : {
+            file: name,
+            line: leaf.line,
+            rule: 'plaintext-comment',
+            message:
+              'a plaintext comment inside an encrypted file; comments can leak secrets, write it through `secrets.ts edit` so sops encrypts it',
+          },
+    );
+  }
+  if (input.config) findings.push(...recipientFindings(input, metadata, input.config));
+
+  let data: PlainData | undefined;
+  try {
+    data = await decryptData(file, { keys: input.keys, displayRoot: input.repoRoot });
+  } catch (error) {
+    if (!isInfraError(error)) throw error;
+    const rule = error.code === 'SOPS_MAC_MISMATCH' ? 'tampered' : 'unreadable';
+    findings.push({ file: name, rule, message: error.message });
+    return { findings, needles: [] };
+  }
+  if (input.schema) {
+    const parsed = secretsSchema.safeParse(data);
+    if (!parsed.success) {
+      for (const line of describeSecretsIssues(name, parsed.error.issues, data)) {
+        findings.push({ file: name, rule: 'schema', message: line });
+      }
+    }
+  }
+  return { findings, needles: collectNeedles(data, name) };
+}
+
+function recipientFindings(input: FileCheck, metadata: SopsMetadata, config: SopsConfig): Finding[] {
+  const relativePath = configRelativePath(input.configPath, input.file);
+  const match = matchCreationRule(config, relativePath);
+  if (!match) {
+    return [
+      {
+        file: input.name,
+        rule: 'no-creation-rule',
+        message: `no creation rule in .sops.yaml matches ${relativePath}, so nobody can re-key it`,
+      },
+    ];
+  }
+  const wanted = ruleRecipients(match.rule);
+  const missing = wanted.filter((recipient) => !metadata.recipients.includes(recipient));
+  const extra = metadata.recipients.filter((recipient) => !wanted.includes(recipient));
+  if (missing.length === 0 && extra.length === 0) return [];
+  const parts = [
+    missing.length > 0 ? `not encrypted for ${missing.join(', ')}` : '',
+    extra.length > 0 ? `still encrypted for ${extra.join(', ')} (not in the rule)` : '',
+  ].filter(Boolean);
+  return [
+    {
+      file: input.name,
+      rule: 'recipient-mismatch',
+      message: `${input.name} does not match .sops.yaml creation_rules[${match.index}] (path_regex ${match.rule.path_regex ?? '(any)'}): ${parts.join('; ')}; run \`sops updatekeys -y ${input.name}\` or \`pnpm tsx scripts/secrets.ts add-recipient\``,
+    },
+  ];
+}
+
+function collectNeedles(data: PlainData, file: string): LeakNeedle[] {
+  const needles: LeakNeedle[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (PUBLIC_SECRET_PATHS.includes(path)) return;
+    if (typeof node === 'string' && node.length >= MIN_NEEDLE_LENGTH)
+      needles.push({ label: `${file}:${path}`, value: node });
+    else if (Array.isArray(node)) {
+      for (const [index, item] of node.entries()) walk(item, `${path}[${index}]`);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) walk(value, path ? `${path}.${key}` : key);
+    }
+  };
+  walk(data, '');
+  return needles;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}

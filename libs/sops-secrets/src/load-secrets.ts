@@ -1,0 +1,87 @@
+import { relative } from 'node:path';
+import { InfraError, registerSecret } from '@infra/cli';
+import type { PlainData } from './formats';
+import { resolveSopsKeys } from './key-context';
+import { describeSecretsIssues, PUBLIC_SECRET_PATHS, type Secrets, secretsSchema } from './secrets-schema';
+import { decryptData } from './sops-client';
+
+/** The part of an `Environment` (from @infra/config) that secrets need. */
+export interface SecretsEnvironment {
+  name: string;
+  /** Absolute path of the environment's SOPS file. */
+  secrets: string;
+  /** Absolute path of the environment's own key file (only the local demo environment sets it). */
+  ageKeyFile?: string;
+  repoRoot?: string;
+}
+
+export interface LoadSecretsOptions {
+  /** Where to read SOPS_AGE_KEY(_FILE), HOME, PATH from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Decrypts the environment's secrets file in memory, registers every secret value with the redactor, and
+ * validates it. Errors name the file and the key path, never a value.
+ */
+export async function loadSecrets(
+  environment: SecretsEnvironment,
+  options: LoadSecretsOptions = {},
+): Promise<Secrets> {
+  const displayRoot = environment.repoRoot ?? process.cwd();
+  const file = displayPath(displayRoot, environment.secrets);
+  // An environment with its own key (the committed demo) must not depend on, or trip over, the user's key.
+  const keys = await resolveSopsKeys({
+    env: options.env,
+    environmentKeyFile: environment.ageKeyFile,
+    ignoreUserKey: environment.ageKeyFile !== undefined,
+  });
+  const data = await decryptData(environment.secrets, { keys, displayRoot });
+  registerSecretValues(data);
+  const parsed = secretsSchema.safeParse(data);
+  if (!parsed.success) {
+    const lines = describeSecretsIssues(file, parsed.error.issues, data);
+    throw new InfraError(
+      'SECRETS_INVALID',
+      `the secrets of environment "${environment.name}" are incomplete or malformed:\n  ${lines.join('\n  ')}`,
+      {
+        hint: `fix them with \`pnpm tsx scripts/secrets.ts edit ${file}\` (schema: secrets/README.md)`,
+        details: { file, problems: lines },
+      },
+    );
+  }
+  return parsed.data;
+}
+
+/** Registers every string leaf (and the string forms of numbers) except the public identifiers. */
+export function registerSecretValues(
+  data: PlainData,
+  isPublic: (path: string) => boolean = isPublicPath,
+): number {
+  let count = 0;
+  const walk = (node: unknown, path: string) => {
+    if (isPublic(path)) return;
+    if (typeof node === 'string') {
+      registerSecret(node);
+      count++;
+    } else if (typeof node === 'number' || typeof node === 'bigint') {
+      registerSecret(String(node));
+      count++;
+    } else if (Array.isArray(node)) {
+      for (const item of node) walk(item, path);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) walk(value, path ? `${path}.${key}` : key);
+    }
+  };
+  walk(data, '');
+  return count;
+}
+
+function isPublicPath(path: string): boolean {
+  return PUBLIC_SECRET_PATHS.includes(path);
+}
+
+function displayPath(root: string, path: string): string {
+  const rel = relative(root, path);
+  return rel.startsWith('..') ? path : rel;
+}
