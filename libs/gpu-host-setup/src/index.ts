@@ -1,0 +1,19 @@
+export { unifiedDiff } from './diff/unified-diff';
+export { readFactsBundle, stripProvenance, writeFactsBundle } from './facts/bundle';
+export { collectFacts } from './facts/collect';
+export {
+  BUNDLE_FILES,
+  isWatchedPath,
+  type RawFacts,
+  rawFactsSchema,
+  WATCHED_DIRS,
+  WATCHED_FILES,
+} from './facts/raw-facts';
+export type { CommandResult, DirEntry, FileInfo, Host } from './host/host';
+export { LocalHost, type LocalHostOptions } from './host/local-host';
+export { parseSshTarget, SshHost, type SshHostOptions } from './host/ssh-host';
+export { type PciDevice, parseLspci } from './parse/lspci';
+export { type Bootloader, type BootloaderKind, decideBootloader } from './plan/bootloader';
+export { OWNED_FILES } from './plan/module-files';
+export { type PlanOptions, type PlanOptionsInput, planOptionsSchema } from './plan/options';
+export { type FileChange, type HostPlan, INITRAMFS_COMMAND, planHost } from './plan/planner';
