@@ -1,0 +1,400 @@
+import type { PveRequestParams as P, PveResponses as R } from '@infra/pve-api';
+import { z } from 'zod';
+import { PveServerError } from './errors';
+import { PveTaskRunner, RECONCILED_UPID, type TaskCallOptions } from './task-runner';
+import type { TaskOutcome } from './tasks';
+
+type Without<T, K extends keyof T> = Omit<T, K>;
+
+const agentInterfaces = z.object({
+  result: z.array(
+    z.looseObject({
+      name: z.string(),
+      'hardware-address': z.string().optional(),
+      'ip-addresses': z
+        .array(
+          z.looseObject({
+            'ip-address': z.string(),
+            'ip-address-type': z.string(),
+            prefix: z.number().optional(),
+          }),
+        )
+        .optional(),
+    }),
+  ),
+});
+export type AgentNetworkInterface = z.infer<typeof agentInterfaces>['result'][number];
+
+const pciMapping = z.looseObject({
+  id: z.string().optional(),
+  map: z.array(z.string()).optional(),
+  digest: z.string().optional(),
+  description: z.string().optional(),
+});
+export type PciMapping = z.infer<typeof pciMapping>;
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[]) =>
+  a !== undefined && a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
+
+/**
+ * Typed Proxmox VE 9 client for what the project needs. Task-creating methods wait for the task by default and
+ * return its outcome; a failed task throws PveTaskFailedError. Writes whose reply is lost are reconciled by
+ * looking at the server, never repeated blindly.
+ */
+export class ProxmoxClient extends PveTaskRunner {
+  // ── inventory ────────────────────────────────────────────────────────────────────────────────────────
+  version(): Promise<R['GET /version']> {
+    return this.call('GET /version', {});
+  }
+
+  nodes(): Promise<R['GET /nodes']> {
+    return this.call('GET /nodes', {});
+  }
+
+  clusterResources(type?: P['GET /cluster/resources']['type']): Promise<R['GET /cluster/resources']> {
+    return this.call('GET /cluster/resources', type ? { type } : {});
+  }
+
+  /** The next free VM id (not reserved: creating with it can still race; create reports "already exists"). */
+  nextId(vmid?: number): Promise<number> {
+    return this.call('GET /cluster/nextid', vmid === undefined ? {} : { vmid });
+  }
+
+  permissions(params: P['GET /access/permissions'] = {}): Promise<R['GET /access/permissions']> {
+    return this.call('GET /access/permissions', params);
+  }
+
+  // ── storage ──────────────────────────────────────────────────────────────────────────────────────────
+  storages(): Promise<R['GET /storage']> {
+    return this.call('GET /storage', {});
+  }
+
+  storageConfig(storage: string): Promise<R['GET /storage/{storage}']> {
+    return this.call('GET /storage/{storage}', { storage });
+  }
+
+  updateStorage(
+    storage: string,
+    params: Without<P['PUT /storage/{storage}'], 'storage'>,
+  ): Promise<R['PUT /storage/{storage}']> {
+    return this.call('PUT /storage/{storage}', { ...params, storage });
+  }
+
+  nodeStorages(
+    node: string,
+    params: Without<P['GET /nodes/{node}/storage'], 'node'> = {},
+  ): Promise<R['GET /nodes/{node}/storage']> {
+    return this.call('GET /nodes/{node}/storage', { ...params, node });
+  }
+
+  storageStatus(node: string, storage: string): Promise<R['GET /nodes/{node}/storage/{storage}/status']> {
+    return this.call('GET /nodes/{node}/storage/{storage}/status', { node, storage });
+  }
+
+  storageContent(
+    node: string,
+    storage: string,
+    params: Without<P['GET /nodes/{node}/storage/{storage}/content'], 'node' | 'storage'> = {},
+  ): Promise<R['GET /nodes/{node}/storage/{storage}/content']> {
+    return this.call('GET /nodes/{node}/storage/{storage}/content', { ...params, node, storage });
+  }
+
+  volumeInfo(
+    node: string,
+    storage: string,
+    volume: string,
+  ): Promise<R['GET /nodes/{node}/storage/{storage}/content/{volume}']> {
+    return this.call('GET /nodes/{node}/storage/{storage}/content/{volume}', { node, storage, volume });
+  }
+
+  /**
+   * Downloads a URL into a storage (`content: 'import'` for disk images). The volume id is
+   * `<storage>:<content>/<filename>`. After a lost reply, an existing volume counts as done.
+   */
+  async downloadUrl(
+    node: string,
+    storage: string,
+    params: Without<P['POST /nodes/{node}/storage/{storage}/download-url'], 'node' | 'storage'>,
+    options: TaskCallOptions = {},
+  ): Promise<TaskOutcome & { volid: string }> {
+    const volid = `${storage}:${params.content}/${params.filename}`;
+    const outcome = await this.runTask(
+      'POST /nodes/{node}/storage/{storage}/download-url',
+      { ...params, node, storage },
+      node,
+      {
+        ...options,
+        fallbackType: 'download',
+        reconcile: async () => {
+          const content = await this.storageContent(node, storage, { content: params.content });
+          return content.some((v) => v.volid === volid)
+            ? { done: true, value: RECONCILED_UPID }
+            : { done: false };
+        },
+      },
+    );
+    return { ...outcome, volid };
+  }
+
+  // ── VMs ──────────────────────────────────────────────────────────────────────────────────────────────
+  listVms(
+    node: string,
+    params: Without<P['GET /nodes/{node}/qemu'], 'node'> = {},
+  ): Promise<R['GET /nodes/{node}/qemu']> {
+    return this.call('GET /nodes/{node}/qemu', { ...params, node });
+  }
+
+  vmConfig(
+    node: string,
+    vmid: number,
+    params: Without<P['GET /nodes/{node}/qemu/{vmid}/config'], 'node' | 'vmid'> = {},
+  ) {
+    return this.call('GET /nodes/{node}/qemu/{vmid}/config', { ...params, node, vmid });
+  }
+
+  vmStatus(node: string, vmid: number): Promise<R['GET /nodes/{node}/qemu/{vmid}/status/current']> {
+    return this.call('GET /nodes/{node}/qemu/{vmid}/status/current', { node, vmid });
+  }
+
+  /**
+   * Creates a VM (disks with `import-from` are imported; such creates are serialised per node). The vmid is
+   * explicit, so a lost reply is safe to resolve: the VM either exists (done, once its `lock: create` clears)
+   * or does not (send again; Proxmox refuses a duplicate vmid, so no second VM can appear).
+   */
+  async createVm(
+    node: string,
+    params: Without<P['POST /nodes/{node}/qemu'], 'node'>,
+    options: TaskCallOptions = {},
+  ): Promise<TaskOutcome> {
+    const importsDisk = Object.values(params).some(
+      (v) => typeof v === 'string' && v.includes('import-from='),
+    );
+    return this.runTask('POST /nodes/{node}/qemu', { ...params, node }, node, {
+      ...options,
+      fallbackType: 'qmcreate',
+      serialiseOn: importsDisk ? node : undefined,
+      reconcile: () => this.reconcileVmExists(node, params.vmid, params.name, options),
+    });
+  }
+
+  /** Clones a VM or template to `newid` (serialised per node). A lost reply is resolved like createVm. */
+  async cloneVm(
+    node: string,
+    vmid: number,
+    params: Without<P['POST /nodes/{node}/qemu/{vmid}/clone'], 'node' | 'vmid'>,
+    options: TaskCallOptions = {},
+  ): Promise<TaskOutcome> {
+    return this.runTask('POST /nodes/{node}/qemu/{vmid}/clone', { ...params, node, vmid }, node, {
+      ...options,
+      fallbackType: 'qmclone',
+      serialiseOn: node,
+      reconcile: () => this.reconcileVmExists(params.target ?? node, params.newid, params.name, options),
+    });
+  }
+
+  /** Converts a stopped VM into a template (serialised per node). Already a template after a lost reply = done. */
+  async convertToTemplate(
+    node: string,
+    vmid: number,
+    options: TaskCallOptions & { disk?: P['POST /nodes/{node}/qemu/{vmid}/template']['disk'] } = {},
+  ): Promise<TaskOutcome> {
+    return this.runTask(
+      'POST /nodes/{node}/qemu/{vmid}/template',
+      { node, vmid, ...(options.disk ? { disk: options.disk } : {}) },
+      node,
+      {
+        ...options,
+        fallbackType: 'qmtemplate',
+        serialiseOn: node,
+        reconcile: async () => {
+          const done = await this.settle(async () => {
+            const config = await this.vmConfig(node, vmid);
+            if (config.template) return 'done';
+            return config.lock ? 'busy' : 'absent';
+          }, options);
+          return done ? { done: true, value: RECONCILED_UPID } : { done: false };
+        },
+      },
+    );
+  }
+
+  /** Sets config keys synchronously. Pass `digest` (from vmConfig) to fail instead of overwriting a concurrent change. */
+  async updateVmConfig(
+    node: string,
+    vmid: number,
+    params: Without<P['PUT /nodes/{node}/qemu/{vmid}/config'], 'node' | 'vmid'>,
+  ): Promise<void> {
+    await this.call(
+      'PUT /nodes/{node}/qemu/{vmid}/config',
+      { ...params, node, vmid },
+      {
+        reconcile: async () => {
+          const config = (await this.vmConfig(node, vmid)) as Record<string, unknown>;
+          const { digest: _d, delete: del, revert: _r, skiplock: _s, ...wanted } = params;
+          const setOk = Object.entries(wanted).every(
+            ([k, v]) =>
+              v === undefined || String(config[k]) === String(typeof v === 'boolean' ? Number(v) : v),
+          );
+          const deletedOk = (del ?? '')
+            .split(/[,;\s]+/)
+            .filter(Boolean)
+            .every((k) => config[k] === undefined);
+          return setOk && deletedOk ? { done: true, value: null } : { done: false };
+        },
+      },
+    );
+  }
+
+  startVm(node: string, vmid: number, options: TaskCallOptions = {}): Promise<TaskOutcome> {
+    return this.power('start', node, vmid, 'running', options);
+  }
+
+  stopVm(node: string, vmid: number, options: TaskCallOptions = {}): Promise<TaskOutcome> {
+    return this.power('stop', node, vmid, 'stopped', options);
+  }
+
+  shutdownVm(
+    node: string,
+    vmid: number,
+    options: TaskCallOptions & { timeoutSeconds?: number; forceStop?: boolean } = {},
+  ): Promise<TaskOutcome> {
+    const extra = {
+      ...(options.timeoutSeconds === undefined ? {} : { timeout: options.timeoutSeconds }),
+      ...(options.forceStop === undefined ? {} : { forceStop: options.forceStop }),
+    };
+    return this.power('shutdown', node, vmid, 'stopped', options, extra);
+  }
+
+  /** Destroys a VM and its disks. Gone after a lost reply = done. */
+  async deleteVm(
+    node: string,
+    vmid: number,
+    params: Without<P['DELETE /nodes/{node}/qemu/{vmid}'], 'node' | 'vmid'> = {},
+    options: TaskCallOptions = {},
+  ): Promise<TaskOutcome> {
+    return this.runTask('DELETE /nodes/{node}/qemu/{vmid}', { ...params, node, vmid }, node, {
+      ...options,
+      fallbackType: 'qmdestroy',
+      reconcile: async () => {
+        const gone = await this.settle(async () => {
+          try {
+            const config = await this.vmConfig(node, vmid);
+            return config.lock ? 'busy' : 'absent';
+          } catch (error) {
+            if (ProxmoxClient.isNotFound(error)) return 'done';
+            throw error;
+          }
+        }, options);
+        return gone ? { done: true, value: RECONCILED_UPID } : { done: false };
+      },
+    });
+  }
+
+  /** The guest agent's view of the network; throws PveServerError ("QEMU guest agent is not running") until it is up. */
+  async agentNetworkInterfaces(node: string, vmid: number): Promise<AgentNetworkInterface[]> {
+    const data = await this.call('GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces', {
+      node,
+      vmid,
+    });
+    return agentInterfaces.parse(data).result;
+  }
+
+  // ── PCI passthrough ──────────────────────────────────────────────────────────────────────────────────
+  listHostPci(
+    node: string,
+    params: Without<P['GET /nodes/{node}/hardware/pci'], 'node'> = {},
+  ): Promise<R['GET /nodes/{node}/hardware/pci']> {
+    return this.call('GET /nodes/{node}/hardware/pci', { ...params, node });
+  }
+
+  /** All PCI resource mappings; with `checkNode`, each carries `checks` against that node's hardware. */
+  pciMappings(checkNode?: string): Promise<R['GET /cluster/mapping/pci']> {
+    return this.call('GET /cluster/mapping/pci', checkNode ? { 'check-node': checkNode } : {});
+  }
+
+  async pciMapping(id: string): Promise<PciMapping> {
+    return pciMapping.parse(await this.call('GET /cluster/mapping/pci/{id}', { id }));
+  }
+
+  /** Creates a mapping (`map`: one property string per node). The same mapping present after a lost reply = done. */
+  async createPciMapping(params: P['POST /cluster/mapping/pci']): Promise<void> {
+    await this.call('POST /cluster/mapping/pci', params, {
+      reconcile: async () => {
+        const existing = await this.findPciMapping(params.id);
+        return existing && sameList(existing.map, params.map) ? { done: true, value: null } : { done: false };
+      },
+    });
+  }
+
+  /** Updates a mapping; pass `digest` from pciMapping() for optimistic locking. */
+  async updatePciMapping(
+    id: string,
+    params: Without<P['PUT /cluster/mapping/pci/{id}'], 'id'>,
+  ): Promise<void> {
+    await this.call(
+      'PUT /cluster/mapping/pci/{id}',
+      { ...params, id },
+      {
+        reconcile: async () => {
+          const existing = await this.findPciMapping(id);
+          return existing && (!params.map || sameList(existing.map, params.map))
+            ? { done: true, value: null }
+            : { done: false };
+        },
+      },
+    );
+  }
+
+  /** Deletes a mapping (Proxmox treats deleting a missing id as success, so repeating is safe). */
+  async deletePciMapping(id: string): Promise<void> {
+    await this.call('DELETE /cluster/mapping/pci/{id}', { id }, { reconcile: async () => ({ done: false }) });
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────────────────
+  private async findPciMapping(id: string): Promise<PciMapping | undefined> {
+    try {
+      return await this.pciMapping(id);
+    } catch (error) {
+      if (error instanceof PveServerError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  private power(
+    action: 'start' | 'stop' | 'shutdown',
+    node: string,
+    vmid: number,
+    target: 'running' | 'stopped',
+    options: TaskCallOptions,
+    extra: Record<string, unknown> = {},
+  ): Promise<TaskOutcome> {
+    const operation = `POST /nodes/{node}/qemu/{vmid}/status/${action}` as const;
+    return this.runTask(operation, { ...extra, node, vmid }, node, {
+      ...options,
+      fallbackType: `qm${action}`,
+      reconcile: async () =>
+        (await this.vmStatus(node, vmid)).status === target
+          ? { done: true, value: RECONCILED_UPID }
+          : { done: false },
+    });
+  }
+
+  private async reconcileVmExists(
+    node: string,
+    vmid: number,
+    name: string | undefined,
+    options: TaskCallOptions,
+  ) {
+    const done = await this.settle(async () => {
+      try {
+        const config = await this.vmConfig(node, vmid);
+        if (name !== undefined && config.name !== undefined && config.name !== name) return 'absent';
+        return config.lock === 'create' || config.lock === 'clone' ? 'busy' : 'done';
+      } catch (error) {
+        if (ProxmoxClient.isNotFound(error)) return 'absent';
+        throw error;
+      }
+    }, options);
+    return done ? ({ done: true, value: RECONCILED_UPID } as const) : ({ done: false } as const);
+  }
+}
