@@ -21,6 +21,7 @@ export {
   toolVariables,
 } from './child-env';
 export { DEMO_KEY_MARKER, isMarkedDemoKey, renderDemoKeyFile } from './demo-key';
+export { createDemoSecrets, demoValues, ed25519PublicKeyLine, sha512Crypt } from './demo-secrets';
 export { formatOf, type PlainData, type SopsFormat, serializePlain } from './formats';
 export { type HeldKey, type KeyContextOptions, resolveSopsKeys, type SopsKeyContext } from './key-context';
 export {
