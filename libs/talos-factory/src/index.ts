@@ -1,5 +1,33 @@
+export {
+  ARCHES,
+  type BootMethod,
+  PLATFORM_NAMES,
+  type PlatformInfo,
+  platformInfo,
+  type TalosArch,
+} from './factory/platforms';
+export {
+  diskImageSuffix,
+  factoryOrigin,
+  type ImageFactoryUrls,
+  type ImageFactoryUrlsInput,
+  imageFactoryUrls,
+  imageUrl,
+  installerImage,
+} from './factory/urls';
 export { naturalKeyLess, sortKeysNaturally } from './go-yaml/key-order';
 export { formatGoFloat, resolvePlainScalar } from './go-yaml/resolve';
+export {
+  checkNvidiaExtensions,
+  NVIDIA_MODULES,
+  type NvidiaDriver,
+  type NvidiaOptions,
+  type NvidiaPatch,
+  type NvidiaTier,
+  nvidiaExtensions,
+  nvidiaMachineConfigPatch,
+  validatedNvidiaPatch,
+} from './nvidia';
 export { canonicalSchematicYaml, schematicIdOf } from './schematic/canonical';
 export {
   BOOTLOADERS,
@@ -21,3 +49,22 @@ export {
   schematicIdFromText,
   validateSchematic,
 } from './schematic/schematic';
+export { machineConfigSchema, SUPPORTED_SCHEMA_LINES } from './validate/schemas';
+export {
+  formatFinding,
+  type MachineConfigFinding,
+  readablePath,
+  validateMachineConfigDocument,
+  validateMachineConfigText,
+  validatePatchFile,
+} from './validate/validate';
+export {
+  compareTalosVersions,
+  isAtLeast,
+  parseTalosVersion,
+  supports,
+  TALOS_QUIRKS,
+  type TalosQuirk,
+  type TalosVersion,
+  tryParseTalosVersion,
+} from './version';
