@@ -112,6 +112,8 @@ export function createConnector(policy: TlsPolicy, endpoint: string, timeoutMs: 
     rejectUnauthorized: policy.mode === 'system' || policy.mode === 'ca',
     ...(policy.ca ? { ca: policy.ca } : {}),
     timeout: timeoutMs,
+    // A resumed TLS session carries no peer certificate to check, so pinning needs full handshakes.
+    ...(policy.mode === 'fingerprint' ? { maxCachedSessions: 0 } : {}),
   });
   if (policy.mode !== 'fingerprint') return base;
   const expected = policy.fingerprint!;
