@@ -1,0 +1,141 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isInfraError, type Logger } from '@infra/cli';
+import { checkApiPermissions } from '../auth/api-check';
+import { authenticate } from '../auth/authenticate';
+import type { Caller } from '../auth/permissions';
+import type { RequestContext, SimCore } from '../core';
+import { dieError, isPveApiError, notImplemented, PveApiError, paramError } from '../errors';
+import type { RequestLog } from '../request-log';
+import type { RequestValidator } from '../validation';
+import { assertNodeReachable } from './node-check';
+import { extractParams, readBody } from './params';
+import { sendError, sendResult } from './respond';
+import type { Router } from './router';
+
+export interface PipelineDeps {
+  core: SimCore;
+  router: Router;
+  validator: RequestValidator;
+  requestLog: RequestLog;
+  log?: Logger;
+}
+
+const API_PREFIX = '/api2/json';
+
+function decodePath(rawPath: string): string {
+  return rawPath
+    .split('/')
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    })
+    .join('/');
+}
+
+/**
+ * One API request, in pve-http-server's order: faults (latency, reset, 5xx) → parameters → authentication
+ * (401) → route (501) → node reachability (595/596) → token allowed? → permission check from the official
+ * table (403) → parameter validation (400) → handler (its own checks: 403/500) → `{"data": …}`.
+ */
+export async function handleApiRequest(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const { core, router, validator, requestLog } = deps;
+  const method = (req.method ?? 'GET').toUpperCase();
+  const rawPath = url.pathname.slice(API_PREFIX.length).replace(/\/+$/, '') || '/';
+  const path = decodePath(rawPath);
+  let status = 0;
+  let paramNames: string[] = [];
+  const faults = core.faults.forRequest(method, path);
+  try {
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (faults.reset === 'before') {
+      req.socket.destroy();
+      return;
+    }
+    if (faults.error) {
+      status = faults.error.status;
+      sendError(req, res, status, faults.error.message);
+      return;
+    }
+    let result: { data: unknown; total?: number };
+    try {
+      const params = extractParams(
+        method,
+        url.searchParams,
+        req.headers['content-type'],
+        await readBody(req),
+      );
+      paramNames = Object.keys(params);
+      const match = router.match(method, rawPath);
+      const official = validator.describe(method, rawPath);
+      let caller: Caller | null = null;
+      if (!match?.route.public) {
+        caller = authenticate(method, req.headers, core.store.state, {
+          ticketLifetimeSeconds: core.timing.ticketLifetimeSeconds,
+        });
+      }
+      if (!match) throw notImplemented(method, path);
+      const allParams = { ...params, ...match.pathParams };
+      if (match.pathParams.node !== undefined) assertNodeReachable(core.store.state, match.pathParams.node);
+      if (caller) {
+        const allowtoken = official?.allowtoken ?? match.route.allowtoken ?? true;
+        if (caller.via === 'token' && !allowtoken) {
+          throw new PveApiError(
+            403,
+            `Permission check failed (URI '${path}' not available with API token, need proper ticket.\n)`,
+          );
+        }
+        checkApiPermissions(official?.permissions ?? match.route.permissions, caller, allParams, core.perms);
+      }
+      const errors = validator.validate(method, rawPath, params);
+      if (errors) throw paramError(errors);
+      const ctx: RequestContext = {
+        core,
+        state: core.store.state,
+        method,
+        path,
+        template: match.route.template,
+        params: allParams,
+        caller: caller ?? { authId: '', userid: '', via: 'ticket' },
+      };
+      result = await match.route.handler(ctx);
+    } catch (error) {
+      const failure = toApiError(error, deps.log);
+      status = failure.status;
+      if (status === 401 && core.timing.authFailureDelayMs > 0) await sleep(core.timing.authFailureDelayMs);
+      if (faults.reset === 'after') {
+        req.socket.destroy();
+        return;
+      }
+      sendError(req, res, failure.status, failure.message, failure.errors);
+      return;
+    }
+    if (faults.reset === 'after') {
+      status = 200;
+      req.socket.destroy();
+      return;
+    }
+    status = 200;
+    const body: Record<string, unknown> = { data: result.data ?? null };
+    if (result.total !== undefined) body.total = result.total;
+    sendResult(req, res, body);
+  } finally {
+    requestLog.record(method, path, paramNames, status);
+  }
+}
+
+function toApiError(error: unknown, log?: Logger): PveApiError {
+  if (isPveApiError(error)) return error;
+  if (isInfraError(error)) return dieError(error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  log?.warn(`pve-sim: unexpected handler failure: ${message}`);
+  return dieError(message);
+}

@@ -1,0 +1,17 @@
+export { ADMIN_KEY_FILE, type TokenRequest } from './admin';
+export { type Accounts, accountsSchema } from './auth/accounts';
+export { BUILTIN_ROLES, PRIVILEGES } from './auth/roles';
+export type { Timing } from './core';
+export { FaultInjector, type FaultRule, faultRuleSchema, faultRulesSchema } from './faults';
+export type { RequestLogEntry } from './request-log';
+export {
+  DEFAULT_TIMING,
+  type IssuedToken,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from './simulator';
+export type { SimState } from './state/schema';
+export { decodeUpid, encodeUpid, type Upid } from './tasks/upid';
+export { fingerprintOf, type TlsMaterial } from './tls';
+export { officialSchemaValidator, type RequestValidator } from './validation';

@@ -1,0 +1,29 @@
+import type { Route } from './core';
+import { accessRoutes } from './handlers/access';
+import { clusterRoutes } from './handlers/cluster';
+import { downloadRoutes } from './handlers/download';
+import { hardwareRoutes } from './handlers/hardware';
+import { mappingRoutes } from './handlers/mapping';
+import { cloneRoutes } from './handlers/qemu-clone';
+import { configRoutes } from './handlers/qemu-config';
+import { createRoutes } from './handlers/qemu-create';
+import { powerRoutes } from './handlers/qemu-power';
+import { templateRoutes } from './handlers/qemu-template';
+import { storageRoutes } from './handlers/storage';
+import { taskRoutes } from './handlers/tasks';
+
+/** Every endpoint the simulator serves; anything else is 501 as on a real PVE for unknown paths. */
+export const ALL_ROUTES: readonly Route[] = [
+  ...accessRoutes,
+  ...clusterRoutes,
+  ...hardwareRoutes,
+  ...mappingRoutes,
+  ...storageRoutes,
+  ...downloadRoutes,
+  ...createRoutes,
+  ...configRoutes,
+  ...cloneRoutes,
+  ...templateRoutes,
+  ...powerRoutes,
+  ...taskRoutes,
+];
