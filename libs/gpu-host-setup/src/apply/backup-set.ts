@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { InfraError } from '@infra/cli';
+import { z } from 'zod';
+import type { Host } from '../host/host';
+
+export const DEFAULT_BACKUP_ROOT = '/var/backups/infra-gpu-host';
+export const MANIFEST_NAME = 'manifest.json';
+
+/**
+ * One backup set per apply: `<backupRoot>/<timestamp>/manifest.json` plus `files/<host path>` copies of every
+ * file the apply touched, as they were before. The manifest is rewritten as the apply progresses, so a crash
+ * leaves a set that rollback can still use.
+ */
+export const manifestSchema = z.object({
+  version: z.literal(1),
+  createdAt: z.string(),
+  host: z.string(),
+  status: z.enum(['applying', 'written', 'commands-failed', 'applied', 'aborted', 'rolled-back']),
+  entries: z.array(
+    z.object({
+      path: z.string(),
+      action: z.enum(['create', 'modify', 'delete']),
+      existed: z.boolean(),
+      /** Permission bits of the original (when it existed); restored with it. */
+      mode: z.int().optional(),
+      uid: z.int().optional(),
+      gid: z.int().optional(),
+      sha256Before: z.string().optional(),
+      sha256After: z.string().optional(),
+      /** Relative to the set directory. */
+      backupFile: z.string().optional(),
+    }),
+  ),
+  /** The refresh commands of the apply; rollback runs them again. */
+  commands: z.array(z.array(z.string())),
+  commandResults: z.array(z.object({ argv: z.array(z.string()), exitCode: z.int() })).default([]),
+  /** sha256 of every watched config file right after the apply (for verify's "nothing else changed"). */
+  watched: z.record(z.string(), z.string()).default({}),
+  rolledBackAt: z.string().optional(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** `2026-05-01T10-20-30-123Z`: sortable, no colons. */
+export function backupSetName(date: Date): string {
+  return date.toISOString().replaceAll(':', '-').replace('.', '-');
+}
+
+export async function writeManifest(host: Host, setDir: string, manifest: Manifest): Promise<void> {
+  await host.writeFileAtomic(posix.join(setDir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, {
+    mode: 0o600,
+  });
+}
+
+export async function readManifest(host: Host, setDir: string): Promise<Manifest> {
+  const path = posix.join(setDir, MANIFEST_NAME);
+  const raw = await host.readFile(path);
+  if (raw === undefined)
+    throw new InfraError('BACKUP_SET_INVALID', `${path} is missing`, {
+      hint: 'the backup set is incomplete; restore by hand from its files/ directory',
+    });
+  try {
+    return manifestSchema.parse(JSON.parse(raw.toString('utf8')));
+  } catch (error) {
+    throw new InfraError(
+      'BACKUP_SET_INVALID',
+      `${path} is not a valid backup manifest: ${(error as Error).message}`,
+      {
+        hint: 'restore by hand from the files/ directory of that backup set',
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Backup sets, newest first, with their manifests. */
+export async function listBackupSets(
+  host: Host,
+  backupRoot: string,
+): Promise<{ dir: string; manifest: Manifest }[]> {
+  const entries = (await host.listDir(backupRoot)) ?? [];
+  const sets = entries.filter((e) => e.type === 'dir').map((e) => posix.join(backupRoot, e.name));
+  sets.sort().reverse();
+  const result: { dir: string; manifest: Manifest }[] = [];
+  for (const dir of sets) result.push({ dir, manifest: await readManifest(host, dir) });
+  return result;
+}
+
+/** The set that describes the host's current state: the newest one that was not aborted. */
+export async function latestEffectiveSet(
+  host: Host,
+  backupRoot: string,
+): Promise<{ dir: string; manifest: Manifest } | undefined> {
+  return (await listBackupSets(host, backupRoot)).find((set) => set.manifest.status !== 'aborted');
+}
