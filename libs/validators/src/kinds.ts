@@ -1,0 +1,180 @@
+import { stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { InfraError, isInfraError } from '@infra/cli';
+import { ansibleLint, ansibleRoleSyntaxCheck, ansibleSyntaxCheck, findPlaybooks } from './ansible';
+import { checkov } from './checkov';
+import { cloudInitSchema } from './cloud-init';
+import { createContext, type ValidationContext } from './context';
+import type { ToolEnv } from './exec';
+import { listFiles } from './files';
+import { dedupeFindings, type Finding, hasErrors, sortFindings } from './finding';
+import { validateImageManifest } from './image-manifest';
+import { packerFmt, packerInitAndValidate } from './packer';
+import { toRepoPath } from './paths';
+import { secretsCheck } from './secrets';
+import { talosPatches } from './talos';
+import { terraformDocsCheck } from './terraform-docs';
+import { tofuFmt, tofuValidateAndLint } from './tofu';
+import { toolchainEnvironment } from './tool-env';
+import { yamllint } from './yamllint';
+
+/** The kinds `scripts/validate.ts <kind> <projectRoot>` accepts; the Nx plugin maps each project type to one. */
+export const VALIDATION_KINDS = [
+  'packer',
+  'terraform',
+  'ansible-role',
+  'ansible-playbooks',
+  'talos',
+  'secrets',
+] as const;
+export type ValidationKind = (typeof VALIDATION_KINDS)[number];
+
+export interface ValidateOptions {
+  /** Default: the current directory. */
+  repoRoot?: string;
+  /** Tool environment; default: toolchainEnv() of @infra/toolchain over process.env. */
+  env?: ToolEnv;
+  /** infra.config.yaml environment whose values Packer and the Talos check use. Default "local". */
+  environment?: string;
+  /** Rewrite generated sections (terraform-docs README) instead of reporting them stale. */
+  fix?: boolean;
+}
+
+export interface StepResult {
+  step: string;
+  durationMs: number;
+  findings: number;
+}
+
+export interface ValidationReport {
+  kind: ValidationKind;
+  project: string;
+  ok: boolean;
+  findings: Finding[];
+  steps: StepResult[];
+}
+
+interface Step {
+  name: string;
+  run(ctx: ValidationContext): Promise<Finding[]>;
+}
+
+const step = (name: string, run: Step['run']): Step => ({ name, run });
+
+async function stepsFor(
+  kind: ValidationKind,
+  ctx: ValidationContext,
+  options: ValidateOptions,
+): Promise<Step[]> {
+  const environment = { environment: options.environment ?? 'local' };
+  switch (kind) {
+    case 'packer': {
+      const templates = (await listFiles(ctx.projectRoot)).some((path) => path.endsWith('.pkr.hcl'));
+      const packer = templates
+        ? [
+            step('packer fmt', packerFmt),
+            step('packer init+validate', (c) => packerInitAndValidate(c, environment)),
+            step('cloud-init schema', cloudInitSchema),
+          ]
+        : [step('image.yaml', validateImageManifest)];
+      return [...packer, step('yamllint', yamllint)];
+    }
+    case 'terraform':
+      return [
+        step('tofu fmt', tofuFmt),
+        step('tofu init+validate, tflint', tofuValidateAndLint),
+        ...(/(^|\/)modules\//.test(toRepoPath(ctx.repoRoot, ctx.projectRoot))
+          ? [step('terraform-docs', (c) => terraformDocsCheck(c, { fix: options.fix ?? false }))]
+          : []),
+        step('checkov', (c) => checkov(c, ['terraform'])),
+      ];
+    case 'ansible-role':
+      return [
+        step('ansible-playbook --syntax-check', ansibleRoleSyntaxCheck),
+        step('ansible-lint', (c) => ansibleLint(c, [c.projectRoot])),
+        step('yamllint', yamllint),
+        step('checkov', (c) => checkov(c, ['ansible'])),
+      ];
+    case 'ansible-playbooks': {
+      const playbooks = await findPlaybooks(ctx.projectRoot);
+      const none: Step = step('playbooks', async (c) => [
+        {
+          file: toRepoPath(c.repoRoot, c.projectRoot),
+          rule: 'no-playbooks',
+          severity: 'warning',
+          message: 'no playbooks found (YAML files whose top level is a list of plays)',
+          tool: 'infra',
+        },
+      ]);
+      return [
+        ...(playbooks.length === 0
+          ? [none]
+          : [
+              step('ansible-playbook --syntax-check', (c) => ansibleSyntaxCheck(c, playbooks)),
+              step('ansible-lint', (c) => ansibleLint(c, playbooks)),
+            ]),
+        step('yamllint', yamllint),
+        step('checkov', (c) => checkov(c, ['ansible'])),
+      ];
+    }
+    case 'talos':
+      return [step('talos patches', (c) => talosPatches(c, environment)), step('yamllint', yamllint)];
+    case 'secrets':
+      return [step('sops check', secretsCheck)];
+  }
+}
+
+/**
+ * Runs every validator of one project and collects their findings. A missing tool is a TOOL_MISSING finding
+ * for that step (the other steps still run), so one report shows everything that needs fixing.
+ */
+export async function validateProject(
+  kind: ValidationKind,
+  projectRoot: string,
+  options: ValidateOptions = {},
+): Promise<ValidationReport> {
+  const ctx = createContext({
+    repoRoot: options.repoRoot ?? process.cwd(),
+    projectRoot,
+    env: options.env ?? (await toolchainEnvironment()),
+  });
+  const project = toRepoPath(ctx.repoRoot, ctx.projectRoot);
+  const isDir = await stat(ctx.projectRoot).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) {
+    throw new InfraError('PROJECT_NOT_FOUND', `${project} is not a directory`, {
+      hint: 'pass the project root relative to the workspace root, e.g. packer/debian or terraform/modules/proxmox-vm',
+    });
+  }
+  const findings: Finding[] = [];
+  const steps: StepResult[] = [];
+  try {
+    for (const { name, run } of await stepsFor(kind, ctx, options)) {
+      const started = performance.now();
+      let found: Finding[];
+      try {
+        found = await run(ctx);
+      } catch (error) {
+        if (!isInfraError(error) || !['TOOL_MISSING', 'TOOL_TIMEOUT'].includes(error.code)) throw error;
+        const tool = String(error.details?.tool ?? name);
+        found = [
+          {
+            file: project,
+            rule: error.code,
+            severity: 'error',
+            message: `${error.message} (needed for ${name})${error.hint ? `; ${error.hint}` : ''}`,
+            tool,
+          },
+        ];
+      }
+      findings.push(...found);
+      steps.push({ step: name, durationMs: Math.round(performance.now() - started), findings: found.length });
+    }
+  } finally {
+    await ctx.dispose();
+  }
+  const sorted = sortFindings(dedupeFindings(findings));
+  return { kind, project, ok: !hasErrors(sorted), findings: sorted, steps };
+}

@@ -1,0 +1,72 @@
+import { InfraError } from '@infra/cli';
+import type { Environment } from '@infra/config';
+
+/**
+ * The Packer variables an environment injects into `packer/<os>` templates, as PKR_VAR_* values (strings;
+ * Packer parses non-string variables from them as HCL). `scripts/build-image.ts` passes the same set plus real
+ * credentials and VMIDs; `packer validate` gets placeholders for what only exists at build time.
+ *
+ * Packer ignores PKR_VAR_* for variables a template does not declare, so one set serves every OS.
+ */
+export interface BuildTimeValues {
+  /** Path of the build user's private key (a 0600 file in a private temp dir). */
+  sshPrivateKeyFile: string;
+  sshPublicKey: string;
+  /** Proxmox API token id (user@realm!tokenid); the secret goes separately as PKR_VAR_proxmox_token. */
+  tokenId?: string;
+  baseVmId?: number;
+  templateVmId?: number;
+}
+
+/** Used when the endpoint is the embedded simulator: the build script substitutes the address it listens on. */
+export const EMBEDDED_PROXMOX_API_URL = 'https://127.0.0.1:8006/api2/json';
+
+export function packerVariables(
+  env: Environment,
+  os: string,
+  build: BuildTimeValues,
+): Record<string, string> {
+  const image = env.images[os];
+  if (!image) {
+    throw new InfraError(
+      'IMAGE_NOT_CONFIGURED',
+      `${env.configFile}: environment "${env.name}" has no images.${os}`,
+      {
+        hint: `add images.${os} (version, source.url, source.checksum, hardware) to the catalog in infra.config.yaml`,
+      },
+    );
+  }
+  const embedded = env.proxmox.endpoint === 'embedded';
+  const apiUrl = embedded
+    ? EMBEDDED_PROXMOX_API_URL
+    : `${env.proxmox.endpoint.replace(/\/+$/, '')}/api2/json`;
+  const { start, end } = env.templates.vmidRange;
+  const hw = image.hardware;
+  return {
+    proxmox_url: apiUrl,
+    proxmox_username: build.tokenId ?? 'infra@pve!build',
+    proxmox_insecure_skip_tls_verify: String(embedded || env.proxmox.tls.insecure === true),
+    node: env.proxmox.node,
+    bridge: env.proxmox.bridge,
+    disk_storage_pool: env.proxmox.storage.disks,
+    iso_storage_pool: env.proxmox.storage.images,
+    base_vm_id: String(build.baseVmId ?? end),
+    template_vm_id: String(build.templateVmId ?? start),
+    [`${os}_version`]: image.version,
+    source_image_url: image.source.url,
+    cores: String(hw.cores),
+    sockets: String(hw.sockets),
+    memory_mib: String(hw.memoryMiB),
+    cpu_type: hw.cpuType,
+    machine: hw.machine,
+    bios: hw.bios,
+    scsi_controller: hw.scsiController,
+    ssh_private_key_file: build.sshPrivateKeyFile,
+    ssh_public_key: build.sshPublicKey,
+  };
+}
+
+/** `{ name: value }` → `{ PKR_VAR_name: value }`. */
+export function toPackerEnv(variables: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [`PKR_VAR_${name}`, value]));
+}

@@ -1,0 +1,54 @@
+import { access } from 'node:fs/promises';
+import { isInfraError } from '@infra/cli';
+import { loadEnvironment, validateConfig } from '@infra/config';
+import { checkSecrets } from '@infra/sops-secrets';
+import type { ValidationContext } from './context';
+import type { Finding } from './finding';
+import { toRepoPath } from './paths';
+
+/**
+ * `@infra/sops-secrets` `checkSecrets` over the project (secrets/): every file SOPS-encrypted with no plaintext
+ * value, readable, for the recipients .sops.yaml assigns, and each environment's file well-formed. Each
+ * environment's own key file (infra.config.yaml `ageKeyFile`) is offered for its secrets file.
+ */
+export async function secretsCheck(ctx: ValidationContext): Promise<Finding[]> {
+  const environmentKeys: Record<string, string> = {};
+  const schemaFiles: string[] = [];
+  try {
+    for (const name of await validateConfig({ cwd: ctx.repoRoot })) {
+      const env = await loadEnvironment(name, { cwd: ctx.repoRoot });
+      const exists = await access(env.secrets).then(
+        () => true,
+        () => false,
+      );
+      if (exists) schemaFiles.push(env.secrets);
+      if (env.ageKeyFile) environmentKeys[env.secrets] = env.ageKeyFile;
+    }
+  } catch (error) {
+    if (!isInfraError(error)) throw error;
+    return [
+      {
+        file: 'infra.config.yaml',
+        rule: error.code,
+        severity: 'error',
+        message: error.message,
+        tool: 'infra',
+      },
+    ];
+  }
+  const found = await checkSecrets({
+    repoRoot: ctx.repoRoot,
+    secretsDir: ctx.projectRoot,
+    env: ctx.env as NodeJS.ProcessEnv,
+    environmentKeys,
+    schemaFiles,
+  });
+  return found.map((finding) => ({
+    file: toRepoPath(ctx.repoRoot, finding.file),
+    ...(finding.line ? { line: finding.line } : {}),
+    rule: finding.rule,
+    severity: 'error' as const,
+    message: finding.message,
+    tool: 'sops',
+  }));
+}
