@@ -1,0 +1,16 @@
+export { CATALOG, type Recipe, recipeById } from './catalog';
+export { type DoctorReport, type DoctorRow, doctor, renderDoctorTable } from './doctor';
+export { renderShellExports, toolchainEnv } from './env';
+export {
+  type InstallOptions,
+  type InstallResult,
+  type InstallRow,
+  installToolchain,
+  renderInstallTable,
+} from './install';
+export { findRepoRoot, loadManifest } from './load';
+export { parseManifest, type ToolSpec } from './manifest';
+export { type CacheLayout, cacheLayout, defaultCacheDir, goPlatform, providerMirror } from './paths';
+export { type Action, type Decision, planTool, planTools, type ToolFacts } from './plan';
+export { type MirroredProvider, renderTofuCliConfig } from './tofu-cli-config';
+export { installedProviders } from './tofu-config-io';
