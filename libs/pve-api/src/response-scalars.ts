@@ -37,3 +37,11 @@ export function pveObject<Shape extends z.ZodRawShape>(shape: Shape) {
 }
 
 export const pveAnyObject = z.record(z.string(), z.unknown());
+
+/**
+ * A schema enum in a response. Known values keep their literal type for editors, but an unknown value is
+ * accepted: a newer server (or a lock type the dump does not list) must not make a read fail.
+ */
+export function pveEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.union([z.enum(values), z.string()]) as unknown as z.ZodType<T[number] | (string & {})>;
+}

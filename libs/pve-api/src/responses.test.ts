@@ -13,10 +13,17 @@ describe('generated response validators', () => {
   });
 
   it('reject data that breaks the schema', () => {
-    expect(() =>
-      PVE_RESPONSES['GET /nodes/{node}/tasks/{upid}/status'].parse({ status: 'exploded' }),
-    ).toThrow();
+    expect(() => PVE_RESPONSES['GET /nodes/{node}/tasks/{upid}/status'].parse({ status: 1 })).toThrow();
     expect(() => PVE_RESPONSES['GET /version'].parse({ version: 9 })).toThrow();
+    expect(() => PVE_RESPONSES['GET /cluster/nextid'].parse('abc')).toThrow();
+  });
+
+  it('accept enum values the 9.0 dump does not list (a newer server must not break reads)', () => {
+    const config = PVE_RESPONSES['GET /nodes/{node}/qemu/{vmid}/config'].parse({
+      digest: 'abc',
+      lock: 'template',
+    });
+    expect(config.lock).toBe('template');
   });
 
   it('keep fields newer servers add', () => {

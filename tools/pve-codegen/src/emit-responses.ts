@@ -18,7 +18,7 @@ export function zodFor(raw: RawProp | undefined, indent = ''): string {
       return 'pveBoolean';
     case 'string':
       return raw.enum && raw.enum.length > 0
-        ? `z.enum(${JSON.stringify(raw.enum.map(String))})`
+        ? `pveEnum(${JSON.stringify(raw.enum.map(String))})`
         : 'z.string()';
     case 'array':
       return `z.array(${zodFor(raw.items, indent)})`;
@@ -59,7 +59,7 @@ export function emitResponsesFile(operations: readonly Operation[], source: Gene
       'zod validators for response data (lenient where Perl is: numeric strings, 0/1 booleans, nulls).',
     ),
     "import { z } from 'zod';",
-    "import { pveAnyObject, pveBoolean, pveInteger, pveNumber, pveObject } from '../response-scalars';",
+    "import { pveAnyObject, pveBoolean, pveEnum, pveInteger, pveNumber, pveObject } from '../response-scalars';",
     '',
     ...blocks.flatMap((b) => [b, '']),
     '/** Response validators by operation key ("METHOD /path/template"). */',

@@ -5,11 +5,11 @@
 //   pnpm tsx tools/pve-codegen/src/main.ts
 
 import { z } from 'zod';
-import { pveAnyObject, pveBoolean, pveInteger, pveNumber, pveObject } from '../response-scalars';
+import { pveAnyObject, pveBoolean, pveEnum, pveInteger, pveNumber, pveObject } from '../response-scalars';
 
 /** GET /version: the `data` of the response envelope. */
 export const GetVersionResponse = pveObject({
-  console: z.enum(["applet","vv","html5","xtermjs"]).optional(),
+  console: pveEnum(["applet","vv","html5","xtermjs"]).optional(),
   release: z.string(),
   repoid: z.string(),
   version: z.string(),
@@ -25,7 +25,7 @@ export const GetNodesResponse = z.array(pveObject({
   mem: pveInteger.optional(),
   node: z.string(),
   ssl_fingerprint: z.string().optional(),
-  status: z.enum(["unknown","online","offline"]),
+  status: pveEnum(["unknown","online","offline"]),
   uptime: pveInteger.optional(),
 }));
 export type GetNodesResult = z.output<typeof GetNodesResponse>;
@@ -57,7 +57,7 @@ export const GetClusterResourcesResponse = z.array(pveObject({
   storage: z.string().optional(),
   tags: z.string().optional(),
   template: pveBoolean.optional(),
-  type: z.enum(["node","storage","pool","qemu","lxc","openvz","sdn"]),
+  type: pveEnum(["node","storage","pool","qemu","lxc","openvz","sdn"]),
   uptime: pveInteger.optional(),
   vmid: pveInteger.optional(),
 }));
@@ -153,7 +153,7 @@ export const GetNodesNodeQemuResponse = z.array(pveObject({
   "running-machine": z.string().optional(),
   "running-qemu": z.string().optional(),
   serial: pveBoolean.optional(),
-  status: z.enum(["stopped","running"]),
+  status: pveEnum(["stopped","running"]),
   tags: z.string().optional(),
   template: pveBoolean.optional(),
   uptime: pveInteger.optional(),
@@ -171,18 +171,18 @@ export const GetNodesNodeQemuVmidConfigResponse = pveObject({
   affinity: z.string().optional(),
   agent: z.string().optional(),
   "amd-sev": z.string().optional(),
-  arch: z.enum(["x86_64","aarch64"]).optional(),
+  arch: pveEnum(["x86_64","aarch64"]).optional(),
   args: z.string().optional(),
   audio0: z.string().optional(),
   autostart: pveBoolean.optional(),
   balloon: pveInteger.optional(),
-  bios: z.enum(["seabios","ovmf"]).optional(),
+  bios: pveEnum(["seabios","ovmf"]).optional(),
   boot: z.string().optional(),
   bootdisk: z.string().optional(),
   cdrom: z.string().optional(),
   cicustom: z.string().optional(),
   cipassword: z.string().optional(),
-  citype: z.enum(["configdrive2","nocloud","opennebula"]).optional(),
+  citype: pveEnum(["configdrive2","nocloud","opennebula"]).optional(),
   ciupgrade: pveBoolean.optional(),
   ciuser: z.string().optional(),
   cores: pveInteger.optional(),
@@ -195,13 +195,13 @@ export const GetNodesNodeQemuVmidConfigResponse = pveObject({
   freeze: pveBoolean.optional(),
   hookscript: z.string().optional(),
   hotplug: z.string().optional(),
-  hugepages: z.enum(["any","2","1024"]).optional(),
+  hugepages: pveEnum(["any","2","1024"]).optional(),
   ivshmem: z.string().optional(),
   keephugepages: pveBoolean.optional(),
-  keyboard: z.enum(["de","de-ch","da","en-gb","en-us","es","fi","fr","fr-be","fr-ca","fr-ch","hu","is","it","ja","lt","mk","nl","no","pl","pt","pt-br","sv","sl","tr"]).optional(),
+  keyboard: pveEnum(["de","de-ch","da","en-gb","en-us","es","fi","fr","fr-be","fr-ca","fr-ch","hu","is","it","ja","lt","mk","nl","no","pl","pt","pt-br","sv","sl","tr"]).optional(),
   kvm: pveBoolean.optional(),
   localtime: pveBoolean.optional(),
-  lock: z.enum(["backup","clone","create","migrate","rollback","snapshot","snapshot-delete","suspending","suspended"]).optional(),
+  lock: pveEnum(["backup","clone","create","migrate","rollback","snapshot","snapshot-delete","suspending","suspended"]).optional(),
   machine: z.string().optional(),
   memory: z.string().optional(),
   migrate_downtime: pveNumber.optional(),
@@ -210,11 +210,11 @@ export const GetNodesNodeQemuVmidConfigResponse = pveObject({
   nameserver: z.string().optional(),
   numa: pveBoolean.optional(),
   onboot: pveBoolean.optional(),
-  ostype: z.enum(["other","wxp","w2k","w2k3","w2k8","wvista","win7","win8","win10","win11","l24","l26","solaris"]).optional(),
+  ostype: pveEnum(["other","wxp","w2k","w2k3","w2k8","wvista","win7","win8","win10","win11","l24","l26","solaris"]).optional(),
   protection: pveBoolean.optional(),
   reboot: pveBoolean.optional(),
   rng0: z.string().optional(),
-  scsihw: z.enum(["lsi","lsi53c810","virtio-scsi-pci","virtio-scsi-single","megasas","pvscsi"]).optional(),
+  scsihw: pveEnum(["lsi","lsi53c810","virtio-scsi-pci","virtio-scsi-single","megasas","pvscsi"]).optional(),
   searchdomain: z.string().optional(),
   shares: pveInteger.optional(),
   smbios1: z.string().optional(),
@@ -260,7 +260,7 @@ export type PostNodesNodeQemuVmidTemplateResult = z.output<typeof PostNodesNodeQ
 /** GET /nodes/{node}/qemu/{vmid}/status/current: the `data` of the response envelope. */
 export const GetNodesNodeQemuVmidStatusCurrentResponse = pveObject({
   agent: pveBoolean.optional(),
-  clipboard: z.enum(["vnc"]).optional(),
+  clipboard: pveEnum(["vnc"]).optional(),
   cpu: pveNumber.optional(),
   cpus: pveNumber.optional(),
   diskread: pveInteger.optional(),
@@ -286,7 +286,7 @@ export const GetNodesNodeQemuVmidStatusCurrentResponse = pveObject({
   "running-qemu": z.string().optional(),
   serial: pveBoolean.optional(),
   spice: pveBoolean.optional(),
-  status: z.enum(["stopped","running"]),
+  status: pveEnum(["stopped","running"]),
   tags: z.string().optional(),
   template: pveBoolean.optional(),
   uptime: pveInteger.optional(),
@@ -331,7 +331,7 @@ export type GetNodesNodeHardwarePciResult = z.output<typeof GetNodesNodeHardware
 export const GetClusterMappingPciResponse = z.array(pveObject({
   checks: z.array(pveObject({
     message: z.string(),
-    severity: z.enum(["warning","error"]),
+    severity: pveEnum(["warning","error"]),
   })).optional(),
   description: z.string(),
   id: z.string(),
@@ -363,7 +363,7 @@ export const GetNodesNodeTasksUpidStatusResponse = pveObject({
   pid: pveInteger,
   pstart: pveInteger,
   starttime: pveInteger,
-  status: z.enum(["running","stopped"]),
+  status: pveEnum(["running","stopped"]),
   type: z.string(),
   upid: z.string(),
   user: z.string(),
@@ -406,7 +406,7 @@ export const PutStorageStorageResponse = pveObject({
     "encryption-key": z.string().optional(),
   }).optional(),
   storage: z.string(),
-  type: z.enum(["btrfs","cephfs","cifs","dir","esxi","iscsi","iscsidirect","lvm","lvmthin","nfs","pbs","rbd","zfs","zfspool"]),
+  type: pveEnum(["btrfs","cephfs","cifs","dir","esxi","iscsi","iscsidirect","lvm","lvmthin","nfs","pbs","rbd","zfs","zfspool"]),
 });
 export type PutStorageStorageResult = z.output<typeof PutStorageStorageResponse>;
 
