@@ -4,10 +4,11 @@ import { isInfraError } from '@infra/cli';
 import { isMarkedDemoKey } from './demo-key';
 import { formatOf, isSupportedSecretsFile, type PlainData } from './formats';
 import { resolveSopsKeys, type SopsKeyContext } from './key-context';
-import { type LeakNeedle, MIN_NEEDLE_LENGTH, scanPaths } from './leak-scan';
+import { type LeakNeedle, scanPaths } from './leak-scan';
+import { secretNeedles } from './load-secrets';
 import { readSopsMetadata, type SopsMetadata } from './metadata';
 import { findPlaintextLeaves } from './plaintext-scan';
-import { describeSecretsIssues, PUBLIC_SECRET_PATHS, secretsSchema } from './secrets-schema';
+import { describeSecretsIssues, secretsSchema } from './secrets-schema';
 import { decryptData } from './sops-client';
 import {
   configRelativePath,
@@ -209,7 +210,7 @@ async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needl
       }
     }
   }
-  return { findings, needles: collectNeedles(data, name) };
+  return { findings, needles: secretNeedles(data, name) };
 }
 
 function recipientFindings(input: FileCheck, metadata: SopsMetadata, config: SopsConfig): Finding[] {
@@ -239,22 +240,6 @@ function recipientFindings(input: FileCheck, metadata: SopsMetadata, config: Sop
       message: `${input.name} does not match .sops.yaml creation_rules[${match.index}] (path_regex ${match.rule.path_regex ?? '(any)'}): ${parts.join('; ')}; run \`sops updatekeys -y ${input.name}\` or \`pnpm tsx scripts/secrets.ts add-recipient\``,
     },
   ];
-}
-
-function collectNeedles(data: PlainData, file: string): LeakNeedle[] {
-  const needles: LeakNeedle[] = [];
-  const walk = (node: unknown, path: string) => {
-    if (PUBLIC_SECRET_PATHS.includes(path)) return;
-    if (typeof node === 'string' && node.length >= MIN_NEEDLE_LENGTH)
-      needles.push({ label: `${file}:${path}`, value: node });
-    else if (Array.isArray(node)) {
-      for (const [index, item] of node.entries()) walk(item, `${path}[${index}]`);
-    } else if (node !== null && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) walk(value, path ? `${path}.${key}` : key);
-    }
-  };
-  walk(data, '');
-  return needles;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

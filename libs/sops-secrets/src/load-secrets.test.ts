@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { clearSecretsForTests, type InfraError, redact, registeredSecretCount } from '@infra/cli';
 import { loadEnvironment } from '@infra/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from './load-secrets';
+import { loadSecrets, secretNeedles } from './load-secrets';
 import { ensureSops } from './sops-binary';
 import { encryptToFile } from './sops-client';
 import { SECRETS_PATH_REGEX } from './sops-config';
@@ -112,5 +112,27 @@ describe('the committed local environment', () => {
     expect(secrets.proxmox.tokenId).toBe('root@pam!infra');
     expect(secrets.admin.sshPublicKeys).toHaveLength(1);
     expect(redact(secrets.proxmox.tokenSecret)).toBe('***');
+  });
+});
+
+describe('secretNeedles', () => {
+  it('labels every secret value by key path and leaves identifiers out', () => {
+    expect(secretNeedles(valid, 'secrets/prod.enc.yaml')).toEqual([
+      { label: 'secrets/prod.enc.yaml:proxmox.tokenSecret', value: valid.proxmox.tokenSecret },
+      { label: 'secrets/prod.enc.yaml:admin.passwordHash', value: valid.admin.passwordHash },
+      { label: 'secrets/prod.enc.yaml:kubeconfig', value: valid.kubeconfig },
+    ]);
+  });
+
+  it('a missing secrets file names the environment and how to create it', async () => {
+    await expect(
+      loadSecrets(
+        { name: 'staging', secrets: join(box.secretsDir, 'staging.enc.yaml'), repoRoot: box.dir },
+        { env: box.env },
+      ),
+    ).rejects.toMatchObject({
+      code: 'SECRETS_MISSING',
+      hint: expect.stringContaining('secrets.ts edit secrets/staging.enc.yaml'),
+    });
   });
 });

@@ -1,7 +1,9 @@
+import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { InfraError, registerSecret } from '@infra/cli';
 import type { PlainData } from './formats';
 import { resolveSopsKeys } from './key-context';
+import { type LeakNeedle, MIN_NEEDLE_LENGTH } from './leak-scan';
 import { describeSecretsIssues, PUBLIC_SECRET_PATHS, type Secrets, secretsSchema } from './secrets-schema';
 import { decryptData } from './sops-client';
 
@@ -30,6 +32,15 @@ export async function loadSecrets(
 ): Promise<Secrets> {
   const displayRoot = environment.repoRoot ?? process.cwd();
   const file = displayPath(displayRoot, environment.secrets);
+  const present = await stat(environment.secrets).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+  if (!present) {
+    throw new InfraError('SECRETS_MISSING', `environment "${environment.name}" has no secrets file ${file}`, {
+      hint: `create it with \`pnpm tsx scripts/secrets.ts edit ${file}\` (run \`secrets.ts init\` first if you have no age key)`,
+    });
+  }
   // An environment with its own key (the committed demo) must not depend on, or trip over, the user's key.
   const keys = await resolveSopsKeys({
     env: options.env,
@@ -51,6 +62,26 @@ export async function loadSecrets(
     );
   }
   return parsed.data;
+}
+
+/**
+ * The secret values of decrypted data as leak-scan needles, labelled `<source>:<key path>`; identifiers
+ * (token id, user name, SSH public keys) are left out, they may appear anywhere.
+ */
+export function secretNeedles(data: PlainData, source: string): LeakNeedle[] {
+  const needles: LeakNeedle[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (isPublicPath(path)) return;
+    if (typeof node === 'string' && node.length >= MIN_NEEDLE_LENGTH)
+      needles.push({ label: `${source}:${path}`, value: node });
+    else if (Array.isArray(node)) {
+      for (const [index, item] of node.entries()) walk(item, `${path}[${index}]`);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) walk(value, path ? `${path}.${key}` : key);
+    }
+  };
+  walk(data, '');
+  return needles;
 }
 
 /** Registers every string leaf (and the string forms of numbers) except the public identifiers. */
