@@ -33,12 +33,18 @@ function formEncode(params: Record<string, unknown>): string {
   const form = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) form.append(key, typeof item === 'boolean' ? (item ? '1' : '0') : String(item));
+    for (const item of Array.isArray(value) ? value : [value])
+      form.append(key, typeof item === 'boolean' ? (item ? '1' : '0') : String(item));
   }
   return form.toString();
 }
 
-export function simRequest(sim: SimEndpoint, method: string, path: string, options: SimRequestOptions = {}): Promise<SimResponse> {
+export function simRequest(
+  sim: SimEndpoint,
+  method: string,
+  path: string,
+  options: SimRequestOptions = {},
+): Promise<SimResponse> {
   const params = options.params ?? {};
   const hasBody = method === 'POST' || method === 'PUT';
   const query = !hasBody && Object.keys(params).length > 0 ? `?${formEncode(params)}` : '';
@@ -67,7 +73,13 @@ export function simRequest(sim: SimEndpoint, method: string, path: string, optio
         } catch {
           parsed = null;
         }
-        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, text, body: parsed });
+        resolve({
+          status: res.statusCode ?? 0,
+          statusMessage: res.statusMessage ?? '',
+          headers: res.headers,
+          text,
+          body: parsed,
+        });
       });
     });
     req.on('error', reject);
@@ -76,11 +88,18 @@ export function simRequest(sim: SimEndpoint, method: string, path: string, optio
 }
 
 /** Polls a task until it stops; returns its final status object. */
-export async function waitForTask(sim: SimEndpoint, auth: string, upid: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+export async function waitForTask(
+  sim: SimEndpoint,
+  auth: string,
+  upid: string,
+  timeoutMs = 20_000,
+): Promise<Record<string, unknown>> {
   const node = upid.split(':')[1]!;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const res = await simRequest(sim, 'GET', `/nodes/${node}/tasks/${encodeURIComponent(upid)}/status`, { auth });
+    const res = await simRequest(sim, 'GET', `/nodes/${node}/tasks/${encodeURIComponent(upid)}/status`, {
+      auth,
+    });
     const data = res.body?.data as Record<string, unknown> | undefined;
     if (data?.status === 'stopped') return data;
     await new Promise((r) => setTimeout(r, 20));
