@@ -101,7 +101,7 @@ describe('syncGpuMapping against the Proxmox simulator', () => {
       name: 'talos-gpu',
       machine: 'q35',
       bios: 'ovmf',
-      memory: 4096,
+      memory: '4096',
       cores: 2,
       hostpci0: 'mapping=rtx4000ada,pcie=1',
     });
