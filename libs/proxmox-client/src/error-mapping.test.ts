@@ -78,6 +78,8 @@ describe('errorFromResponse', () => {
       "can't lock file '/var/lock/qemu-server/lock-9000.conf' - got timeout",
       "storage 'local' is not configured for content-type 'import'",
       "Configuration file 'nodes/pve/qemu-server/9000.conf' does not exist",
+      "hostname lookup 'pve.lan' failed - failed to get address info for: pve.lan: Name or service not known",
+      "can't upload to storage type 'lvmthin', not a file based storage!",
       'something else broke',
     ].map(
       (message) =>
@@ -89,7 +91,15 @@ describe('errorFromResponse', () => {
           }) as PveServerError
         ).kind,
     );
-    expect(kinds).toEqual(['already-exists', 'lock-timeout', 'storage-content', 'not-found', 'other']);
+    expect(kinds).toEqual([
+      'already-exists',
+      'lock-timeout',
+      'storage-content',
+      'not-found',
+      'unknown-node',
+      'storage-not-file-based',
+      'other',
+    ]);
   });
 
   it('never shows a registered secret, even when the server echoes it', () => {

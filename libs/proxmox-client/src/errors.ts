@@ -120,13 +120,22 @@ export class PveNodeError extends PveError {
   }
 }
 
-export type ServerErrorKind = 'not-found' | 'already-exists' | 'lock-timeout' | 'storage-content' | 'other';
+export type ServerErrorKind =
+  | 'not-found'
+  | 'already-exists'
+  | 'lock-timeout'
+  | 'storage-content'
+  | 'storage-not-file-based'
+  | 'unknown-node'
+  | 'other';
 
 const SERVER_KIND_CODES: Record<ServerErrorKind, string> = {
   'not-found': 'PVE_NOT_FOUND',
   'already-exists': 'PVE_ALREADY_EXISTS',
   'lock-timeout': 'PVE_LOCK_TIMEOUT',
   'storage-content': 'PVE_STORAGE_CONTENT_MISSING',
+  'storage-not-file-based': 'PVE_STORAGE_NOT_FILE_BASED',
+  'unknown-node': 'PVE_NODE_UNKNOWN',
   other: 'PVE_SERVER_ERROR',
 };
 
@@ -136,12 +145,17 @@ const SERVER_KIND_HINTS: Record<ServerErrorKind, string> = {
   'lock-timeout': 'another operation holds the lock; retry later or serialise operations on this node',
   'storage-content':
     'enable the content type on the storage, e.g. pvesm set <storage> --content iso,vztmpl,import',
+  'storage-not-file-based':
+    'downloads need a file-based storage (dir, NFS, CIFS, CephFS, BTRFS); lvm and lvmthin cannot hold them: use e.g. "local"',
+  'unknown-node': 'use a node name exactly as GET /nodes lists it (not an FQDN or IP)',
   other: 'see the message from Proxmox above',
 };
 
 export function classifyServerMessage(message: string): ServerErrorKind {
   if (/got timeout|got lock request timeout|can't lock file/i.test(message)) return 'lock-timeout';
   if (/is not configured for content-type/i.test(message)) return 'storage-content';
+  if (/not a file based storage/i.test(message)) return 'storage-not-file-based';
+  if (/hostname lookup '[^']*' failed|no such cluster node/i.test(message)) return 'unknown-node';
   if (/already exists|already defined/i.test(message)) return 'already-exists';
   if (/does not exist|no such|not found|No such file or directory/i.test(message)) return 'not-found';
   return 'other';
