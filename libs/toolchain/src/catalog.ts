@@ -320,7 +320,7 @@ export const CATALOG: readonly Recipe[] = [
     keys: ['cloud-init'],
     package: 'cloud-init',
     bins: ['cloud-init'],
-    probe: { bin: 'cloud-init', args: ['--version'], parse: firstMatch(/cloud-init (\d[\w.]*)/) },
+    probe: { bin: 'cloud-init', args: ['--version'], parse: firstMatch(/cloud-init\s+(\d[\w.]*)/) },
   },
   {
     id: 'openssh-server',

@@ -36,6 +36,12 @@ export async function findOnPath(
   return undefined;
 }
 
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
 /**
  * Runs a version probe against a binary (given as an absolute path). Undefined when it cannot run or does
  * not print a version. Output is stdout and stderr together: ssh and sshd print to stderr.
@@ -45,7 +51,9 @@ export async function probeVersion(
   probe: VersionProbe,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ version: string | undefined; output: string; code: number }> {
-  const result = await capture(binary, probe.args, { env, timeoutMs: 60_000 });
-  const output = `${result.stdout}\n${result.stderr}`;
+  // No colours, and no argparse line wrapping (cloud-init wraps "<long path> 22.4.2" at 80 columns).
+  const probeEnv = { ...env, NO_COLOR: '1', COLUMNS: '1000', TERM: 'dumb' };
+  const result = await capture(binary, probe.args, { env: probeEnv, timeoutMs: 60_000 });
+  const output = stripAnsi(`${result.stdout}\n${result.stderr}`);
   return { version: probe.parse(output), output, code: result.code };
 }

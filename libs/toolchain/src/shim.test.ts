@@ -10,7 +10,7 @@ async function fakeTool(dir: string): Promise<string> {
   const path = join(dir, 'tool');
   await writeFile(
     path,
-    '#!/bin/sh\nfor a in "$@"; do printf "arg=%s\\n" "$a"; done\nprintf "PLUGINS=%s\\nCHECK=%s\\nPYTHONPATH=%s\\nPATH1=%s\\n" "$PACKER_PLUGIN_PATH" "$CHECKPOINT_DISABLE" "$PYTHONPATH" "${PATH%%:*}"\n',
+    `#!/bin/sh\nfor a in "$@"; do printf "arg=%s\\n" "$a"; done\nprintf "PLUGINS=%s\\nCHECK=%s\\nPYTHONPATH=%s\\nPATH1=%s\\n" "$PACKER_PLUGIN_PATH" "$CHECKPOINT_DISABLE" "$PYTHONPATH" "\${PATH%%:*}"\n`,
   );
   await chmod(path, 0o755);
   return path;

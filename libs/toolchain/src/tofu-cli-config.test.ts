@@ -41,7 +41,7 @@ describe('renderTofuCliConfig', () => {
 
   it('escapes paths for HCL (quotes, backslashes, template sequences)', () => {
     const text = renderTofuCliConfig(
-      [{ address: 'bpg/proxmox', version: '1.0.0', mirrorRoot: '/a "b"\\c/${x}/%{y}' }],
+      [{ address: 'bpg/proxmox', version: '1.0.0', mirrorRoot: `/a "b"\\c/\${x}/%{y}` }],
       'm',
     );
     expect(text).toContain('path    = "/a \\"b\\"\\\\c/$${x}/%%{y}"');

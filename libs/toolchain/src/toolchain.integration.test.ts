@@ -1,0 +1,145 @@
+/**
+ * Runs the real, installed toolchain (what `./infra setup` leaves in $INFRA_CACHE_DIR): real version output,
+ * offline `tofu init` through the generated CLI config, cloud-init's schema check, the CLI, and an idempotent
+ * second install. Skipped, with the reason printed, only when the toolchain has not been installed.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { doctor } from './doctor';
+import { toolchainEnv } from './env';
+import { capture } from './exec';
+import { installToolchain } from './install';
+import { findRepoRoot, loadManifest } from './load';
+import { cacheLayout } from './paths';
+
+const root = findRepoRoot(import.meta.dirname);
+const layout = cacheLayout();
+const installed = existsSync(join(layout.binDir, 'tofu')) && existsSync(layout.stateFile);
+if (!installed) {
+  console.warn(`toolchain integration tests skipped: no toolchain in ${layout.toolsDir}; run ./infra setup first`);
+}
+
+const env = { ...process.env, ...toolchainEnv({ layout }) };
+const run = (command: string, args: string[], cwd?: string) =>
+  capture(command, args, { env, timeoutMs: 120_000, ...(cwd ? { cwd } : {}) });
+
+describe.skipIf(!installed)('installed toolchain', () => {
+  let pins: Map<string, string>;
+  beforeAll(async () => {
+    const { specs } = await loadManifest(root);
+    pins = new Map(specs.map((s) => [s.id, s.version]));
+  });
+
+  it('each tool on the toolchain PATH reports its pinned version', async () => {
+    const tofu = JSON.parse((await run('tofu', ['version', '-json'])).stdout) as { terraform_version: string };
+    expect(tofu.terraform_version).toBe(pins.get('opentofu'));
+    expect((await run('packer', ['version'])).stdout).toContain(`Packer v${pins.get('packer')}`);
+    expect((await run('sops', ['--version', '--disable-version-check'])).stdout).toContain(`sops ${pins.get('sops')}`);
+    expect((await run('age', ['--version'])).stdout.trim()).toBe(`v${pins.get('age')}`);
+    expect((await run('age-keygen', ['--version'])).stdout.trim()).toBe(`v${pins.get('age')}`);
+    expect((await run('tflint', ['--version'])).stdout).toContain(`TFLint version ${pins.get('tflint')}`);
+    expect((await run('terraform-docs', ['--version'])).stdout).toContain(`v${pins.get('terraform-docs')}`);
+    expect((await run('ansible-playbook', ['--version'])).stdout).toContain(`[core ${pins.get('ansible-core')}]`);
+    expect((await run('yamllint', ['--version'])).stdout.trim()).toBe(`yamllint ${pins.get('yamllint')}`);
+    const cloudInit = await run('cloud-init', ['--version']);
+    expect(`${cloudInit.stdout}${cloudInit.stderr}`).toContain(`cloud-init ${pins.get('cloud-init')!.split('-')[0]}`);
+    const sshd = await run('sshd', ['-V']);
+    expect(sshd.stderr).toMatch(/^OpenSSH_\d/);
+  });
+
+  it('doctor finds every required tool at its pin, through the same shims', async () => {
+    const report = await doctor({ root, layout });
+    const notOk = report.rows.filter((r) => r.status !== 'ok' && r.status !== 'optional-missing');
+    expect(notOk).toEqual([]);
+    expect(report.ok).toBe(true);
+    const tofu = report.rows.find((r) => r.tool === 'opentofu')!;
+    expect(tofu).toMatchObject({ found: pins.get('opentofu'), status: 'ok', obtained: expect.stringMatching(/^go (build|install)$|^PATH$/) });
+    expect(report.rows.find((r) => r.tool === 'ansible-lint')).toMatchObject({ found: pins.get('ansible-lint'), obtained: 'pip' });
+  });
+
+  it('`tofu init -backend=false` installs bpg/proxmox offline from the mirror, and validate passes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'infra-tofu-'));
+    await writeFile(
+      join(dir, 'main.tf'),
+      `terraform {
+  required_providers {
+    proxmox = { source = "bpg/proxmox", version = "= ${pins.get('bpg/proxmox')}" }
+  }
+}
+provider "proxmox" {
+  endpoint = "https://127.0.0.1:8006/"
+}
+`,
+    );
+    const init = await run('tofu', ['init', '-backend=false', '-input=false', '-no-color'], dir);
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain(`Installing bpg/proxmox v${pins.get('bpg/proxmox')}`);
+    const lock = await readFile(join(dir, '.terraform.lock.hcl'), 'utf8');
+    expect(lock).toContain('provider "registry.opentofu.org/bpg/proxmox"');
+    expect(lock).toMatch(/"h1:[A-Za-z0-9+/=]+"/);
+    const validate = await run('tofu', ['validate', '-json', '-no-color'], dir);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, error_count: 0 });
+  });
+
+  it('a lock file made against the public registry does not match the source build (why validators use a scratch copy)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'infra-tofu-lock-'));
+    const version = pins.get('bpg/proxmox');
+    await writeFile(
+      join(dir, 'main.tf'),
+      `terraform {\n  required_providers {\n    proxmox = { source = "bpg/proxmox", version = "${version}" }\n  }\n}\n`,
+    );
+    // The shape `tofu providers lock` writes from the registry: release-zip hashes, not our build's.
+    const registryLock = `provider "registry.opentofu.org/bpg/proxmox" {
+  version     = "${version}"
+  constraints = "${version}"
+  hashes = [
+    "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    "zh:0000000000000000000000000000000000000000000000000000000000000000",
+  ]
+}
+`;
+    await writeFile(join(dir, '.terraform.lock.hcl'), registryLock);
+    const init = await run('tofu', ['init', '-backend=false', '-input=false', '-no-color', '-lockfile=readonly'], dir);
+    expect(init.code).not.toBe(0);
+    expect(`${init.stdout}${init.stderr}`).toMatch(/checksum|does not match/i);
+    expect(await readFile(join(dir, '.terraform.lock.hcl'), 'utf8')).toBe(registryLock);
+  });
+
+  it('cloud-init from the unpacked .deb validates user-data: exit 0 when valid, 1 with the error when not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'infra-ci-'));
+    await writeFile(join(dir, 'ok.yaml'), '#cloud-config\npackages: [qemu-guest-agent]\n');
+    await writeFile(join(dir, 'bad.yaml'), '#cloud-config\npackages: qemu-guest-agent\n');
+    const ok = await run('cloud-init', ['schema', '--config-file', join(dir, 'ok.yaml')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Valid cloud-config');
+    const bad = await run('cloud-init', ['schema', '--config-file', join(dir, 'bad.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("packages: 'qemu-guest-agent' is not of type 'array'");
+  });
+
+  it('a second install changes nothing and takes seconds', async () => {
+    const result = await installToolchain({ root, layout });
+    expect(result.failures).toEqual([]);
+    const statuses = new Set(result.rows.map((r) => r.status));
+    expect([...statuses].every((s) => ['cached', 'PATH', 'bootstrap', 'unavailable'].includes(s))).toBe(true);
+    expect(result.rows.filter((r) => r.status === 'unavailable').every((r) => r.optional)).toBe(true);
+    expect(result.seconds).toBeLessThan(30);
+  });
+
+  it('the CLI: doctor --json exits 0 with a row per pin; env --shell prints the exports', async () => {
+    const script = join(root, 'scripts', 'toolchain.ts');
+    const tsx = join(root, 'node_modules', '.bin', 'tsx');
+    const report = await run(tsx, [script, 'doctor', '--json'], root);
+    expect(report.code).toBe(0);
+    const parsed = JSON.parse(report.stdout) as { ok: boolean; rows: { tool: string }[] };
+    expect(parsed.ok).toBe(true);
+    expect(parsed.rows.map((r) => r.tool)).toEqual([...pins.keys()]);
+    const shell = await run(tsx, [script, 'env', '--shell'], root);
+    expect(shell.stdout).toContain(`export TF_CLI_CONFIG_FILE='${layout.tofuCliConfig}'`);
+    expect(shell.stdout).toContain(`export PACKER_PLUGIN_PATH='${layout.packerPluginDir}'`);
+  });
+});
