@@ -15,6 +15,7 @@ import {
   exactPathRegex,
   readSopsConfig,
   sopsConfigSchema,
+  withProjectStores,
   writeSopsConfig,
 } from './sops-config';
 
@@ -53,7 +54,7 @@ export async function createDemoSecrets(
   const rule = config.creation_rules.find((r) => r.path_regex === pathRegex);
   if (rule) rule.age = [recipient, ...(rule.age ?? []).filter((r) => r !== recipient && r !== previous)];
   else config.creation_rules.unshift({ path_regex: pathRegex, age: [recipient] });
-  await writeSopsConfig(project.configPath, config);
+  await writeSopsConfig(project.configPath, withProjectStores(config));
 
   const keys = await resolveSopsKeys({
     env: project.env,

@@ -70,7 +70,9 @@ export {
   readSopsConfig,
   renderSopsConfig,
   ruleRecipients,
+  SOPS_STORES,
   type SopsConfig,
+  withProjectStores,
   writeSopsConfig,
 } from './sops-config';
 export { classifySopsFailure, type SopsFailureKind } from './sops-errors';

@@ -135,6 +135,8 @@ export async function updateKeys(path: string, context: SopsContext): Promise<{ 
 
 /** Generates a new data key and re-encrypts every value with it, in place (`rotate -i`). */
 export async function rotateDataKey(path: string, context: SopsContext): Promise<void> {
-  const run = await runSops(['rotate', '--in-place', path], { env: context.keys.env });
+  const run = await runSops([...configArgs(context), 'rotate', '--in-place', path], {
+    env: context.keys.env,
+  });
   if (run.exitCode !== 0) throw await failure(run, context, 'rotate', path);
 }

@@ -24,13 +24,34 @@ export const creationRuleSchema = z
   })
   .loose();
 
+const storeSchema = z.object({ indent: z.number().int().min(0).optional() }).loose();
+
 export const sopsConfigSchema = z
   .object({
+    stores: z.object({ yaml: storeSchema.optional(), json: storeSchema.optional() }).loose().optional(),
     creation_rules: z.array(creationRuleSchema).default([]),
   })
   .loose();
 
 export type CreationRule = z.infer<typeof creationRuleSchema>;
+
+/**
+ * sops indents YAML by 4 spaces unless told otherwise; the repository's formatter (biome) wants 2. With this in
+ * .sops.yaml every file sops writes already passes `biome check`, so nobody is tempted to reformat ciphertext.
+ */
+export const SOPS_STORES = { yaml: { indent: 2 }, json: { indent: 2 } } as const;
+
+/** The config with the project's store settings filled in where it has none. */
+export function withProjectStores(config: SopsConfig): SopsConfig {
+  return {
+    ...config,
+    stores: {
+      ...config.stores,
+      yaml: config.stores?.yaml ?? { ...SOPS_STORES.yaml },
+      json: config.stores?.json ?? { ...SOPS_STORES.json },
+    },
+  };
+}
 export type SopsConfig = z.infer<typeof sopsConfigSchema>;
 
 export const SOPS_CONFIG_HEADER = [

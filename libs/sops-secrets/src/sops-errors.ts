@@ -87,7 +87,7 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
         'SOPS_NO_CREATION_RULE',
         `${context.configPath ?? '.sops.yaml'} has no creation rule whose path_regex matches ${file}`,
         {
-          hint: 'name the file secrets/<name>.enc.yaml (covered by `secrets.ts init`) or add a creation rule for it',
+          hint: 'run `pnpm tsx scripts/secrets.ts init` (adds a rule for secrets/*.enc.{yaml,json,env} with your key), or add a creation rule for this path',
           details,
         },
       );

@@ -132,6 +132,10 @@ describe('init', () => {
       ['^secrets/local\\.enc\\.yaml$', [demo.recipient, report.publicKey]],
       [SECRETS_PATH_REGEX, [report.publicKey]],
     ]);
+    expect(config.stores).toEqual({ yaml: { indent: 2 }, json: { indent: 2 } });
+    // Files sops wrote under those rules are indented like the repository's formatter wants.
+    expect(await readFile(plainFile, 'utf8')).toMatch(/^proxmox:\n {2}tokenSecret: ENC\[/);
+    expect(await readFile(localFile, 'utf8')).toMatch(/^proxmox:\n {2}tokenId: ENC\[/);
     expect(await readFile(plainFile, 'utf8')).not.toContain('plaintext-to-encrypt-99');
     const userContext = await box.contextFor(keyFile);
     expect(await decryptData(plainFile, userContext)).toEqual({

@@ -31,6 +31,7 @@ import {
   SECRETS_PATH_REGEX,
   type SopsConfig,
   sopsConfigSchema,
+  withProjectStores,
   writeSopsConfig,
 } from './sops-config';
 
@@ -116,7 +117,7 @@ async function planConfig(
   const catchAll = rules.find((rule) => rule.path_regex === SECRETS_PATH_REGEX);
   if (catchAll) catchAll.age = unique([...(catchAll.age ?? []), userRecipient]);
   else rules.push({ path_regex: SECRETS_PATH_REGEX, age: [userRecipient] });
-  return { ...config, creation_rules: rules };
+  return withProjectStores({ ...config, creation_rules: rules });
 }
 
 export interface FileOutcome {
