@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixtureRepo, type FixtureRepo } from '../test-utils/fixture-repo';
+
+/**
+ * The exact affected set for a change to each kind of file, in a throw-away repo, one commit per case.
+ *
+ * Two Nx modes, both asserted:
+ * - project mode (the default): `nx show projects --affected`. A changed file marks the project that owns it
+ *   (whatever its inputs say) and every project with a `{workspaceRoot}` input matching it (negations are
+ *   not applied), then all their dependents.
+ * - task mode (`NX_LEGACY_AFFECTED=false`, what `nx affected -t validate` uses in this repo):
+ *   `nx show projects --affected -t validate` selects the validate tasks whose inputs the change reaches,
+ *   so a README anywhere, or a validator test file, marks nothing.
+ */
+const IMAGES = ['debian', 'talos', 'ubuntu'];
+const IAC = [
+  ...IMAGES,
+  'ansible-playbooks',
+  'ansible-role-baseline',
+  'ansible-role-common',
+  'ansible-role-docker',
+  'secrets',
+  'talos-config',
+  'tf-env-local',
+  'tf-module-unused',
+  'tf-module-vm',
+];
+
+interface Case {
+  kind: string;
+  files: string[];
+  project: string[];
+  task: string[];
+}
+
+const CASES: Case[] = [
+  { kind: 'packer template', files: ['packer/debian/debian.pkr.hcl'], project: ['debian'], task: ['debian'] },
+  {
+    kind: 'cloud-init user-data',
+    files: ['packer/debian/cloud-init/user-data'],
+    project: ['debian'],
+    task: ['debian'],
+  },
+  {
+    kind: 'role run by one image through a playbook',
+    files: ['ansible/roles/baseline/tasks/main.yml'],
+    project: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
+    task: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
+  },
+  {
+    kind: 'role reached through meta dependencies',
+    files: ['ansible/roles/common/tasks/main.yml'],
+    project: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'debian'],
+    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'debian'],
+  },
+  {
+    kind: 'role run through include_role',
+    files: ['ansible/roles/docker/tasks/main.yml'],
+    project: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu'],
+    task: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu'],
+  },
+  {
+    kind: 'playbook',
+    files: ['ansible/playbooks/debian.yml'],
+    project: ['ansible-playbooks', 'debian'],
+    task: ['ansible-playbooks', 'debian'],
+  },
+  {
+    kind: 'terraform module',
+    files: ['terraform/modules/vm/main.tf'],
+    project: ['tf-env-local', 'tf-module-vm'],
+    task: ['tf-env-local', 'tf-module-vm'],
+  },
+  {
+    kind: 'terraform environment',
+    files: ['terraform/environments/local/main.tf'],
+    project: ['tf-env-local'],
+    task: ['tf-env-local'],
+  },
+  {
+    kind: 'talos patch',
+    files: ['talos/patches/qemu-guest-agent.yaml'],
+    project: ['talos', 'talos-config'],
+    task: ['talos', 'talos-config'],
+  },
+  { kind: 'secret', files: ['secrets/local.enc.yaml'], project: ['secrets'], task: ['secrets'] },
+  {
+    kind: 'README and docs outside projects',
+    files: ['README.md', 'docs/architecture.md'],
+    project: [],
+    task: [],
+  },
+  {
+    kind: 'README inside an image and a role',
+    files: ['packer/debian/README.md', 'ansible/roles/baseline/README.md'],
+    project: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
+    task: [],
+  },
+  {
+    kind: 'terraform module README (checked by terraform-docs)',
+    files: ['terraform/modules/vm/README.md'],
+    project: ['tf-env-local', 'tf-module-vm'],
+    task: ['tf-module-vm'],
+  },
+  {
+    kind: 'environment config',
+    files: ['infra.config.yaml'],
+    project: [...IMAGES, 'talos-config', 'tf-env-local'],
+    task: [...IMAGES, 'talos-config', 'tf-env-local'],
+  },
+  { kind: 'tool versions (mise.toml)', files: ['mise.toml'], project: IAC, task: IAC },
+  {
+    kind: 'tflint config',
+    files: ['.tflint.hcl'],
+    project: ['tf-env-local', 'tf-module-unused', 'tf-module-vm'],
+    task: ['tf-env-local', 'tf-module-unused', 'tf-module-vm'],
+  },
+  { kind: 'validator script helper', files: ['scripts/lib/report.ts'], project: IAC, task: IAC },
+  {
+    kind: 'validator library',
+    files: ['libs/validators/src/index.ts'],
+    project: [...IAC, '@infra/validators'],
+    task: IAC,
+  },
+  {
+    kind: 'library the validator library depends on',
+    files: ['libs/cli/src/index.ts'],
+    project: [...IAC, '@infra/cli', '@infra/validators'],
+    task: IAC,
+  },
+  {
+    kind: 'validator library test file',
+    files: ['libs/validators/src/index.test.ts'],
+    project: [...IAC, '@infra/validators'],
+    task: [],
+  },
+  {
+    kind: 'library the validators do not use',
+    files: ['libs/other/src/index.ts'],
+    project: ['@infra/other'],
+    task: [],
+  },
+];
+
+let repo: FixtureRepo;
+
+beforeAll(() => {
+  repo = createFixtureRepo({
+    pluginOptions: { validateCommand: 'echo validate', buildImageCommand: 'echo build' },
+  });
+});
+
+afterAll(() => repo?.cleanup());
+
+describe('nx affected over the inferred IaC projects', () => {
+  it.each(CASES)('$kind', async ({ files, project, task }) => {
+    for (const file of files) repo.touch(file);
+    repo.commit(files.join(' '));
+    const [projectMode, taskMode] = await Promise.all([
+      repo.nxAsync(['show', 'projects', '--affected', '--base=HEAD~1', '--json'], {
+        NX_WORKSPACE_DATA_DIRECTORY: '.nx/workspace-data-project-mode',
+      }),
+      repo.nxAsync(['show', 'projects', '--affected', '-t', 'validate', '--base=HEAD~1', '--json'], {
+        NX_LEGACY_AFFECTED: 'false',
+        NX_WORKSPACE_DATA_DIRECTORY: '.nx/workspace-data-task-mode',
+      }),
+    ]);
+    expect(projectMode.status, projectMode.stderr).toBe(0);
+    expect(taskMode.status, taskMode.stderr).toBe(0);
+    expect(_projects(projectMode.stdout), 'project mode').toEqual([...project].sort());
+    expect(_projects(taskMode.stdout), 'task mode (-t validate)').toEqual([...task].sort());
+  });
+});
+
+function _projects(stdout: string): string[] {
+  const json = stdout.slice(stdout.indexOf('['));
+  return (JSON.parse(json) as string[]).sort();
+}

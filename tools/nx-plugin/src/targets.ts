@@ -1,0 +1,141 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import { type IacProject, type ProjectKind, VALIDATOR_KIND } from './discovery';
+import { defaultEnvironment } from './environments';
+import type { PluginOptions } from './options';
+import type { ProjectAnalysis } from './references';
+import type { ValidatorClosure } from './validator-closure';
+
+/** What every target of one plugin call shares. */
+export interface TargetContext {
+  options: PluginOptions;
+  /** Environment names from the config file, for build-image configurations. */
+  environments: readonly string[];
+  /** Validator code inputs, its externalDependencies already limited to packages Nx knows. */
+  validator: ValidatorClosure;
+}
+
+/** One entry of a target's `inputs` (Nx's InputDefinition, which @nx/devkit does not export). */
+export type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
+
+/**
+ * Named input every IaC project defines for itself: its files minus Markdown. Dependents hash it with
+ * `^iacFiles` (a `{fileset, dependencies}` input cannot carry the Markdown exclusion to dependencies).
+ */
+export const IAC_FILES = 'iacFiles';
+export const IAC_NAMED_INPUTS: Record<string, string[]> = {
+  [IAC_FILES]: ['{projectRoot}/**/*', '!{projectRoot}/**/*.md'],
+};
+
+/** Tool versions: mise.toml is the one place they are pinned. */
+const TOOL_VERSIONS = '{workspaceRoot}/mise.toml';
+
+/** Repo-wide tool configuration each kind's validator reads (globs: the files may not exist yet). */
+const TOOL_CONFIG: Record<ProjectKind, readonly string[]> = {
+  packer: ['{workspaceRoot}/.yamllint*'],
+  'terraform-module': [
+    '{workspaceRoot}/.tflint.hcl',
+    '{workspaceRoot}/.terraform-docs.y*ml',
+    '{workspaceRoot}/.checkov.y*ml',
+  ],
+  'terraform-environment': [
+    '{workspaceRoot}/.tflint.hcl',
+    '{workspaceRoot}/.terraform-docs.y*ml',
+    '{workspaceRoot}/.checkov.y*ml',
+  ],
+  'ansible-role': [
+    '{workspaceRoot}/.yamllint*',
+    '{workspaceRoot}/.ansible-lint*',
+    '{workspaceRoot}/ansible/ansible.cfg',
+    '{workspaceRoot}/ansible/requirements.y*ml',
+    '{workspaceRoot}/.checkov.y*ml',
+  ],
+  'ansible-playbooks': [
+    '{workspaceRoot}/.yamllint*',
+    '{workspaceRoot}/.ansible-lint*',
+    '{workspaceRoot}/ansible/ansible.cfg',
+    '{workspaceRoot}/ansible/requirements.y*ml',
+    '{workspaceRoot}/.checkov.y*ml',
+  ],
+  talos: ['{workspaceRoot}/.yamllint*'],
+  secrets: ['{workspaceRoot}/.sops.yaml'],
+};
+
+/**
+ * Kinds whose result the environment config can change, so the config file is one of their inputs:
+ * images (packer validate gets the variables the config injects), Terraform environments (their variables
+ * come from it) and the Talos machine config (validated against the schema of the configured Talos
+ * version). Terraform modules, roles, playbooks and secrets are environment-independent.
+ */
+export const CONFIG_DEPENDENT_KINDS: ReadonlySet<ProjectKind> = new Set([
+  'packer',
+  'terraform-environment',
+  'talos',
+]);
+
+/**
+ * Inputs of a project's validate (and build-image) target: its own files (Markdown excluded, except in
+ * Terraform modules where `validate` checks the README against terraform-docs), its dependency projects'
+ * files (Markdown excluded), the files outside any project it reads, the config file where it matters,
+ * the pinned tool versions, the tools' config files, the validator code, and only the npm packages that
+ * code uses.
+ */
+export function validateInputs(
+  project: IacProject,
+  analysis: ProjectAnalysis,
+  context: TargetContext,
+): TargetInput[] {
+  // A module's README is checked against terraform-docs, so the module's own validate reads its Markdown.
+  const own: TargetInput[] = project.kind === 'terraform-module' ? ['{projectRoot}/**/*'] : [IAC_FILES];
+  const dependencies: TargetInput[] = [`^${IAC_FILES}`];
+  const referenced = analysis.fileInputs.map(({ path, kind }) =>
+    kind === 'dir' ? `{workspaceRoot}/${path}/**/*` : `{workspaceRoot}/${path}`,
+  );
+  const config = CONFIG_DEPENDENT_KINDS.has(project.kind)
+    ? [`{workspaceRoot}/${context.options.configFile}`]
+    : [];
+  return [
+    ...own,
+    ...dependencies,
+    ...referenced,
+    ...config,
+    TOOL_VERSIONS,
+    ...TOOL_CONFIG[project.kind],
+    ...context.validator.inputs,
+    { externalDependencies: [...context.validator.externalDependencies] },
+  ];
+}
+
+/** The targets of one project: `validate` for every kind, plus `build-image` for images. */
+export function buildTargets(
+  project: IacProject,
+  analysis: ProjectAnalysis,
+  context: TargetContext,
+): Record<string, TargetConfiguration> {
+  const inputs = validateInputs(project, analysis, context);
+  const targets: Record<string, TargetConfiguration> = {
+    validate: {
+      command: `${context.options.validateCommand} ${VALIDATOR_KIND[project.kind]} ${project.root}`,
+      cache: true,
+      inputs,
+      outputs: [],
+      metadata: {
+        description: `Check ${project.root} with the real tools (${VALIDATOR_KIND[project.kind]})`,
+      },
+    },
+  };
+  if (project.kind === 'packer') {
+    targets['build-image'] = {
+      command: `${context.options.buildImageCommand} --os ${project.name}`,
+      // The real output is a template on a Proxmox host, which the Nx cache cannot restore. The script is
+      // idempotent instead (it can key on $NX_TASK_HASH, computed from the same inputs as validate).
+      cache: false,
+      parallelism: false,
+      dependsOn: ['validate'],
+      inputs,
+      defaultConfiguration: defaultEnvironment(context.environments),
+      configurations: Object.fromEntries(context.environments.map((name) => [name, { args: `-e ${name}` }])),
+      metadata: { description: `Build the ${project.name} golden image on the environment's Proxmox host` },
+    };
+  }
+  return targets;
+}

@@ -1,0 +1,111 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are HCL interpolations, not JS templates
+/**
+ * A small but complete IaC tree for the integration tests and the benchmark's fixture mode: three images
+ * (debian runs role baseline through a playbook, ubuntu runs role docker, talos is API-built), a role
+ * dependency (baseline → common), a module used by an environment and one that is not, Talos patches,
+ * secrets, READMEs, the config file, and a validator script over workspace libs.
+ */
+export const FIXTURE_TREE: Readonly<Record<string, string>> = {
+  '.gitignore': 'node_modules\n.nx\n',
+  'README.md': '# fixture\n',
+  'docs/architecture.md': '# architecture\n',
+  'mise.toml': '[tools]\nnode = "24.21.0"\npacker = "1.14.2"\n',
+  '.tflint.hcl': 'config {\n  call_module_type = "local"\n}\n',
+  'pnpm-workspace.yaml': 'packages:\n  - "libs/*"\n',
+  'infra.config.yaml': [
+    'catalog:',
+    '  proxmox: { node: pve, bridge: vmbr0 }',
+    '  talos: { version: v1.13.9 }',
+    'environments:',
+    '  local:',
+    '    proxmox: { endpoint: embedded }',
+    '  prod:',
+    '    extends: local',
+    '    proxmox: { endpoint: "https://pve.lan:8006" }',
+    '',
+  ].join('\n'),
+
+  'scripts/validate.ts':
+    "import { check } from '@infra/validators';\nimport { report } from './lib/report';\n\nreport(check());\n",
+  'scripts/lib/report.ts': 'export function report(ok: boolean): void {\n  console.log(ok);\n}\n',
+  'libs/validators/package.json': JSON.stringify({
+    name: '@infra/validators',
+    private: true,
+    type: 'module',
+    exports: { '.': './src/index.ts' },
+    dependencies: { '@infra/cli': 'workspace:*', zod: '4.6.7' },
+  }),
+  'libs/validators/src/index.ts':
+    "import { log } from '@infra/cli';\n\nexport function check(): boolean {\n  log('check');\n  return true;\n}\n",
+  'libs/validators/src/index.test.ts': "import { check } from './index';\n\ncheck();\n",
+  'libs/cli/package.json': JSON.stringify({
+    name: '@infra/cli',
+    private: true,
+    exports: { '.': './src/index.ts' },
+  }),
+  'libs/cli/src/index.ts': 'export function log(message: string): void {\n  console.error(message);\n}\n',
+  'libs/other/package.json': JSON.stringify({
+    name: '@infra/other',
+    private: true,
+    exports: { '.': './src/index.ts' },
+  }),
+  'libs/other/src/index.ts': 'export const other = 1;\n',
+
+  'packer/debian/debian.pkr.hcl': [
+    'source "proxmox-clone" "debian" {',
+    '  vm_name        = "debian-13"',
+    '  http_directory = "${path.root}/cloud-init"',
+    '}',
+    '',
+    'build {',
+    '  sources = ["source.proxmox-clone.debian"]',
+    '  provisioner "ansible" {',
+    '    playbook_file = "${path.root}/../../ansible/playbooks/debian.yml" # the image playbook',
+    '  }',
+    '}',
+    '',
+  ].join('\n'),
+  'packer/debian/cloud-init/user-data': '#cloud-config\npackage_update: true\n',
+  'packer/debian/README.md': '# debian image\n',
+  'packer/ubuntu/ubuntu.pkr.hcl': [
+    'locals {',
+    '  repo = "${path.root}/../.."',
+    '}',
+    '',
+    'build {',
+    '  provisioner "ansible" {',
+    '    playbook_file   = "${local.repo}/ansible/playbooks/ubuntu.yml"',
+    '    extra_arguments = ["--extra-vars", "x=1"]',
+    '  }',
+    '}',
+    '',
+  ].join('\n'),
+  'packer/talos/image.yaml': 'name: talos\nbuilder: api\n',
+  'packer/talos/README.md': '# talos image (built through the Proxmox API)\n',
+
+  'ansible/playbooks/debian.yml': '- name: Debian baseline\n  hosts: all\n  roles:\n    - baseline\n',
+  'ansible/playbooks/ubuntu.yml': [
+    '- name: Ubuntu',
+    '  hosts: all',
+    '  tasks:',
+    '    - name: Docker',
+    '      ansible.builtin.include_role:',
+    '        name: docker',
+    '',
+  ].join('\n'),
+  'ansible/roles/baseline/tasks/main.yml': '- name: Ping\n  ansible.builtin.ping:\n',
+  'ansible/roles/baseline/meta/main.yml': 'dependencies:\n  - role: common\n',
+  'ansible/roles/baseline/README.md': '# baseline\n',
+  'ansible/roles/common/tasks/main.yml': '- name: Common\n  ansible.builtin.ping:\n',
+  'ansible/roles/docker/tasks/main.yml': '- name: Docker\n  ansible.builtin.ping:\n',
+
+  'terraform/modules/vm/main.tf': 'variable "name" {\n  type = string\n}\n',
+  'terraform/modules/vm/README.md': '# vm\n<!-- BEGIN_TF_DOCS -->\n<!-- END_TF_DOCS -->\n',
+  'terraform/modules/unused/main.tf': 'variable "x" {\n  type = number\n}\n',
+  'terraform/environments/local/main.tf': 'module "vm" {\n  source = "../../modules/vm"\n  name   = "a"\n}\n',
+
+  'talos/schematic.yaml':
+    'customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/qemu-guest-agent\n',
+  'talos/patches/qemu-guest-agent.yaml': 'machine:\n  features:\n    kubePrism:\n      enabled: true\n',
+  'secrets/local.enc.yaml': 'token: ENC[AES256_GCM,data:abc,type:str]\nsops:\n  version: 3.11.0\n',
+};
