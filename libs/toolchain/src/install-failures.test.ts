@@ -17,7 +17,8 @@ import { cacheLayout } from './paths';
 import { createProgress } from './progress';
 
 const haveGo = spawnSync('go', ['version']).status === 0;
-if (!haveGo) console.warn('install failure tests skipped: no `go` on PATH (the toolchain needs Go >= 1.26.6 to build)');
+if (!haveGo)
+  console.warn('install failure tests skipped: no `go` on PATH (the toolchain needs Go >= 1.26.6 to build)');
 
 const quiet = { step() {}, info() {}, success() {}, warn() {}, error() {}, debug() {} };
 
@@ -88,10 +89,14 @@ describe.skipIf(!haveGo)('install failures', () => {
   it('the CLI exits 1 and prints the error with its code and hint, no stack trace', async () => {
     const { root, layout } = await scratchRepo('[tools]\nsops = "0.0.1"\n');
     const repo = findRepoRoot(import.meta.dirname);
-    const result = await capture(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'toolchain.ts'), 'install'], {
-      env: { ...process.env, INFRA_ROOT: root, INFRA_CACHE_DIR: layout.cacheDir },
-      timeoutMs: 120_000,
-    });
+    const result = await capture(
+      join(repo, 'node_modules', '.bin', 'tsx'),
+      [join(repo, 'scripts', 'toolchain.ts'), 'install'],
+      {
+        env: { ...process.env, INFRA_ROOT: root, INFRA_CACHE_DIR: layout.cacheDir },
+        timeoutMs: 120_000,
+      },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('sops 0.0.1: go install failed');
     expect(result.stderr).toContain('[TOOLCHAIN_BUILD_FAILED]');

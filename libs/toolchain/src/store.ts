@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@infra/cli';
 import { z } from 'zod';
@@ -82,6 +82,8 @@ export async function installAtomically(
     return marker;
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });
+    // Leave no empty `<tool>/` behind either (fails harmlessly when other versions live there).
+    await rmdir(dirname(finalDir)).catch(() => undefined);
     throw error;
   }
 }
