@@ -56,6 +56,8 @@ export interface Simulator {
   caPem: string;
   readonly state: SimState;
   faults: FaultInjector;
+  /** The live timing; tests may change it while the simulator runs (e.g. slow tasks down to provoke lock contention). */
+  timing: Timing;
   /** Creates or rotates an API token (privilege separation off unless `privsep`), plus ACL entries for it. */
   issueToken(
     id: string,
@@ -107,7 +109,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
   const faults = new FaultInjector(rng, options.faults ?? []);
   const tasks = new TaskRunner(store, rng, {
-    durationMs: timing.taskMs,
+    durationMs: () => timing.taskMs,
     injectFailure: (spec) =>
       faults.taskFailure(spec.origin?.method ?? '', spec.origin?.path ?? '', spec.type),
   });
@@ -183,6 +185,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return store.state;
     },
     faults,
+    timing,
     async issueToken(id, tokenOptions = {}) {
       const secret = issueTokenWithRoles(core, {
         id,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simRequest } from '../testing/client';
+import { dataOf, simRequest } from '../testing/client';
 import { startTestSim, type TestSim } from '../testing/harness';
 
 let t: TestSim;
@@ -92,7 +92,7 @@ describe('API token authentication', () => {
 
   it('answers GET /access/permissions for the caller', async () => {
     const res = await simRequest(t.sim, 'GET', '/access/permissions', { auth: LIMITED });
-    const perms = res.body?.data as Record<string, Record<string, number>>;
+    const perms = dataOf<Record<string, Record<string, number>>>(res);
     expect(perms['/vms']?.['VM.Allocate']).toBe(1);
     expect(perms['/mapping/pci/gpu']?.['Mapping.Use']).toBe(1);
     expect(perms['/']).toBeUndefined();
@@ -100,7 +100,7 @@ describe('API token authentication', () => {
       auth: LIMITED,
       params: { path: '/storage/local' },
     });
-    expect(Object.keys((one.body?.data as Record<string, object>)['/storage/local']!)).toEqual([
+    expect(Object.keys(dataOf<Record<string, object>>(one)['/storage/local']!)).toEqual([
       'Datastore.AllocateSpace',
       'Datastore.Audit',
     ]);
@@ -113,7 +113,11 @@ describe('ticket authentication', () => {
       params: { username: 'root@pam', password: PASSWORD },
     });
     expect(login.status).toBe(200);
-    const { ticket, CSRFPreventionToken: csrf, username } = login.body?.data as Record<string, string>;
+    const {
+      ticket,
+      CSRFPreventionToken: csrf,
+      username,
+    } = dataOf<{ ticket: string; CSRFPreventionToken: string; username: string }>(login);
     expect(username).toBe('root@pam');
     expect(ticket).toMatch(/^PVE:root@pam:[0-9A-F]{8}::\S+$/);
     expect(csrf).toMatch(/^[0-9A-F]{8}:\S+$/);
@@ -152,7 +156,11 @@ describe('ticket authentication', () => {
     const login = await simRequest(t.sim, 'POST', '/access/ticket', {
       params: { username: 'root', realm: 'pam', password: PASSWORD },
     });
-    const { ticket, CSRFPreventionToken: csrf } = login.body?.data as Record<string, string>;
+    const { ticket, CSRFPreventionToken: csrf } = dataOf<{
+      ticket: string;
+      CSRFPreventionToken: string;
+      username: string;
+    }>(login);
     const res = await simRequest(t.sim, 'POST', '/nodes/pve/qemu', {
       cookie: ticket,
       csrf,
@@ -181,8 +189,6 @@ describe('TLS', () => {
     expect(peer).toEqual({ fingerprint256: t.sim.fingerprint, authorized: true });
     expect(t.sim.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     const nodes = await t.api('GET', '/nodes');
-    expect((nodes.body?.data as Array<{ ssl_fingerprint: string }>)[0]?.ssl_fingerprint).toBe(
-      t.sim.fingerprint,
-    );
+    expect(dataOf<Array<{ ssl_fingerprint: string }>>(nodes)[0]?.ssl_fingerprint).toBe(t.sim.fingerprint);
   });
 });

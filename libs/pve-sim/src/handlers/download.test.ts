@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForTask } from '../testing/client';
+import { dataOf, waitForTask } from '../testing/client';
 import { fakeQcow2, startTestSim, type TestSim } from '../testing/harness';
 
 let t: TestSim;
@@ -50,7 +50,7 @@ async function taskLog(upid: string): Promise<string[]> {
   const res = await t.api('GET', `/nodes/pve/tasks/${encodeURIComponent(upid)}/log`, {
     params: { limit: 500 },
   });
-  return (res.body?.data as Array<{ t: string }>).map((l) => l.t);
+  return dataOf<Array<{ t: string }>>(res).map((l) => l.t);
 }
 
 describe('download-url', () => {
@@ -107,7 +107,7 @@ describe('download-url', () => {
     expect(status.exitstatus).toBe(`checksum mismatch: got '${sha256(image)}' != expect '${wrong}'`);
     await expect(stat(join(t.dir, 'storage/local/import/other.qcow2'))).rejects.toThrow();
     const listed = await t.api('GET', '/nodes/pve/storage/local/content');
-    expect((listed.body?.data as Array<{ volid: string }>).map((v) => v.volid)).not.toContain(
+    expect(dataOf<Array<{ volid: string }>>(listed).map((v) => v.volid)).not.toContain(
       'local:import/other.qcow2',
     );
   });
@@ -180,7 +180,7 @@ describe('download-url', () => {
     const started = await t.api('POST', '/nodes/pve/storage/local/download-url', {
       params: { content: 'import', url, filename: 'slow.qcow2' },
     });
-    const upid = started.body?.data as string;
+    const upid = dataOf<string>(started);
     await new Promise((r) => setTimeout(r, 50));
     expect((await t.api('DELETE', `/nodes/pve/tasks/${encodeURIComponent(upid)}`)).status).toBe(200);
     expect((await waitForTask(t.sim, t.root, upid)).exitstatus).toBe('interrupted by signal');

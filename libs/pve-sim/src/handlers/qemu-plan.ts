@@ -5,6 +5,7 @@ import type { TaskContext } from '../tasks/runner';
 import { type DiskPlan, DRIVE_KEY, executeDisk, planDisk } from './qemu-disks';
 import { normalizeNet } from './qemu-net';
 import { checkConfigPermissions } from './qemu-perms';
+import { compareDriveKeys } from './vm-common';
 
 /** Request parameters of create/update that are not VM config keys. */
 const CONTROL_PARAMS = new Set([
@@ -81,7 +82,8 @@ export async function executeDisks(
   task: TaskContext,
 ): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
-  for (const disk of plan.disks) values[disk.key] = await executeDisk(ctx.state, vmid, disk, task);
+  const ordered = [...plan.disks].sort((a, b) => compareDriveKeys(a.key, b.key));
+  for (const disk of ordered) values[disk.key] = await executeDisk(ctx.state, vmid, disk, task);
   return values;
 }
 

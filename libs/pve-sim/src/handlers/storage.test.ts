@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf } from '../testing/client';
 import { startTestSim, type TestSim } from '../testing/harness';
 
 let t: TestSim;
@@ -16,10 +17,7 @@ describe('storage content rules', () => {
   it('starts like a fresh PVE install: local holds iso/vztmpl/backup/snippets, local-lvm images/rootdir', async () => {
     const res = await t.api('GET', '/nodes/pve/storage');
     const byId = Object.fromEntries(
-      (res.body?.data as Array<{ storage: string; content: string; type: string }>).map((s) => [
-        s.storage,
-        s,
-      ]),
+      dataOf<Array<{ storage: string; content: string; type: string }>>(res).map((s) => [s.storage, s]),
     );
     expect(byId.local).toMatchObject({ type: 'dir', content: 'iso,vztmpl,backup,snippets', active: 1 });
     expect(byId['local-lvm']).toMatchObject({ type: 'lvmthin', content: 'images,rootdir' });
@@ -47,7 +45,7 @@ describe('storage content rules', () => {
       "storage does not support content type 'import'\n",
     ]);
     const config = await t.api('GET', '/storage/local');
-    const digest = (config.body?.data as { digest: string }).digest;
+    const digest = dataOf<{ digest: string }>(config).digest;
     expect(
       (
         await t.api('PUT', '/storage/local', {
@@ -60,7 +58,7 @@ describe('storage content rules', () => {
       'detected modified configuration - file changed by other user? Try again.\n',
     );
     const listed = await t.api('GET', '/nodes/pve/storage', { params: { content: 'import' } });
-    expect((listed.body?.data as Array<{ storage: string }>).map((s) => s.storage)).toEqual(['local']);
+    expect(dataOf<Array<{ storage: string }>>(listed).map((s) => s.storage)).toEqual(['local']);
     expect((await download('local')).status).toBe(200);
   });
 
@@ -89,7 +87,7 @@ describe('storage content rules', () => {
       path: '/dev/pve/vm-777-disk-0',
     });
     const status = await t.api('GET', '/nodes/pve/storage/local-lvm/status');
-    expect((status.body?.data as { used: number }).used).toBe(4 * 1024 ** 3);
+    expect(dataOf<{ used: number }>(status).used).toBe(4 * 1024 ** 3);
     await t.run(
       'DELETE',
       `/nodes/pve/storage/local-lvm/content/${encodeURIComponent('local-lvm:vm-777-disk-0')}`,

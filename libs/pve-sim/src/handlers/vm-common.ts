@@ -72,7 +72,15 @@ export function maxMemBytes(config: Record<string, string>): number {
   return memoryMiB(config) * MiB;
 }
 
-/** Volume ids referenced by a VM's disks (not cdrom `none`, not ISO media). */
+const DRIVE_RANK = ['ide', 'sata', 'scsi', 'virtio', 'efidisk', 'tpmstate', 'unused'];
+
+/** qemu-server's drive iteration order (ide, sata, scsi, virtio, efidisk, tpmstate, unused; then index). */
+export function compareDriveKeys(a: string, b: string): number {
+  const rank = (k: string) => DRIVE_RANK.indexOf(k.replace(/\d+$/, ''));
+  return rank(a) - rank(b) || Number(a.replace(/^\D+/, '')) - Number(b.replace(/^\D+/, ''));
+}
+
+/** Volume ids referenced by a VM's disks (not cdrom `none`, not ISO media), in drive order. */
 export function vmVolumes(config: Record<string, string>): Array<{ key: string; volid: string }> {
   const result: Array<{ key: string; volid: string }> = [];
   for (const [key, value] of Object.entries(config)) {
@@ -82,5 +90,5 @@ export function vmVolumes(config: Record<string, string>): Array<{ key: string; 
     if (/:iso\//.test(file)) continue;
     result.push({ key, volid: file });
   }
-  return result;
+  return result.sort((x, y) => compareDriveKeys(x.key, y.key));
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf } from '../testing/client';
 import { startTestSim, type TestSim } from '../testing/harness';
 
 let t: TestSim;
@@ -85,7 +86,7 @@ describe('envelope and status codes', () => {
   it('gzips large bodies when asked', async () => {
     const res = await t.api('GET', '/nodes/pve/hardware/pci');
     expect(res.headers['content-encoding']).toBe('gzip');
-    expect((res.body?.data as unknown[]).length).toBeGreaterThan(5);
+    expect(dataOf<unknown[]>(res).length).toBeGreaterThan(5);
   });
 
   it('maps node names like pveproxy: unknown → 500, FQDN → 596, offline → 595', async () => {

@@ -26,8 +26,8 @@ export interface TaskSpec {
 }
 
 export interface TaskRunnerOptions {
-  /** Minimum wall time of every task, so clients really poll (default 200 ms). */
-  durationMs: number;
+  /** Minimum wall time of every task, so clients really poll; read at each task start (may change at run time). */
+  durationMs(): number;
   /** Asked when a task starts: a message makes it fail with that error instead of doing its work. */
   injectFailure?(task: TaskSpec): { message: string; log?: string[] } | null;
 }
@@ -104,7 +104,7 @@ export class TaskRunner {
       },
       signal,
     };
-    const minimum = delay(this.options.durationMs, signal);
+    const minimum = delay(this.options.durationMs(), signal);
     let error: string | null = null;
     try {
       const injected = this.options.injectFailure?.(spec);

@@ -106,3 +106,9 @@ export async function waitForTask(
   }
   throw new Error(`task ${upid} did not finish within ${timeoutMs} ms`);
 }
+
+/** The `data` of a response, for tests (throws when there is no JSON body). */
+export function dataOf<T>(res: SimResponse): T {
+  if (!res.body) throw new Error(`no JSON body (HTTP ${res.status} ${res.statusMessage})`);
+  return res.body.data as T;
+}
