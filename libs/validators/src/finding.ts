@@ -37,7 +37,14 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 export function dedupeFindings(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((finding) => {
-    const key = JSON.stringify([finding.file, finding.line, finding.column, finding.rule, finding.message]);
+    const key = JSON.stringify([
+      finding.file,
+      finding.line,
+      finding.column,
+      finding.severity,
+      finding.rule,
+      finding.message,
+    ]);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -32,7 +32,15 @@ export function parseHclDiagnostics(output: string): HclDiagnostic[] {
   const flush = () => {
     if (!current) return;
     const { detailLines, ...rest } = current;
-    diagnostics.push({ ...rest, detail: detailLines.join(' ').replace(/\s+/g, ' ').trim() });
+    // Packer plugins report Prepare() failures as "N error(s) occurred:" plus one "* problem" line each:
+    // split them, so every problem is its own finding.
+    const bullets = detailLines.filter((line) => line.startsWith('* '));
+    if (/^\d+ errors? occurred:?$|^\d+ error\(s\) occurred:?$/.test(rest.summary) && bullets.length > 0) {
+      for (const bullet of bullets)
+        diagnostics.push({ ...rest, summary: bullet.slice(2).trim(), detail: '' });
+    } else {
+      diagnostics.push({ ...rest, detail: detailLines.join(' ').replace(/\s+/g, ' ').trim() });
+    }
     current = undefined;
   };
   for (const line of lines) {

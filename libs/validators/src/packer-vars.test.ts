@@ -1,0 +1,79 @@
+import { writeFile } from 'node:fs/promises';
+import { loadEnvironment } from '@infra/config';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EMBEDDED_PROXMOX_API_URL, packerVariables, toPackerEnv } from './packer-vars';
+import { type FixtureRepo, fixtureRepo } from './testing/fixture-repo';
+
+let repo: FixtureRepo | undefined;
+afterEach(async () => {
+  await repo?.dispose();
+  repo = undefined;
+});
+
+const build = { sshPrivateKeyFile: '/tmp/k', sshPublicKey: 'ssh-ed25519 AAAA k' };
+
+describe('packerVariables', () => {
+  it('injects the resolved environment: endpoint, node, storage, VMIDs, image and hardware', async () => {
+    repo = await fixtureRepo([]);
+    await writeFile(
+      repo.path('infra.config.yaml'),
+      [
+        'catalog:',
+        '  proxmox: { node: pve2, bridge: vmbr1, storage: { images: iso-store, disks: fast } }',
+        '  templates: { vmidRange: { start: 9100, end: 9199 } }',
+        '  talos: { version: v1.13.9, platform: nocloud, schematic: talos/schematic.yaml, factory: embedded }',
+        '  images:',
+        '    debian:',
+        '      version: "13"',
+        `      source: { url: https://cloud.debian.org/x.qcow2, checksum: "sha512:${'a'.repeat(128)}" }`,
+        '      hardware: { cores: 4, memoryMiB: 4096, diskGiB: 20 }',
+        '  gpu: { mapping: rtx4000ada }',
+        'environments:',
+        '  local: { proxmox: { endpoint: embedded }, secrets: secrets/local.enc.yaml }',
+        '  prod: { proxmox: { endpoint: "https://pve.lan:8006/" }, secrets: secrets/prod.enc.yaml }',
+        '',
+      ].join('\n'),
+    );
+    const local = await loadEnvironment('local', { cwd: repo.root });
+    expect(packerVariables(local, 'debian', build)).toEqual({
+      proxmox_url: EMBEDDED_PROXMOX_API_URL,
+      proxmox_username: 'infra@pve!build',
+      proxmox_insecure_skip_tls_verify: 'true',
+      node: 'pve2',
+      bridge: 'vmbr1',
+      disk_storage_pool: 'fast',
+      iso_storage_pool: 'iso-store',
+      base_vm_id: '9199',
+      template_vm_id: '9100',
+      debian_version: '13',
+      source_image_url: 'https://cloud.debian.org/x.qcow2',
+      cores: '4',
+      sockets: '1',
+      memory_mib: '4096',
+      cpu_type: 'host',
+      machine: 'q35',
+      bios: 'ovmf',
+      scsi_controller: 'virtio-scsi-single',
+      ssh_private_key_file: '/tmp/k',
+      ssh_public_key: 'ssh-ed25519 AAAA k',
+    });
+    const prod = await loadEnvironment('prod', { cwd: repo.root });
+    const prodVars = packerVariables(prod, 'debian', {
+      ...build,
+      tokenId: 'packer@pve!ci',
+      baseVmId: 9150,
+      templateVmId: 9101,
+    });
+    expect(prodVars).toMatchObject({
+      proxmox_url: 'https://pve.lan:8006/api2/json',
+      proxmox_username: 'packer@pve!ci',
+      proxmox_insecure_skip_tls_verify: 'false',
+      base_vm_id: '9150',
+      template_vm_id: '9101',
+    });
+    expect(toPackerEnv({ node: 'pve2' })).toEqual({ PKR_VAR_node: 'pve2' });
+    expect(() => packerVariables(local, 'ubuntu', build)).toThrow(
+      expect.objectContaining({ code: 'IMAGE_NOT_CONFIGURED' }),
+    );
+  });
+});
