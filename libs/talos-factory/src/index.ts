@@ -1,4 +1,12 @@
 export {
+  type ExtensionInfo,
+  ExtensionInfoSchema,
+  FactoryClient,
+  type FactoryClientOptions,
+  type OverlayInfo,
+  OverlayInfoSchema,
+} from './factory/client';
+export {
   ARCHES,
   type BootMethod,
   PLATFORM_NAMES,
@@ -6,6 +14,7 @@ export {
   platformInfo,
   type TalosArch,
 } from './factory/platforms';
+export { closeMatches, editDistance } from './factory/suggest';
 export {
   diskImageSuffix,
   factoryOrigin,
