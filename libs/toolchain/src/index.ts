@@ -1,6 +1,7 @@
 export { CATALOG, type Recipe, recipeById } from './catalog';
 export { type DoctorReport, type DoctorRow, doctor, renderDoctorTable } from './doctor';
 export { renderShellExports, toolchainEnv } from './env';
+export { readToolMarker } from './facts';
 export {
   type InstallOptions,
   type InstallResult,
@@ -8,6 +9,7 @@ export {
   installToolchain,
   renderInstallTable,
 } from './install';
+export { findPython, type PythonInterpreter } from './installers/python';
 export { findRepoRoot, loadManifest } from './load';
 export { parseManifest, type ToolSpec } from './manifest';
 export { type CacheLayout, cacheLayout, defaultCacheDir, goPlatform, providerMirror } from './paths';

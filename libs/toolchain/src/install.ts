@@ -152,9 +152,8 @@ export async function installToolchain(options: InstallOptions): Promise<Install
         const seconds = (Date.now() - t0) / 1000;
         if (d.spec.optional) {
           const why = d.spec.reason ? ` (mise.toml: ${d.spec.reason})` : '';
-          warnings.push(
-            `${d.spec.id} ${d.spec.version} is optional and was not installed${why}: ${failure.message}`,
-          );
+          const first = failure.message.split('\n')[0];
+          warnings.push(`${d.spec.id} ${d.spec.version} is optional and was not installed${why}: ${first}`);
           row(d, 'unavailable', '-', seconds, '-', failure.message.split('\n')[0]);
         } else {
           failures.push(failure);
