@@ -105,3 +105,25 @@ describe.skipIf(!haveGo)('install failures', () => {
     expect(result.stdout).toMatch(/sops\s+0\.0\.1\s+failed/);
   });
 });
+
+describe('without a Go toolchain', () => {
+  it('every Go build fails with TOOLCHAIN_GO_MISSING and how to get Go', async () => {
+    const { layout } = await scratchRepo('');
+    const error = await buildGo(
+      { module: 'filippo.io/age', method: 'install', packages: [{ pkg: './cmd/age', bin: 'age' }] },
+      '1.3.1',
+      [{ pkg: './cmd/age', output: join(layout.toolsDir, 'out', 'age') }],
+      {
+        workDir: join(layout.workDir, 'nogo'),
+        logFile: layout.logFile('age', '1.3.1'),
+        progress: createProgress('age 1.3.1', { logger: quiet }),
+        subject: 'age 1.3.1',
+        env: { PATH: '/nonexistent' },
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'TOOLCHAIN_GO_MISSING',
+      hint: expect.stringContaining('Go >= 1.26.6'),
+    });
+  });
+});

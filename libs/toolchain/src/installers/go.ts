@@ -31,6 +31,9 @@ export function goBuildEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   return { ...base, CGO_ENABLED: '0', GOFLAGS: '-mod=mod -buildvcs=false' };
 }
 
+/** One `go env GOVERSION` per PATH: every Go build needs the toolchain, and a missing one is one clear error. */
+const goChecks = new Map<string, Promise<string>>();
+
 export async function goVersion(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const result = await capture('go', ['env', 'GOVERSION'], { env, timeoutMs: 30_000 });
   if (result.code !== 0 || !result.stdout.trim()) {
@@ -165,6 +168,16 @@ export async function buildGo(
   outputs: readonly GoOutput[],
   ctx: GoBuildContext,
 ): Promise<'go install' | 'go build'> {
+  const pathKey = (ctx.env ?? process.env).PATH ?? '';
+  let check = goChecks.get(pathKey);
+  if (!check) {
+    check = goVersion(ctx.env);
+    goChecks.set(pathKey, check);
+  }
+  await check.catch((error: unknown) => {
+    goChecks.delete(pathKey);
+    throw error;
+  });
   await mkdir(ctx.workDir, { recursive: true });
   await rm(ctx.logFile, { force: true });
   if (go.method === 'install') {
