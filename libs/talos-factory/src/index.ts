@@ -1,4 +1,10 @@
 export {
+  EMBEDDED_FACTORY_PLACEHOLDER,
+  type EnvironmentImageUrls,
+  environmentImageUrls,
+  type TalosEnvironmentLike,
+} from './environment';
+export {
   type ExtensionInfo,
   ExtensionInfoSchema,
   FactoryClient,

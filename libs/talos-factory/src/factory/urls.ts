@@ -85,7 +85,13 @@ export function installerImage(
 
 /** Is the host a name under which `pxe.<host>` exists (not an IP address or localhost)? */
 function hasPxeSubdomain(host: string): boolean {
-  return !/^(\d+\.){3}\d+$/.test(host) && !host.startsWith('[') && host !== 'localhost' && host.includes('.');
+  return (
+    !/^(\d+\.){3}\d+$/.test(host) &&
+    !host.startsWith('[') &&
+    host !== 'localhost' &&
+    host.includes('.') &&
+    !host.endsWith('.invalid')
+  );
 }
 
 function pxeBase(factoryUrl: string): string {
