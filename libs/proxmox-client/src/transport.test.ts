@@ -77,7 +77,7 @@ describe('retries', () => {
   it('repeats a write refused with a lock time-out, with backoff, until it goes through', async () => {
     let posts = 0;
     const upid = 'UPID:pve:0001A2B3:00C4D5E6:68920F3A:qmclone:100:infra@pve!test:';
-    const { client } = await setup((req, res) => {
+    const { client } = await setup((_req, res) => {
       posts += 1;
       if (posts <= 2)
         sendJson(res, 500, {

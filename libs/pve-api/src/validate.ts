@@ -19,6 +19,17 @@ const CONFLICT = 'duplicate parameter (already defined in URI) with conflicting 
 export const UNKNOWN_ENDPOINT_KEY = '@endpoint';
 
 const INTEGER = /^-?\d+$/;
+
+const compiled = new Map<string, RegExp>();
+/** Proxmox matches `^pattern$`; compiled once per pattern. */
+function anchored(pattern: string): RegExp {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^(?:${pattern})$`);
+    compiled.set(pattern, regex);
+  }
+  return regex;
+}
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function describe(value: unknown): string {
@@ -77,7 +88,7 @@ function checkScalar(
     );
     if (error) return error;
   }
-  if (spec.pattern !== undefined && !new RegExp(`^(?:${spec.pattern})$`).test(text)) {
+  if (spec.pattern !== undefined && !anchored(spec.pattern).test(text)) {
     return 'value does not match the regex pattern';
   }
   if (spec.maxLength !== undefined && text.length > spec.maxLength) {
