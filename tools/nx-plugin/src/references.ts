@@ -3,7 +3,13 @@ import { parse as parseYaml } from 'yaml';
 import { type IacProject, owningProject } from './discovery';
 import { playbookReferences, roleMetaDependencies, taskFileRoles } from './parsers/ansible';
 import { allStringLiterals, parseHcl, stringSymbols } from './parsers/hcl';
-import { type PathKind, type PathReference, resolvePathReference, type StatPath } from './parsers/path-refs';
+import {
+  type PathKind,
+  type PathReference,
+  pathCandidates,
+  resolvePathReference,
+  type StatPath,
+} from './parsers/path-refs';
 
 /** Read access to the workspace by workspace-relative path; injected so the analysis stays pure. */
 export interface WorkspaceReader {
@@ -71,7 +77,7 @@ export function analyzeProject(
           _addPathReference(reference, file, projects, reader, analysis, addRoles);
         }
       }
-      if (project.kind === 'packer' && project.name === TALOS_IMAGE) {
+      if (project.kind === 'packer' && posix.basename(project.root) === TALOS_IMAGE) {
         const talos = projects.find((p) => p.kind === 'talos');
         if (talos) analysis.edge(talos.root, undefined);
       }
@@ -134,7 +140,9 @@ function _fileReferences(file: string, reader: WorkspaceReader): PathReference[]
   if (file.endsWith('.hcl') || file.endsWith('.tf')) {
     const root = parseHcl(text);
     const context = { fileDir, symbols: stringSymbols(root), stat: reader.stat };
-    return allStringLiterals(root).flatMap((s) => resolvePathReference(s.value, s.line, context) ?? []);
+    return allStringLiterals(root).flatMap((s) =>
+      pathCandidates(s.value).flatMap((candidate) => resolvePathReference(candidate, s.line, context) ?? []),
+    );
   }
   if (/\.ya?ml$/.test(file)) {
     const context = { fileDir, stat: reader.stat };

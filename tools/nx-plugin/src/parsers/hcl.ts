@@ -35,6 +35,20 @@ export function literalString(expression: readonly HclToken[]): string | undefin
   return only?.kind === 'string' && rest.length === 0 ? only.value : undefined;
 }
 
+/**
+ * Like literalString, but also sees through `abspath("...")`, which names the same path (made absolute by
+ * the tool at run time; we resolve against the workspace anyway).
+ */
+export function pathString(expression: readonly HclToken[]): string | undefined {
+  const literal = literalString(expression);
+  if (literal !== undefined) return literal;
+  const [fn, open, arg, close, ...rest] = expression;
+  const isCall =
+    fn?.kind === 'ident' && fn.value === 'abspath' && open?.kind === 'punct' && open.value === '(';
+  const closed = close?.kind === 'punct' && close.value === ')' && rest.length === 0;
+  return isCall && closed && arg?.kind === 'string' ? arg.value : undefined;
+}
+
 /** Every quoted string in every attribute expression, at any depth (lists, function arguments, objects). */
 export function allStringLiterals(block: HclBlock): StringLiteral[] {
   const out: StringLiteral[] = [];
@@ -62,19 +76,19 @@ export function moduleSources(root: HclBlock): Array<{ name: string; source: str
 
 /**
  * Simple string values that other strings may interpolate: `locals { x = "..." }` as `local.x`, and
- * `variable "x" { default = "..." }` as `var.x`.
+ * `variable "x" { default = "..." }` as `var.x` (a plain string or `abspath("...")`).
  */
 export function stringSymbols(root: HclBlock): Record<string, string> {
   const symbols: Record<string, string> = {};
   for (const block of root.blocks) {
     if (block.type === 'locals') {
       for (const attribute of block.attributes) {
-        const value = literalString(attribute.expression);
+        const value = pathString(attribute.expression);
         if (value !== undefined) symbols[`local.${attribute.name}`] = value;
       }
     } else if (block.type === 'variable' && block.labels[0]) {
       const attribute = block.attributes.find((a) => a.name === 'default');
-      const value = attribute && literalString(attribute.expression);
+      const value = attribute && pathString(attribute.expression);
       if (value !== undefined) symbols[`var.${block.labels[0]}`] = value;
     }
   }

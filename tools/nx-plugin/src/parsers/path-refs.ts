@@ -57,7 +57,19 @@ export function resolvePathReference(
   return undefined;
 }
 
+/**
+ * The strings worth resolving in one literal: the literal itself, and each path embedded in a longer
+ * string (a shell command, `KEY=value`) that starts at a `path.*`, `local.*` or `var.*` interpolation.
+ */
+export function pathCandidates(literal: string): string[] {
+  const embedded = [...literal.matchAll(EMBEDDED_PATH)].map((m) => m[0]).filter((m) => m !== literal);
+  return [literal, ...embedded];
+}
+
 // --- internal ---
+
+const EMBEDDED_PATH =
+  /\$\{\s*(?:path\.(?:root|module|cwd)|local\.[A-Za-z0-9_-]+|var\.[A-Za-z0-9_-]+)\s*\}[^\s'"`;,()|&<>]*/g;
 
 function _expand(raw: string, context: ResolveContext): string | undefined {
   const symbols: Record<string, string> = { ...context.symbols };
