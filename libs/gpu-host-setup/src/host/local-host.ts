@@ -46,7 +46,8 @@ export class LocalHost implements Host {
     try {
       return await readFile(hostPath(this.#root, path));
     } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return undefined;
+      // ENOTDIR: a parent is a plain file, so the path cannot exist (the ssh host says the same).
+      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
       throw readFailed(this, path, (error as Error).message, error);
     }
   }

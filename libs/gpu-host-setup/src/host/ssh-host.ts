@@ -104,15 +104,18 @@ export class SshHost implements Host {
   readonly #target: string;
   readonly #root: string | undefined;
   readonly #controlDir: string;
-  readonly #baseArgs: string[];
+  /** ssh options shared by the master and every client (control path, auth, host key checking). */
+  readonly #options: string[];
+  readonly #hostname: string;
   #closed = false;
   readonly #exitHook = () => this.#stopMaster();
 
-  private constructor(options: SshHostOptions, controlDir: string, baseArgs: string[]) {
+  private constructor(options: SshHostOptions, hostname: string, controlDir: string, sshOptions: string[]) {
     this.#target = options.target;
     this.#root = options.root;
+    this.#hostname = hostname;
     this.#controlDir = controlDir;
-    this.#baseArgs = baseArgs;
+    this.#options = sshOptions;
     this.label = `ssh ${options.target}${options.root ? ` (root ${options.root})` : ''}`;
   }
 
@@ -140,12 +143,12 @@ export class SshHost implements Host {
       ...(target.port ? ['-p', String(target.port)] : []),
       ...(target.user ? ['-l', target.user] : []),
     ];
-    const host = new SshHost(options, controlDir, args);
-    await host.#startMaster(target.host);
+    const host = new SshHost(options, target.host, controlDir, args);
+    await host.#startMaster();
     return host;
   }
 
-  async #startMaster(hostname: string): Promise<void> {
+  async #startMaster(): Promise<void> {
     // -f backgrounds the master after authentication; it keeps stderr open, so stderr goes to a file rather
     // than a pipe we would wait on forever. ControlPersist bounds a master left behind by a crash.
     const errFile = join(this.#controlDir, 'master.err');
@@ -153,7 +156,7 @@ export class SshHost implements Host {
     const exitCode = await new Promise<number>((resolve) => {
       const child = spawn(
         'ssh',
-        [...this.#baseArgs, '-M', '-N', '-f', '-o', 'ControlPersist=600', hostname],
+        [...this.#options, '-M', '-N', '-f', '-o', 'ControlPersist=600', this.#hostname],
         {
           stdio: ['ignore', 'ignore', errFd],
         },
@@ -168,16 +171,13 @@ export class SshHost implements Host {
       await rm(this.#controlDir, { recursive: true, force: true });
       throw classifySshFailure(this.#target, stderr);
     }
-    this.#baseArgs.push(hostname);
     process.once('exit', this.#exitHook);
   }
 
   #stopMaster(): void {
     if (this.#closed) return;
     this.#closed = true;
-    spawnSync('ssh', [...this.#baseArgs.slice(0, -1), '-O', 'exit', this.#baseArgs.at(-1)!], {
-      stdio: 'ignore',
-    });
+    spawnSync('ssh', [...this.#options, '-O', 'exit', this.#hostname], { stdio: 'ignore' });
   }
 
   async close(): Promise<void> {
@@ -189,15 +189,7 @@ export class SshHost implements Host {
   /** Runs a command line on the host through the master connection. */
   async #remote(argv: readonly string[], input?: string | Uint8Array) {
     if (this.#closed) throw new InfraError('SSH_CLOSED', `the ssh session to ${this.#target} is closed`);
-    const hostname = this.#baseArgs.at(-1)!;
-    const args = [
-      ...this.#baseArgs.slice(0, -1),
-      '-o',
-      'ControlMaster=no',
-      hostname,
-      '--',
-      shellCommand(argv),
-    ];
+    const args = [...this.#options, '-o', 'ControlMaster=no', this.#hostname, '--', shellCommand(argv)];
     const result = await spawnCollect('ssh', args, input === undefined ? {} : { input });
     if (result.exitCode === 255) throw classifySshFailure(this.#target, result.stderr);
     return result;

@@ -39,6 +39,7 @@ describe('/etc/default/grub', () => {
   const debian = [
     'GRUB_DEFAULT=0',
     'GRUB_TIMEOUT=5',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax inside a GRUB file, not a template
     'GRUB_DISTRIBUTOR=`( . /etc/os-release && echo ${NAME} )`',
     'GRUB_CMDLINE_LINUX_DEFAULT="quiet"',
     'GRUB_CMDLINE_LINUX=""',

@@ -202,6 +202,7 @@ describe('planHost: AMD, plain GRUB, GPU on nouveau (the MS-A2 case)', () => {
         '@@ -4,7 +4,7 @@',
         ' GRUB_DEFAULT=0',
         ' GRUB_TIMEOUT=5',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax inside a GRUB file, not a template
         ' GRUB_DISTRIBUTOR=`( . /etc/os-release && echo ${NAME} )`',
         '-GRUB_CMDLINE_LINUX_DEFAULT="quiet"',
         '+GRUB_CMDLINE_LINUX_DEFAULT="quiet iommu=pt"',

@@ -20,6 +20,7 @@ export const STOCK_GRUB = [
   '',
   'GRUB_DEFAULT=0',
   'GRUB_TIMEOUT=5',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax inside a GRUB file, not a template
   'GRUB_DISTRIBUTOR=`( . /etc/os-release && echo ${NAME} )`',
   'GRUB_CMDLINE_LINUX_DEFAULT="quiet"',
   'GRUB_CMDLINE_LINUX=""',
