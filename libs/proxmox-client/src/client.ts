@@ -107,6 +107,33 @@ export class ProxmoxClient extends PveTaskRunner {
     return this.call('GET /nodes/{node}/storage/{storage}/content/{volume}', { node, storage, volume });
   }
 
+  /** Deletes a volume (e.g. a downloaded image). Gone after a lost reply = done. */
+  async deleteVolume(
+    node: string,
+    storage: string,
+    volume: string,
+    options: TaskCallOptions = {},
+  ): Promise<TaskOutcome> {
+    return this.runTask(
+      'DELETE /nodes/{node}/storage/{storage}/content/{volume}',
+      { node, storage, volume },
+      node,
+      {
+        ...options,
+        fallbackType: 'imgdel',
+        reconcile: async () => {
+          try {
+            await this.volumeInfo(node, storage, volume);
+            return { done: false };
+          } catch (error) {
+            if (ProxmoxClient.isNotFound(error)) return { done: true, value: RECONCILED_UPID };
+            throw error;
+          }
+        },
+      },
+    );
+  }
+
   /**
    * Downloads a URL into a storage (`content: 'import'` for disk images). The volume id is
    * `<storage>:<content>/<filename>`. After a lost reply, an existing volume counts as done.

@@ -40,6 +40,11 @@ describe('golden template workflow against the simulator', () => {
 
     const vms = (await client.clusterResources('vm')).filter((r) => r.type === 'qemu');
     expect(vms.map((v) => v.vmid).sort()).toEqual([9000, 9001]);
+
+    // The template holds its own copy of the disk, so the downloaded image can go.
+    await client.deleteVolume('pve', 'local', result.volid);
+    const left = await client.storageContent('pve', 'local', { content: 'import' });
+    expect(left.map((v) => v.volid)).not.toContain(result.volid);
   });
 
   it('sent only requests that are valid under the official PVE 9.0 schema', () => {
