@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@infra/cli';
 import { z } from 'zod';
-import { addAcl, issueToken } from './auth/accounts';
+import { addAcl, hashPassword, issueToken } from './auth/accounts';
 import type { SimCore } from './core';
 import { faultRulesSchema } from './faults';
 import { readBody } from './http/params';
@@ -32,12 +32,27 @@ const tokenRequestSchema = z.object({
 });
 export type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
-/** Creates (or rotates) a token and its ACL entries; returns the secret. */
+/**
+ * Creates (or rotates) a token and grants `roles`: to its user (a token without privilege separation acts
+ * with its user's rights), and also to the token itself when it is privilege-separated (PVE then intersects
+ * both). Returns the secret.
+ */
 export function issueTokenWithRoles(core: Pick<SimCore, 'store'>, request: TokenRequest): string {
   const state = core.store.state;
-  const secret = issueToken(state, request.id, { privsep: request.privsep ?? false });
-  for (const role of request.roles ?? [])
-    addAcl(state, { path: role.path, type: 'token', ugid: request.id, roleid: role.roleid, propagate: true });
+  const privsep = request.privsep ?? false;
+  const secret = issueToken(state, request.id, { privsep });
+  const userid = request.id.slice(0, request.id.indexOf('!'));
+  for (const role of request.roles ?? []) {
+    addAcl(state, { path: role.path, type: 'user', ugid: userid, roleid: role.roleid, propagate: true });
+    if (privsep)
+      addAcl(state, {
+        path: role.path,
+        type: 'token',
+        ugid: request.id,
+        roleid: role.roleid,
+        propagate: true,
+      });
+  }
   return secret;
 }
 
@@ -90,6 +105,17 @@ export async function handleAdminRequest(
       const secret = issueTokenWithRoles(core, parsed.data);
       await core.store.save();
       return send(res, 200, { id: parsed.data.id, secret });
+    }
+    case 'POST /_sim/password': {
+      const parsed = z
+        .object({ userid: z.string().regex(/^[^\s:/]+@[A-Za-z][\w.-]+$/), password: z.string().min(5) })
+        .safeParse(body);
+      if (!parsed.success) return send(res, 400, { error: parsed.error.issues[0]?.message });
+      const state = core.store.state;
+      state.users[parsed.data.userid] ??= { enable: true, expire: 0, groups: [] };
+      state.users[parsed.data.userid]!.passwordHash = hashPassword(parsed.data.password);
+      await core.store.save();
+      return send(res, 200, { userid: parsed.data.userid });
     }
     case 'GET /_sim/faults':
       return send(res, 200, core.faults.list());

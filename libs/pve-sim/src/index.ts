@@ -1,6 +1,16 @@
 export { ADMIN_KEY_FILE, type TokenRequest } from './admin';
 export { type Accounts, accountsSchema } from './auth/accounts';
 export { BUILTIN_ROLES, PRIVILEGES } from './auth/roles';
+export {
+  findRunning,
+  issueSimToken,
+  parseFaultsArgument,
+  type RunningInfo,
+  resetSim,
+  setSimPassword,
+  startDetached,
+  stopSim,
+} from './control';
 export type { Timing } from './core';
 export { FaultInjector, type FaultRule, faultRuleSchema, faultRulesSchema } from './faults';
 export type { RequestLogEntry } from './request-log';
@@ -13,5 +23,13 @@ export {
 } from './simulator';
 export type { SimState } from './state/schema';
 export { decodeUpid, encodeUpid, type Upid } from './tasks/upid';
+export {
+  dataOf,
+  type SimEndpoint,
+  type SimRequestOptions,
+  type SimResponse,
+  simRequest,
+  waitForTask,
+} from './testing/client';
 export { fingerprintOf, type TlsMaterial } from './tls';
 export { officialSchemaValidator, type RequestValidator } from './validation';
