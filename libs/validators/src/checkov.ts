@@ -73,7 +73,7 @@ export async function checkov(
     ],
     {
       cwd: ctx.repoRoot,
-      env: { ...ctx.env, BC_SKIP_MAPPING: 'TRUE', CHECKOV_RUN_SCA_PACKAGE_SCAN_V2: 'false' },
+      env: { ...ctx.env, BC_SKIP_MAPPING: 'TRUE' },
     },
   );
   const findings = parseCheckov(run.stdout, (path) => toRepoPath(ctx.repoRoot, path), ctx.projectRoot);

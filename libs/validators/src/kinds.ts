@@ -124,6 +124,31 @@ async function stepsFor(
   }
 }
 
+const STEP_CONCURRENCY = 2;
+
+/** One step; a missing tool or a timeout becomes a finding for that step, anything else propagates. */
+async function runStep(
+  name: string,
+  run: Step['run'],
+  ctx: ValidationContext,
+  project: string,
+): Promise<Finding[]> {
+  try {
+    return await run(ctx);
+  } catch (error) {
+    if (!isInfraError(error) || !['TOOL_MISSING', 'TOOL_TIMEOUT'].includes(error.code)) throw error;
+    return [
+      {
+        file: project,
+        rule: error.code,
+        severity: 'error',
+        message: `${error.message} (needed for ${name})${error.hint ? `; ${error.hint}` : ''}`,
+        tool: String(error.details?.tool ?? name),
+      },
+    ];
+  }
+}
+
 /**
  * Runs every validator of one project and collects their findings. A missing tool is a TOOL_MISSING finding
  * for that step (the other steps still run), so one report shows everything that needs fixing.
@@ -148,33 +173,31 @@ export async function validateProject(
       hint: 'pass the project root relative to the workspace root, e.g. packer/debian or terraform/modules/proxmox-vm',
     });
   }
-  const findings: Finding[] = [];
-  const steps: StepResult[] = [];
+  const results: { findings: Finding[]; step: StepResult }[] = [];
   try {
-    for (const { name, run } of await stepsFor(kind, ctx, options)) {
-      const started = performance.now();
-      let found: Finding[];
-      try {
-        found = await run(ctx);
-      } catch (error) {
-        if (!isInfraError(error) || !['TOOL_MISSING', 'TOOL_TIMEOUT'].includes(error.code)) throw error;
-        const tool = String(error.details?.tool ?? name);
-        found = [
-          {
-            file: project,
-            rule: error.code,
-            severity: 'error',
-            message: `${error.message} (needed for ${name})${error.hint ? `; ${error.hint}` : ''}`,
-            tool,
-          },
-        ];
+    const steps = await stepsFor(kind, ctx, options);
+    // Steps are independent (each works in its own scratch dir), so two run at once: the slow Python tools
+    // (ansible-lint, checkov) mostly wait on imports, and a project's validate finishes sooner. Results keep
+    // step order.
+    let next = 0;
+    const worker = async () => {
+      while (next < steps.length) {
+        const index = next++;
+        const { name, run } = steps[index]!;
+        const started = performance.now();
+        const found = await runStep(name, run, ctx, project);
+        results[index] = {
+          findings: found,
+          step: { step: name, durationMs: Math.round(performance.now() - started), findings: found.length },
+        };
       }
-      findings.push(...found);
-      steps.push({ step: name, durationMs: Math.round(performance.now() - started), findings: found.length });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(STEP_CONCURRENCY, steps.length) }, worker));
   } finally {
     await ctx.dispose();
   }
+  const findings = results.flatMap((r) => r.findings);
+  const steps = results.map((r) => r.step);
   const sorted = sortFindings(dedupeFindings(findings));
   return { kind, project, ok: !hasErrors(sorted), findings: sorted, steps };
 }
