@@ -102,6 +102,7 @@ export async function installToolchain(options: InstallOptions): Promise<Install
       allSpecs,
       isRoot: process.getuid?.() === 0,
       force: options.force ?? false,
+      logger,
     };
 
     const row = (

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError, type Logger } from '@infra/cli';
 import { pipPins, readToolMarker, toolHome, venvVersionKey } from './facts';
 import { aptInstall, extractDeb } from './installers/debian';
 import { buildGo } from './installers/go';
@@ -24,6 +24,7 @@ export interface ObtainContext {
   isRoot: boolean;
   /** Rebuild even what a previous run left in the cache. */
   force: boolean;
+  logger?: Logger;
 }
 
 async function scratchDir(layout: CacheLayout): Promise<string> {
@@ -37,7 +38,7 @@ export async function obtain(spec: ToolSpec, ctx: ObtainContext): Promise<Resolu
   const { layout } = ctx;
   const { recipe } = spec;
   const subject = `${spec.id} ${spec.version}`;
-  const progress = createProgress(subject);
+  const progress = createProgress(subject, ctx.logger ? { logger: ctx.logger } : {});
   const logFile = layout.logFile(recipe.cacheName, spec.version);
   const workDir = await scratchDir(layout);
   try {
