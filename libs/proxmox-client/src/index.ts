@@ -1,5 +1,5 @@
 export { type Authenticator, type AuthOptions, TICKET_LIFETIME_MS } from './auth';
-export { type AgentNetworkInterface, type PciMapping, ProxmoxClient } from './client';
+export { type AgentNetworkInterface, ProxmoxClient } from './client';
 export { KeyedMutex, Semaphore } from './concurrency';
 export type { CallOptions, Envelope, Reconciled } from './core';
 export { decodeForm, encodeForm, type ParamValue, type RequestParams } from './encoding';
@@ -28,6 +28,7 @@ export {
   type FailureKind,
   type RetryPolicy,
 } from './retry';
+export { type PciMapping, PveStorageClient } from './storage-client';
 export { RECONCILED_UPID, type TaskCallOptions } from './task-runner';
 export {
   PveTaskFailedError,
