@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,11 +10,11 @@ function applyWithPatch(before: string | undefined, diff: string): string | unde
   const dir = mkdtempSync(join(tmpdir(), 'infra-diff-'));
   if (before !== undefined) writeFileSync(join(dir, 'f'), before);
   const rewritten = diff.replace(/^(---|\+\+\+) [ab]\/\S+/gm, '$1 f');
-  execFileSync('patch', ['-s', '-p0', '-d', dir, '-E', '-i', '-'], { input: rewritten });
   try {
-    return readFileSync(join(dir, 'f'), 'utf8');
-  } catch {
-    return undefined;
+    execFileSync('patch', ['-s', '-p0', '-d', dir, '-E', '-i', '-'], { input: rewritten });
+    return existsSync(join(dir, 'f')) ? readFileSync(join(dir, 'f'), 'utf8') : undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

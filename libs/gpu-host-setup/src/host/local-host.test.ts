@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '@infra/cli';
@@ -40,6 +40,7 @@ describe('LocalHost with a root prefix', () => {
     await expect(host.probeWritable('/etc/modules-load.d')).rejects.toMatchObject({
       code: 'HOST_FILE_UNWRITABLE',
     });
+    await rm(root, { recursive: true, force: true });
   });
 
   it('runs commands without a shell and reports a missing command as 127', async () => {
