@@ -74,9 +74,12 @@ async function urls(args: Args): Promise<void> {
   });
 }
 
-async function prune(_args: Args): Promise<void> {
-  // Lands with @infra/template-builder (phase 2 of issue 5).
-  throw new InfraError('NOT_IMPLEMENTED', 'talos.ts prune is not available yet');
+async function prune(args: Args): Promise<void> {
+  const { loadEnvironment } = await import('@infra/config');
+  const { pruneTalosTemplates, formatPruneReport } = await import('@infra/template-builder');
+  const environment = await loadEnvironment(args.env);
+  const report = await pruneTalosTemplates(environment, { keep: args.keep, apply: args.apply, log });
+  printResult(report, args.json, () => formatPruneReport(report));
 }
 
 await runMain(async () => {

@@ -1,0 +1,194 @@
+import { join } from 'node:path';
+import type { Logger } from '@infra/cli';
+import type { Environment } from '@infra/config';
+import {
+  checkNvidiaExtensions,
+  FactoryClient,
+  imageFactoryUrls,
+  loadSchematicFile,
+  parseTalosVersion,
+} from '@infra/talos-factory';
+import { type Connection, connectEnvironment, MUTATING, prepareEmbeddedHost } from '../connect';
+import { imageSha256 } from './checksum';
+import { executeBuildPlan, type StepEvent } from './execute';
+import { observeForBuild, observeTemplates } from './observe';
+import { type ApiStep, findUpToDate, planTalosBuild } from './plan';
+import { type TalosTemplateSpec, templateFingerprint, templateName } from './spec';
+
+export interface BuildTalosOptions {
+  dryRun?: boolean;
+  logger?: Logger;
+  onEvent?: (event: StepEvent) => void;
+  /** Use this connection instead of opening one (tests, benchmarks); it is not closed. */
+  connection?: Connection;
+  now?: () => Date;
+}
+
+export interface BuildResult {
+  status: 'up-to-date' | 'built' | 'dry-run';
+  environment: string;
+  node: string;
+  fingerprint: string;
+  schematicId: string;
+  talosVersion: string;
+  vmid: number;
+  name: string;
+  imageUrl?: string;
+  /** The Proxmox API calls (dry run: would make; build: made), in order. */
+  steps: Array<Pick<ApiStep, 'kind' | 'title' | 'method' | 'path' | 'params'>>;
+  proxmoxRequests: { total: number; mutating: number };
+  durationMs: number;
+  warnings: string[];
+}
+
+export function talosSpec(environment: Environment, schematicId: string): TalosTemplateSpec {
+  return {
+    node: environment.proxmox.node,
+    bridge: environment.proxmox.bridge,
+    storage: environment.proxmox.storage,
+    vmidRange: environment.templates.vmidRange,
+    schematicId,
+    talosVersion: parseTalosVersion(environment.talos.version).text,
+    platform: environment.talos.platform,
+    arch: environment.talos.arch,
+    hardware: environment.talos.hardware,
+  };
+}
+
+/**
+ * `talos:build-image`: schematic → offline ID → fingerprint → (template with that fingerprint on the node?
+ * done, with read-only calls only) → factory checks and registration → plan → execute with cleanup.
+ */
+export async function buildTalosTemplate(
+  environment: Environment,
+  options: BuildTalosOptions = {},
+): Promise<BuildResult> {
+  const started = Date.now();
+  const log = options.logger;
+  const schematic = await loadSchematicFile(environment.talos.schematic);
+  const warnings = [
+    ...schematic.warnings,
+    ...checkNvidiaExtensions(schematic.schematic.customization.systemExtensions?.officialExtensions ?? []),
+  ];
+  for (const w of warnings) log?.warn(w);
+  const spec = talosSpec(environment, schematic.id);
+  const fingerprint = templateFingerprint(spec);
+  log?.info(
+    `schematic ${schematic.id} · Talos ${spec.talosVersion} · fingerprint ${fingerprint.slice(0, 16)}…`,
+  );
+
+  const connection =
+    options.connection ?? (await connectEnvironment(environment, { ...(log ? { logger: log } : {}) }));
+  const requestsBefore = connection.requests.length;
+  const counts = () => {
+    const list = connection.requests.slice(requestsBefore);
+    return { total: list.length, mutating: list.filter((r) => MUTATING.has(r.method)).length };
+  };
+  const base = {
+    environment: environment.name,
+    node: spec.node,
+    fingerprint,
+    schematicId: schematic.id,
+    talosVersion: spec.talosVersion,
+    name: templateName(spec),
+    warnings,
+  };
+  try {
+    const { client } = connection;
+    const nodeVms = await observeTemplates(client, spec, fingerprint);
+    const existing = findUpToDate(spec, fingerprint, nodeVms);
+    if (existing) {
+      return {
+        ...base,
+        status: 'up-to-date',
+        vmid: existing.vmid,
+        steps: [],
+        proxmoxRequests: counts(),
+        durationMs: Date.now() - started,
+      };
+    }
+
+    const factory = new FactoryClient({
+      baseUrl: connection.factoryUrl,
+      cacheDir: join(environment.repoRoot, '.infra', 'cache', 'factory'),
+      onWarning: (w) => log?.warn(w),
+    });
+    const extensions = schematic.schematic.customization.systemExtensions?.officialExtensions ?? [];
+    await factory.assertVersion(spec.talosVersion);
+    await factory.assertExtensions(spec.talosVersion, extensions);
+    const imageUrl = imageFactoryUrls({
+      factoryUrl: connection.factoryUrl,
+      schematicId: schematic.id,
+      talosVersion: spec.talosVersion,
+      platform: spec.platform,
+      arch: environment.talos.arch,
+      diskImageFormat: 'qcow2',
+    }).disk_image;
+    const checksumCache = join(environment.repoRoot, '.infra', 'cache', 'factory');
+
+    // Setting up the embedded demo host is not a build step, so it happens in a dry run too.
+    if (connection.pveEmbedded && (await prepareEmbeddedHost(client, environment))) {
+      log?.info(
+        `embedded Proxmox: enabled "import" content on storage ${environment.proxmox.storage.images}`,
+      );
+    }
+    if (!options.dryRun) {
+      await factory.createSchematic(schematic);
+      log?.info(`registered schematic ${schematic.id} at ${factory.baseUrl} (factory ID = offline ID)`);
+    }
+    const sha256 = options.dryRun
+      ? '<sha256 of the image, computed before the download>'
+      : await imageSha256(imageUrl, { cacheDir: checksumCache });
+    const observed = await observeForBuild(client, spec, nodeVms);
+    const decision = planTalosBuild(
+      spec,
+      observed,
+      { url: imageUrl, sha256 },
+      (options.now ?? (() => new Date()))(),
+    );
+    if (decision.status === 'up-to-date') {
+      return {
+        ...base,
+        status: 'up-to-date',
+        vmid: decision.template.vmid,
+        steps: [],
+        proxmoxRequests: counts(),
+        durationMs: Date.now() - started,
+      };
+    }
+    const { plan } = decision;
+    const steps = plan.steps.map(({ kind, title, method, path, params }) => ({
+      kind,
+      title,
+      method,
+      path,
+      params,
+    }));
+    if (options.dryRun) {
+      return {
+        ...base,
+        status: 'dry-run',
+        vmid: plan.vmid,
+        imageUrl,
+        steps,
+        proxmoxRequests: counts(),
+        durationMs: Date.now() - started,
+      };
+    }
+    await executeBuildPlan(client, plan, {
+      node: spec.node,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    return {
+      ...base,
+      status: 'built',
+      vmid: plan.vmid,
+      imageUrl,
+      steps,
+      proxmoxRequests: counts(),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    if (!options.connection) await connection.close();
+  }
+}
