@@ -76,6 +76,23 @@ describe('fault injection over HTTP', () => {
     ).toMatch(/^UPID:pve:/);
   });
 
+  it('can hide a task on its first poll, as bpg expects from a busy PVE', async () => {
+    const upid = dataOf<string>(await t.api('POST', '/nodes/pve/qemu', { params: { vmid: 810 } }));
+    t.sim.faults.add({
+      kind: 'error',
+      status: 400,
+      errors: { upid: 'no such task' },
+      path: '/nodes/*/tasks/*/status',
+      times: 1,
+    });
+    const first = await t.api('GET', `/nodes/pve/tasks/${encodeURIComponent(upid)}/status`);
+    expect([first.status, first.body]).toEqual([
+      400,
+      { data: null, message: 'Parameter verification failed.\n', errors: { upid: 'no such task' } },
+    ]);
+    expect((await t.api('GET', `/nodes/pve/tasks/${encodeURIComponent(upid)}/status`)).status).toBe(200);
+  });
+
   it('delays unauthorised answers when asked to (PVE waits 3 s)', async () => {
     t.sim.timing.authFailureDelayMs = 150;
     const started = performance.now();

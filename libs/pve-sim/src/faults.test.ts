@@ -48,6 +48,7 @@ describe('FaultInjector', () => {
 
   it('rejects rules that do not make sense', () => {
     const faults = new FaultInjector(createRng(1));
-    expect(() => faults.add({ kind: 'error', status: 404 } as never)).toThrow();
+    expect(() => faults.add({ kind: 'error', status: 302 } as never)).toThrow();
+    expect(() => faults.add({ kind: 'latency' } as never)).toThrow();
   });
 });

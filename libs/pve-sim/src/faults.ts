@@ -6,7 +6,7 @@ import type { Rng } from './rng';
  * path after /api2/json, `*` = one segment, `**` = anything; or a regex when it starts with `^`), fires at
  * most `times` times and/or with `probability` (drawn from the seeded RNG), and does one thing:
  * - latency: delay the response by `ms` (+ up to `jitterMs`);
- * - error: answer with `status` (5xx, incl. 595/596) and `message` instead of handling the request;
+ * - error: answer with `status` (4xx/5xx, incl. 595/596), `message` and optional `errors` instead of handling;
  * - reset: destroy the connection `before` handling (nothing happened) or `after` (the work is done, the
  *   client never hears — the case that tempts clients into duplicate creates);
  * - lock-timeout: the next VM (or storage) lock the request takes fails with PVE's "got timeout";
@@ -28,8 +28,10 @@ export const faultRuleSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('error'),
-    status: z.number().int().min(500).max(599),
+    status: z.number().int().min(400).max(599),
     message: z.string().optional(),
+    /** Per-parameter errors, for 400s such as the `{upid: "no such task"}` some clients see on their first poll. */
+    errors: z.record(z.string(), z.string()).optional(),
     ...match,
   }),
   z.object({ kind: z.literal('reset'), when: z.enum(['before', 'after']).optional(), ...match }),
@@ -46,6 +48,7 @@ export type FaultRule = z.infer<typeof faultRuleSchema>;
 export const faultRulesSchema = z.array(faultRuleSchema);
 
 const DEFAULT_MESSAGES: Record<number, string> = {
+  400: 'Parameter verification failed.',
   500: 'simulated internal server error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -62,7 +65,7 @@ interface ActiveRule {
 
 export interface RequestFaults {
   latencyMs: number;
-  error?: { status: number; message: string };
+  error?: { status: number; message: string; errors?: Record<string, string> };
   reset?: 'before' | 'after';
 }
 
@@ -108,6 +111,7 @@ export class FaultInjector {
         result.error = {
           status: rule.status,
           message: rule.message ?? DEFAULT_MESSAGES[rule.status] ?? 'simulated failure',
+          ...(rule.errors ? { errors: rule.errors } : {}),
         };
       else result.reset = rule.when ?? 'before';
     }

@@ -70,6 +70,8 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
+const STOP_GRACE_MS = 5000;
+
 export const DEFAULT_TIMING: Timing = {
   taskMs: 200,
   rrdLagMs: 0,
@@ -211,7 +213,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      // Give running tasks a grace period, then interrupt them (a download from a stalled server would hang).
+      const grace = setTimeout(() => tasks.abortAll(), STOP_GRACE_MS);
       await tasks.idle();
+      clearTimeout(grace);
       await store.save();
       await requestLog.flush();
       await rm(join(stateDir, 'sim.json'), { force: true });

@@ -72,8 +72,14 @@ function checkImportSource(ctx: RequestContext, key: string, source: string): vo
 }
 
 /** The drive key that already holds a cloud-init volume, if any. */
-export function cloudinitKey(config: Record<string, string>): string | undefined {
-  return Object.keys(config).find((k) => DRIVE_KEY.test(k) && /(?:^|[:/])vm-\d+-cloudinit/.test(config[k]!));
+export function cloudinitKey(config: Record<string, string>, except?: string): string | undefined {
+  // Either an allocated `vm-<id>-cloudinit` volume or one requested in the same call (`<storage>:cloudinit`).
+  return Object.keys(config).find(
+    (k) =>
+      k !== except &&
+      DRIVE_KEY.test(k) &&
+      /(?:^|[:/])vm-\d+-cloudinit|^[^,:]+:cloudinit(?:,|$)/.test(config[k]!),
+  );
 }
 
 export function planDisk(
@@ -98,9 +104,8 @@ export function planDisk(
   }
   const cloudinit = /^([^/:\s]+):cloudinit$/.exec(file);
   if (cloudinit) {
-    const attached = cloudinitKey(existing);
-    if (attached && attached !== key)
-      throw dieError(`${key} - cloud-init drive is already attached at '${attached}'`);
+    const attached = cloudinitKey(existing, key);
+    if (attached) throw dieError(`${key} - cloud-init drive is already attached at '${attached}'`);
     targetStorage(ctx, key, cloudinit[1]!);
     return { kind: 'cloudinit', key, storage: cloudinit[1]!, options };
   }

@@ -62,7 +62,7 @@ export async function handleApiRequest(
     }
     if (faults.error) {
       status = faults.error.status;
-      sendError(req, res, status, faults.error.message);
+      sendError(req, res, status, faults.error.message, faults.error.errors);
       return;
     }
     let result: { data: unknown; total?: number };

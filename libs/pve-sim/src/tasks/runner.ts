@@ -89,6 +89,11 @@ export class TaskRunner {
     this.running.get(upid)?.abort.abort();
   }
 
+  /** Stops every running task (shutdown after a grace period). */
+  abortAll(): void {
+    for (const running of this.running.values()) running.abort.abort();
+  }
+
   /** Resolves when every running task has finished. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
