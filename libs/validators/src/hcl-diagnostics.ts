@@ -75,7 +75,25 @@ export function parseHclDiagnostics(output: string): HclDiagnostic[] {
     current.detailLines.push(trimmed);
   }
   flush();
-  return diagnostics;
+  return diagnostics.map(refineLocation);
+}
+
+/**
+ * Packer wraps errors of built-in components as `Failed preparing provisioner-block "shell" "": debian.pkr.hcl:99,5-17:
+ * Unsupported argument; ...` located at the block start; the inner `file:line,col-col:` is the exact spot.
+ */
+function refineLocation(diagnostic: HclDiagnostic): HclDiagnostic {
+  const text = diagnostic.detail ? `${diagnostic.summary}: ${diagnostic.detail}` : diagnostic.summary;
+  const inner = /^(.*?):\s*([\w./-]+\.(?:pkr\.hcl|tf|hcl)):(\d+),(\d+)-[\d,]+:\s*(.*)$/s.exec(text);
+  if (!inner) return diagnostic;
+  const [, context, file, line, , rest] = inner;
+  return {
+    severity: diagnostic.severity,
+    summary: `${rest!.trim()} (${context!.trim()})`,
+    detail: '',
+    file: file!,
+    line: Number(line),
+  };
 }
 
 /** "Summary: detail" without repeating the summary when the detail already says it. */

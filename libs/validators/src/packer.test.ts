@@ -17,6 +17,7 @@ const env = await realToolEnv();
 const missing = await missingTools(env, ['packer']);
 if (missing.length === 0 && !(await packerPluginInstalled(env))) missing.push('packer-plugin-proxmox');
 const missingCloudInit = await missingTools(env, ['cloud-init']);
+const missingPacker = await missingTools(env, ['packer']);
 const DEBIAN = 'packer/debian';
 const USER_DATA = `${DEBIAN}/cloud-init/user-data.yaml`;
 
@@ -89,24 +90,103 @@ describe.skipIf(missing.length > 0)(
         expect.objectContaining({ file: `${DEBIAN}/debian.pkr.hcl`, line, rule: 'fmt' }),
       ]);
     });
+  },
+);
 
-    it('turns a missing plugin into TOOL_MISSING with the fix, instead of a network error', async () => {
-      repo = await fixtureRepo(['packer/debian']);
-      const emptyPlugins = await mkdtemp(join(tmpdir(), 'infra-no-plugins-'));
+describe.skipIf(missingPacker.length > 0)(
+  `packer without the proxmox plugin (as on machines that cannot build it)${skipNote(missingPacker)}`,
+  () => {
+    const withoutPlugins = async <T>(fn: (pluginDir: string) => Promise<T>): Promise<T> => {
+      const dir = await mkdtemp(join(tmpdir(), 'infra-no-plugins-'));
       try {
-        const findings = await packerInitAndValidate(
-          repo.context(DEBIAN, { ...env, PACKER_PLUGIN_PATH: emptyPlugins }),
-        );
-        expect(findings).toEqual([
-          expect.objectContaining({
-            rule: 'TOOL_MISSING',
-            file: DEBIAN,
-            message: expect.stringMatching(/github.com\/hashicorp\/proxmox.*\.\/infra setup/),
-          }),
-        ]);
+        return await fn(dir);
       } finally {
-        await rm(emptyPlugins, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
       }
+    };
+
+    it('passes the real template with one PLUGIN_MISSING warning that says what went unchecked', async () => {
+      repo = await fixtureRepo(['packer/debian']);
+      const fixture = repo;
+      const findings = await withoutPlugins((dir) =>
+        packerInitAndValidate(fixture.context(DEBIAN, { ...env, PACKER_PLUGIN_PATH: dir })),
+      );
+      expect(findings).toEqual([
+        expect.objectContaining({
+          file: DEBIAN,
+          rule: 'PLUGIN_MISSING',
+          severity: 'warning',
+          message: expect.stringMatching(
+            /github.com\/hashicorp\/proxmox.*proxmox-clone\.debian were not checked.*packer plugins install/,
+          ),
+        }),
+      ]);
+    });
+
+    it('still reports an unknown field of a built-in provisioner at its exact line', async () => {
+      repo = await fixtureRepo(['packer/debian']);
+      const fixture = repo;
+      const line = await repo.replace(
+        `${DEBIAN}/debian.pkr.hcl`,
+        '    expect_disconnect = true',
+        '    expect_disconnect = true\n    retry_forever     = true',
+      );
+      const findings = await withoutPlugins((dir) =>
+        packerInitAndValidate(fixture.context(DEBIAN, { ...env, PACKER_PLUGIN_PATH: dir })),
+      );
+      expect(findings).toContainEqual(
+        expect.objectContaining({
+          file: `${DEBIAN}/debian.pkr.hcl`,
+          line: line + 1,
+          severity: 'error',
+          tool: 'packer',
+          message: expect.stringMatching(
+            /Unsupported argument; An argument named "retry_forever" is not expected here/,
+          ),
+        }),
+      );
+    });
+
+    it('still reports a variable value the template rejects (type check with the injected PKR_VAR_*)', async () => {
+      repo = await fixtureRepo(['packer/debian']);
+      const fixture = repo;
+      const findings = await withoutPlugins((dir) =>
+        packerInitAndValidate(fixture.context(DEBIAN, { ...env, PACKER_PLUGIN_PATH: dir })),
+      );
+      expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+      await repo.replace(
+        `${DEBIAN}/variables.pkr.hcl`,
+        'variable "cores" {\n  type        = number',
+        'variable "cores" {\n  type        = bool',
+      );
+      const broken = await withoutPlugins((dir) =>
+        packerInitAndValidate(fixture.context(DEBIAN, { ...env, PACKER_PLUGIN_PATH: dir })),
+      );
+      expect(broken).toContainEqual(
+        expect.objectContaining({
+          severity: 'error',
+          tool: 'packer',
+          message: expect.stringMatching(/cores/),
+        }),
+      );
+    });
+
+    it('is a TOOL_MISSING error with INFRA_REQUIRE_PACKER_PLUGINS=1', async () => {
+      repo = await fixtureRepo(['packer/debian']);
+      const fixture = repo;
+      const findings = await withoutPlugins((dir) =>
+        packerInitAndValidate(
+          fixture.context(DEBIAN, { ...env, PACKER_PLUGIN_PATH: dir, INFRA_REQUIRE_PACKER_PLUGINS: '1' }),
+        ),
+      );
+      expect(findings).toEqual([
+        expect.objectContaining({
+          rule: 'TOOL_MISSING',
+          severity: 'error',
+          file: DEBIAN,
+          message: expect.stringContaining('github.com/hashicorp/proxmox'),
+        }),
+      ]);
     });
   },
 );
