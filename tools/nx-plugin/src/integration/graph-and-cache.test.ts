@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../test-utils/fixture-repo';
+import { summarizeRun } from '../test-utils/nx-output';
 
 interface GraphJson {
   graph: {
@@ -100,10 +101,10 @@ describe('caching of validate', () => {
   it('replays every task from the cache on an unchanged second run', () => {
     // A cache of its own, so the earlier build-image run's validate results do not count.
     const env = { NX_CACHE_DIRECTORY: join(repo.dir, '.nx/cache-replay-test') };
-    const first = _summary(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
+    const first = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
     expect(first.ran).toHaveLength(12);
     expect(first.cached).toBe(0);
-    const second = _summary(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
+    const second = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
     expect(second.ran).toHaveLength(12);
     expect(second.cached).toBe(12);
   });
@@ -114,22 +115,13 @@ describe('caching of validate', () => {
     repo.commit('change baseline');
     const affected = ['affected', '-t', 'validate', '--base=HEAD~1', '--output-style=static'];
     const env = { NX_LEGACY_AFFECTED: 'false' };
-    const first = _summary(repo.nxOk(affected, env));
+    const first = summarizeRun(repo.nxOk(affected, env));
     expect(first.ran.sort()).toEqual(['ansible-playbooks', 'ansible-role-baseline', 'debian']);
     expect(first.cached).toBe(0);
-    const again = _summary(repo.nxOk(affected, env));
+    const again = summarizeRun(repo.nxOk(affected, env));
     expect(again.cached).toBe(3);
     // The untouched projects still hit the cache with the new commit in place.
-    const all = _summary(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static']));
+    const all = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static']));
     expect(all.cached).toBe(12);
   });
 });
-
-/** Which validate tasks a static-style run printed, and how many Nx says it read from the cache. */
-function _summary(output: string): { ran: string[]; cached: number } {
-  const ran = [...output.matchAll(/^> nx run ([^:\s]+):validate/gm)].map((m) => m[1]!);
-  const cached = /read the output from the cache instead of running the command for (\d+) out of/.exec(
-    output,
-  );
-  return { ran, cached: cached ? Number(cached[1]) : 0 };
-}
