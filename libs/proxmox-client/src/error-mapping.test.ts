@@ -137,7 +137,11 @@ describe('errorFromTransport', () => {
 
   it('passes a fingerprint mismatch through and explains an untrusted certificate', () => {
     const mismatch = new TlsFingerprintMismatchError('https://x:8006', 'AA', 'BB');
-    expect(errorFromTransport(req, wrap(mismatch), 'https://x:8006')).toBe(mismatch);
+    const mapped = errorFromTransport(req, wrap(mismatch), 'https://x:8006');
+    expect(mapped).toBeInstanceOf(TlsFingerprintMismatchError);
+    expect(mapped.message).toBe(
+      'POST /nodes/pve/qemu: the certificate of https://x:8006 does not match the pinned fingerprint: expected AA, got BB',
+    );
     const selfSigned = errorFromTransport(
       req,
       wrap(Object.assign(new Error('self-signed'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })),

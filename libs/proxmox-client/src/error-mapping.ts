@@ -90,7 +90,7 @@ function rootCause(error: unknown): unknown {
 /** Maps an exception from fetch onto a transport or TLS error (or returns TLS pin errors as they are). */
 export function errorFromTransport(request: RequestRef, error: unknown, endpoint: string): InfraError {
   const cause = rootCause(error);
-  if (cause instanceof TlsFingerprintMismatchError) return cause;
+  if (cause instanceof TlsFingerprintMismatchError) return cause.forRequest(request);
   if (error instanceof InfraError) return error;
   const code = (cause as { code?: unknown } | null)?.code;
   const codeText = typeof code === 'string' ? code : undefined;

@@ -27,18 +27,31 @@ export class TlsFingerprintMismatchError extends InfraError {
   readonly expected: string;
   readonly actual: string;
 
-  constructor(endpoint: string, expected: string, actual: string) {
+  constructor(
+    endpoint: string,
+    expected: string,
+    actual: string,
+    request?: { method: string; path: string },
+  ) {
     super(
       'TLS_FINGERPRINT_MISMATCH',
-      `the certificate of ${endpoint} does not match the pinned fingerprint: expected ${expected}, got ${actual}`,
+      `${request ? `${request.method} ${request.path}: ` : ''}the certificate of ${endpoint} does not match the pinned fingerprint: expected ${expected}, got ${actual}`,
       {
         hint: 'if the certificate was renewed on purpose, update proxmox.tls.fingerprint (PVE UI: node > System > Certificates); otherwise do not connect',
         details: { expected, actual },
       },
     );
     this.name = 'TlsFingerprintMismatchError';
+    this.endpoint = endpoint;
     this.expected = expected;
     this.actual = actual;
+  }
+
+  readonly endpoint: string;
+
+  /** The same error, naming the request it stopped. */
+  forRequest(request: { method: string; path: string }): TlsFingerprintMismatchError {
+    return new TlsFingerprintMismatchError(this.endpoint, this.expected, this.actual, request);
   }
 }
 
