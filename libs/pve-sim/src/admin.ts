@@ -4,14 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@infra/cli';
 import { z } from 'zod';
-import { addAcl, hashPassword, issueToken } from './auth/accounts';
+import { accountsSchema, addAcl, applyAccounts, hashPassword, issueToken } from './auth/accounts';
 import type { SimCore } from './core';
 import { faultRulesSchema } from './faults';
 import { readBody } from './http/params';
 
 /**
  * Simulator-only control endpoints under `/_sim/` (not part of the PVE API), used by `scripts/sim.ts` to
- * manage a detached simulator: reset, issue a token, list/add/clear faults. Authenticated with the random
+ * manage a detached simulator: reset, issue a token, ensure accounts, set a password, list/add/clear faults. Authenticated with the random
  * key in `<stateDir>/admin.key` (0600), so only the local user who owns the state dir can use them.
  */
 export const ADMIN_KEY_FILE = 'admin.key';
@@ -116,6 +116,13 @@ export async function handleAdminRequest(
       state.users[parsed.data.userid]!.passwordHash = hashPassword(parsed.data.password);
       await core.store.save();
       return send(res, 200, { userid: parsed.data.userid });
+    }
+    case 'POST /_sim/accounts': {
+      const parsed = accountsSchema.safeParse(body);
+      if (!parsed.success) return send(res, 400, { error: parsed.error.issues[0]?.message });
+      applyAccounts(core.store.state, parsed.data);
+      await core.store.save();
+      return send(res, 200, { ok: true });
     }
     case 'GET /_sim/faults':
       return send(res, 200, core.faults.list());

@@ -2,7 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findRunning, issueSimToken, parseFaultsArgument, resetSim, setSimPassword } from './control';
+import {
+  ensureSimAccounts,
+  findRunning,
+  issueSimToken,
+  parseFaultsArgument,
+  resetSim,
+  setSimPassword,
+} from './control';
 import { startSimulator } from './simulator';
 import { dataOf, simRequest } from './testing/client';
 
@@ -37,6 +44,19 @@ describe('controlling a simulator from another process', () => {
       (
         await simRequest(sim, 'POST', '/access/ticket', {
           params: { username: 'root@pam', password: 'a-long-password' },
+        })
+      ).status,
+    ).toBe(200);
+
+    await ensureSimAccounts(stateDir, {
+      users: [{ userid: 'infra@pve' }],
+      tokens: [{ id: 'infra@pve!build', secret: 'build-secret-1', privsep: false }],
+      acl: [{ path: '/', roleid: 'Administrator', ugid: 'infra@pve' }],
+    });
+    expect(
+      (
+        await simRequest(sim, 'GET', '/nodes/pve/hardware/pci', {
+          auth: 'PVEAPIToken=infra@pve!build=build-secret-1',
         })
       ).status,
     ).toBe(200);

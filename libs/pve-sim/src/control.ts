@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError } from '@infra/cli';
 import { z } from 'zod';
 import { ADMIN_KEY_FILE, issueTokenWithRoles, type TokenRequest } from './admin';
-import { hashPassword } from './auth/accounts';
+import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './auth/accounts';
 import { type FaultRule, faultRulesSchema } from './faults';
 import { StateStore } from './state/store';
 
@@ -93,6 +93,22 @@ export async function issueSimToken(stateDir: string, token: TokenRequest): Prom
   const secret = issueTokenWithRoles({ store }, token);
   await store.save();
   return secret;
+}
+
+/**
+ * Makes sure users, tokens (with the given secrets) and ACLs exist — on the running simulator or in the state
+ * file — so a script can reuse a simulator someone started with `scripts/sim.ts start --detach`.
+ */
+export async function ensureSimAccounts(stateDir: string, accounts: Accounts): Promise<void> {
+  const parsed = accountsSchema.parse(accounts);
+  const info = await findRunning(stateDir);
+  if (info) {
+    await adminCall(stateDir, info, 'POST', '/_sim/accounts', parsed);
+    return;
+  }
+  const store = await StateStore.open(stateDir);
+  applyAccounts(store.state, parsed);
+  await store.save();
 }
 
 export async function setSimPassword(stateDir: string, userid: string, password: string): Promise<void> {

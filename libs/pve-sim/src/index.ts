@@ -2,6 +2,7 @@ export { ADMIN_KEY_FILE, type TokenRequest } from './admin';
 export { type Accounts, accountsSchema } from './auth/accounts';
 export { BUILTIN_ROLES, PRIVILEGES } from './auth/roles';
 export {
+  ensureSimAccounts,
   findRunning,
   issueSimToken,
   parseFaultsArgument,
