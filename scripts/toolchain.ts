@@ -65,7 +65,8 @@ await runMain(async () => {
         ...(jobs ? { jobs } : {}),
       });
       for (const warning of result.warnings) log.warn(warning);
-      printResult(result, flags.json, () => renderInstallTable(result));
+      const failures = result.failures.map((f) => ({ code: f.code, message: f.message, hint: f.hint }));
+      printResult({ ...result, failures }, flags.json, () => renderInstallTable(result));
       if (result.failures.length > 0) {
         for (const failure of result.failures.slice(1)) log.error(`${failure.message} [${failure.code}]`);
         throw result.failures[0]!;
