@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import {
+  findUpToDate,
+  type ObservedNode,
+  type ObservedVm,
+  pickVmid,
+  planTalosBuild,
+  vmCreateParams,
+} from './plan';
+import { planPrune } from './prune';
+import {
+  fingerprintTag,
+  type TalosTemplateSpec,
+  type TemplateDescription,
+  templateFingerprint,
+} from './spec';
+
+const spec: TalosTemplateSpec = {
+  node: 'pve',
+  bridge: 'vmbr0',
+  storage: { images: 'local', disks: 'local-lvm' },
+  vmidRange: { start: 9000, end: 9002 },
+  schematicId: 'a'.repeat(64),
+  talosVersion: 'v1.13.9',
+  platform: 'nocloud',
+  arch: 'amd64',
+  hardware: {
+    cores: 4,
+    sockets: 1,
+    memoryMiB: 8192,
+    diskGiB: 32,
+    cpuType: 'host',
+    machine: 'q35',
+    bios: 'ovmf',
+    scsiController: 'virtio-scsi-single',
+    balloon: false,
+  },
+};
+const image = { url: 'http://127.0.0.1:1/image/x/v1.13.9/nocloud-amd64.qcow2', sha256: 'b'.repeat(64) };
+const NOW = new Date('2026-11-22T00:00:00Z');
+const storages: Pick<ObservedNode, 'images' | 'disks'> = {
+  images: { id: 'local', type: 'dir', content: ['iso', 'vztmpl', 'import'], fileBased: true },
+  disks: { id: 'local-lvm', type: 'lvmthin', content: ['images', 'rootdir'], fileBased: false },
+};
+const observed = (vms: ObservedVm[] = [], extra: Partial<ObservedNode> = {}): ObservedNode => ({
+  vms,
+  ...storages,
+  importVolumes: [],
+  ...extra,
+});
+const fp = templateFingerprint(spec);
+const describe_ = (
+  fingerprint: string,
+  builtAt = '2026-01-01T00:00:00Z',
+  importVolume = 'local:import/x.qcow2',
+): string =>
+  JSON.stringify({
+    managedBy: 'infra talos:build-image',
+    fingerprint,
+    builtAt,
+    importVolume,
+    talosVersion: 'v1.13.9',
+  });
+
+describe('fingerprint', () => {
+  it('is stable and changes with everything that defines the template', () => {
+    expect(templateFingerprint({ ...spec })).toBe(fp);
+    expect(templateFingerprint({ ...spec, vmidRange: { start: 1, end: 2 } })).toBe(fp); // where, not what
+    const variants: TalosTemplateSpec[] = [
+      { ...spec, schematicId: 'c'.repeat(64) },
+      { ...spec, talosVersion: 'v1.13.8' },
+      { ...spec, platform: 'metal' },
+      { ...spec, arch: 'arm64' },
+      { ...spec, hardware: { ...spec.hardware, memoryMiB: 4096 } },
+      { ...spec, hardware: { ...spec.hardware, diskGiB: 64 } },
+      { ...spec, storage: { ...spec.storage, disks: 'zfs' } },
+      { ...spec, bridge: 'vmbr1' },
+    ];
+    const all = new Set(variants.map(templateFingerprint));
+    expect(all.size).toBe(variants.length);
+    expect(all.has(fp)).toBe(false);
+  });
+});
+
+describe('planTalosBuild', () => {
+  const template = (over: Partial<ObservedVm> = {}): ObservedVm => ({
+    vmid: 9000,
+    node: 'pve',
+    template: true,
+    tags: ['infra', 'talos', fingerprintTag(fp)],
+    description: describe_(fp),
+    ...over,
+  });
+
+  it('is up to date only for a template on the node whose tag and description carry the fingerprint', () => {
+    expect(planTalosBuild(spec, observed([template()]), image, NOW).status).toBe('up-to-date');
+    expect(findUpToDate(spec, fp, [template({ node: 'pve2' })])).toBeUndefined();
+    expect(findUpToDate(spec, fp, [template({ description: describe_('0'.repeat(64)) })])).toBeUndefined();
+    expect(findUpToDate(spec, fp, [template({ tags: ['infra'] })])).toBeUndefined();
+    expect(findUpToDate(spec, fp, [template({ template: false })])).toBeUndefined();
+  });
+
+  it('plans download → create → template with the Talos VM settings', () => {
+    const decision = planTalosBuild(spec, observed(), image, NOW);
+    if (decision.status !== 'build') throw new Error('expected a build');
+    const { plan } = decision;
+    expect(plan.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'POST /nodes/pve/storage/local/download-url',
+      'POST /nodes/pve/qemu',
+      'POST /nodes/pve/qemu/9000/template',
+    ]);
+    expect(plan.steps[0]?.params).toEqual({
+      content: 'import',
+      filename: 'talos-v1.13.9-aaaaaaaaaaaa-nocloud-amd64.qcow2',
+      url: image.url,
+      checksum: image.sha256,
+      'checksum-algorithm': 'sha256',
+    });
+    expect(plan.steps[1]?.params).toMatchObject({
+      vmid: 9000,
+      name: 'talos-v1.13.9-aaaaaaaa',
+      machine: 'q35',
+      bios: 'ovmf',
+      efidisk0: 'local-lvm:1,efitype=4m,pre-enrolled-keys=0',
+      cpu: 'host',
+      scsihw: 'virtio-scsi-single',
+      scsi0:
+        'local-lvm:0,import-from=local:import/talos-v1.13.9-aaaaaaaaaaaa-nocloud-amd64.qcow2,iothread=1,discard=on,ssd=1',
+      serial0: 'socket',
+      vga: 'serial0',
+      agent: 'enabled=1,fstrim_cloned_disks=1',
+      balloon: 0,
+      ide2: 'local-lvm:cloudinit',
+      tags: `infra;talos;${fingerprintTag(fp)}`,
+    });
+    const description = JSON.parse(String(plan.steps[1]?.params.description)) as TemplateDescription;
+    expect(description).toMatchObject({
+      fingerprint: fp,
+      schematicId: spec.schematicId,
+      sourceUrl: image.url,
+      builtAt: NOW.toISOString(),
+    });
+  });
+
+  it('metal has no cloud-init drive; seabios no EFI disk', () => {
+    const params = vmCreateParams(
+      { ...spec, platform: 'metal', hardware: { ...spec.hardware, bios: 'seabios' } },
+      1,
+      'v',
+      {} as TemplateDescription,
+      fp,
+    );
+    expect(params.ide2).toBeUndefined();
+    expect(params.efidisk0).toBeUndefined();
+  });
+
+  it('reuses an image volume that is already there', () => {
+    const volid = 'local:import/talos-v1.13.9-aaaaaaaaaaaa-nocloud-amd64.qcow2';
+    const decision = planTalosBuild(spec, observed([], { importVolumes: [volid] }), image, NOW);
+    expect(decision.status === 'build' && decision.plan.steps.map((s) => s.kind)).toEqual([
+      'create',
+      'template',
+    ]);
+  });
+
+  it('removes a VM left behind by an interrupted build of the same fingerprint and reuses its VMID', () => {
+    const decision = planTalosBuild(spec, observed([template({ template: false })]), image, NOW);
+    if (decision.status !== 'build') throw new Error('expected a build');
+    expect(decision.plan.steps.map((s) => s.kind)).toEqual([
+      'destroy-partial',
+      'download',
+      'create',
+      'template',
+    ]);
+    expect(decision.plan.vmid).toBe(9000);
+  });
+
+  it('takes the lowest free VMID of the range (cluster-wide) and fails clearly when it is full', () => {
+    expect(pickVmid({ start: 9000, end: 9002 }, [9000, 9002])).toBe(9001);
+    const full = observed(
+      [9000, 9001, 9002].map((vmid) => ({ vmid, node: 'other', template: false, tags: [] })),
+    );
+    expect(() => planTalosBuild(spec, full, image, NOW)).toThrow(
+      expect.objectContaining({
+        code: 'VMID_RANGE_EXHAUSTED',
+        message: expect.stringContaining('9000–9002'),
+      }),
+    );
+  });
+
+  it('explains storages that cannot work, with the fix', () => {
+    const noImport = observed([], {
+      images: { id: 'local', type: 'dir', content: ['iso', 'vztmpl', 'backup'], fileBased: true },
+    });
+    expect(() => planTalosBuild(spec, noImport, image, NOW)).toThrow(
+      expect.objectContaining({
+        code: 'STORAGE_IMPORT_DISABLED',
+        hint: expect.stringContaining('pvesm set local --content iso,vztmpl,backup,import'),
+      }),
+    );
+    const lvm = observed([], {
+      images: { id: 'local-lvm', type: 'lvmthin', content: ['images', 'import'], fileBased: false },
+    });
+    expect(() => planTalosBuild(spec, lvm, image, NOW)).toThrow(
+      expect.objectContaining({ code: 'STORAGE_NOT_FILE_BASED' }),
+    );
+    const { images: _i, ...withoutImages } = observed();
+    expect(() => planTalosBuild(spec, withoutImages, image, NOW)).toThrow(
+      expect.objectContaining({ code: 'STORAGE_NOT_FOUND' }),
+    );
+  });
+});
+
+describe('planPrune', () => {
+  const t = (
+    vmid: number,
+    builtAt: string,
+    fingerprint = `${vmid}`,
+    importVolume = `local:import/${vmid}.qcow2`,
+  ) => ({
+    vmid,
+    description: JSON.parse(describe_(fingerprint, builtAt, importVolume)) as TemplateDescription,
+  });
+
+  it('keeps the current template, the N newest and templates with linked clones; removes the rest with their volumes', () => {
+    const templates = [
+      t(9000, '2026-01-01'),
+      t(9001, '2026-02-01'),
+      t(9002, '2026-03-01'),
+      t(9003, '2026-04-01', 'current'),
+    ];
+    const plan = planPrune(templates, {
+      keep: 1,
+      currentFingerprint: 'current',
+      usedBy: new Map([[9000, [120]]]),
+    });
+    expect(plan.keep.map((k) => [k.vmid, k.reason])).toEqual([
+      [9003, 'matches the current configuration'],
+      [9002, 'one of the 1 newest'],
+      [9000, 'in use by linked clone 120'],
+    ]);
+    expect(plan.remove).toEqual([expect.objectContaining({ vmid: 9001, volume: 'local:import/9001.qcow2' })]);
+  });
+
+  it('keeps a volume another kept template uses, and deletes a shared volume once', () => {
+    const shared = 'local:import/shared.qcow2';
+    const plan = planPrune(
+      [t(1, '2026-01-01', 'a', shared), t(2, '2026-02-01', 'b', shared), t(3, '2026-03-01', 'c', shared)],
+      {
+        keep: 0,
+        currentFingerprint: 'c',
+        usedBy: new Map(),
+      },
+    );
+    expect(plan.remove.map((r) => r.volume)).toEqual([undefined, undefined]);
+    const plan2 = planPrune([t(1, '2026-01-01', 'a', shared), t(2, '2026-02-01', 'b', shared)], {
+      keep: 0,
+      usedBy: new Map(),
+    });
+    expect(plan2.remove.map((r) => r.volume)).toEqual([shared, undefined]);
+  });
+});
