@@ -82,4 +82,19 @@ describe('controlling a simulator from another process', () => {
     });
     await expect(parseFaultsArgument('not json')).rejects.toMatchObject({ code: 'SIM_FAULTS_INVALID' });
   });
+
+  it('rejects bad options with an InfraError naming the field', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'pve-sim-control-'));
+    dirs.push(stateDir);
+    const badToken = startSimulator({ stateDir, accounts: { tokens: [{ id: 'no-realm!x', secret: 's' }] } });
+    await expect(badToken).rejects.toMatchObject({
+      code: 'SIM_OPTIONS_INVALID',
+      message: expect.stringContaining('accounts.tokens.0.id'),
+    });
+    const badFault = startSimulator({ stateDir, faults: [{ kind: 'error', status: 200 } as never] });
+    await expect(badFault).rejects.toMatchObject({
+      code: 'SIM_OPTIONS_INVALID',
+      message: expect.stringContaining('faults.0.status'),
+    });
+  });
 });

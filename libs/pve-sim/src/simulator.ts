@@ -3,12 +3,13 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { InfraError, type Logger, writeFileAtomic } from '@infra/cli';
+import type { z } from 'zod';
 import { ensureAdminKey, handleAdminRequest, issueTokenWithRoles } from './admin';
 import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './auth/accounts';
 import { Permissions } from './auth/permissions';
 import { TICKET_LIFETIME_SECONDS } from './auth/tickets';
 import type { SimCore, Timing } from './core';
-import { FaultInjector, type FaultRule } from './faults';
+import { FaultInjector, type FaultRule, faultRulesSchema } from './faults';
 import { handleApiRequest } from './http/pipeline';
 import { Router } from './http/router';
 import { LockManager } from './locks';
@@ -80,6 +81,20 @@ export const DEFAULT_TIMING: Timing = {
   ticketLifetimeSeconds: TICKET_LIFETIME_SECONDS,
 };
 
+/** Options are a boundary: a bad rule or account is an InfraError naming the field, not a stack trace. */
+function checked<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new InfraError(
+    'SIM_OPTIONS_INVALID',
+    `startSimulator: ${name}.${issue?.path.join('.')}: ${issue?.message}`,
+    {
+      hint: 'see libs/pve-sim/README.md for the accepted options (token ids look like user@realm!name, names 2+ characters)',
+    },
+  );
+}
+
 /** Refuses to share a state dir with another live simulator process (two writers would lose updates). */
 async function assertNotRunningElsewhere(stateDir: string): Promise<void> {
   const text = await readFile(join(stateDir, 'sim.json'), 'utf8').catch(() => null);
@@ -109,7 +124,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const adminKey = await ensureAdminKey(stateDir);
   const rng = createRng(options.seed);
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
-  const faults = new FaultInjector(rng, options.faults ?? []);
+  const faults = new FaultInjector(rng, checked(faultRulesSchema, options.faults ?? [], 'faults'));
   const tasks = new TaskRunner(store, rng, {
     durationMs: () => timing.taskMs,
     injectFailure: (spec) =>
@@ -125,7 +140,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     timing,
     tls,
   };
-  if (options.accounts) applyAccounts(store.state, accountsSchema.parse(options.accounts));
+  if (options.accounts) applyAccounts(store.state, checked(accountsSchema, options.accounts, 'accounts'));
   await store.save();
 
   const requestLog = new RequestLog(options.log ?? process.env.PVE_SIM_LOG);

@@ -147,6 +147,7 @@ export const configRoutes: Route[] = [
   {
     method: 'GET',
     template: '/nodes/{node}/qemu/{vmid}',
+    permissions: { user: 'all' },
     handler(ctx) {
       loadVm(ctx.state, str(ctx.params, 'node')!, int(ctx.params, 'vmid')!);
       return ok(['config', 'pending', 'status', 'agent', 'template', 'clone'].map((subdir) => ({ subdir })));

@@ -65,6 +65,7 @@ export const taskRoutes: Route[] = [
   {
     method: 'GET',
     template: '/nodes/{node}/tasks/{upid}',
+    permissions: { user: 'all' },
     handler(ctx) {
       findTask(ctx);
       return ok([{ name: 'log' }, { name: 'status' }]);
