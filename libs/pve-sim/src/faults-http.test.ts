@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataOf, simRequest } from './testing/client';
+import { dataOf, simRequest, waitForTask } from './testing/client';
 import { startTestSim, type TestSim } from './testing/harness';
 
 let t: TestSim;
@@ -91,6 +91,28 @@ describe('fault injection over HTTP', () => {
       { data: null, message: 'Parameter verification failed.\n', errors: { upid: 'no such task' } },
     ]);
     expect((await t.api('GET', `/nodes/pve/tasks/${encodeURIComponent(upid)}/status`)).status).toBe(200);
+  });
+
+  it('ends a task with WARNINGS: n when asked, which still counts as done', async () => {
+    t.sim.faults.add({
+      kind: 'task-warning',
+      taskType: 'qmcreate',
+      message: 'volume has no iothread support',
+      count: 2,
+      times: 1,
+    });
+    const upid = dataOf<string>(await t.api('POST', '/nodes/pve/qemu', { params: { vmid: 820 } }));
+    const status = await waitForTask(t.sim, t.root, upid);
+    expect(status.exitstatus).toBe('WARNINGS: 2');
+    const log = dataOf<Array<{ t: string }>>(
+      await t.api('GET', `/nodes/pve/tasks/${encodeURIComponent(upid)}/log`),
+    ).map((l) => l.t);
+    expect(log).toEqual([
+      'WARN: volume has no iothread support',
+      'WARN: volume has no iothread support',
+      'TASK WARNINGS: 2',
+    ]);
+    expect((await t.api('GET', '/nodes/pve/qemu/820/config')).status).toBe(200);
   });
 
   it('delays unauthorised answers when asked to (PVE waits 3 s)', async () => {

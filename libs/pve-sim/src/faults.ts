@@ -10,7 +10,8 @@ import type { Rng } from './rng';
  * - reset: destroy the connection `before` handling (nothing happened) or `after` (the work is done, the
  *   client never hears — the case that tempts clients into duplicate creates);
  * - lock-timeout: the next VM (or storage) lock the request takes fails with PVE's "got timeout";
- * - task-failure: a task of `taskType` (e.g. qmclone) ends with `message` as its exit status.
+ * - task-failure: a task of `taskType` (e.g. qmclone) ends with `message` as its exit status;
+ * - task-warning: a task does its work but logs `count` `WARN:` lines and ends `WARNINGS: n` (a success).
  */
 const match = {
   method: z.string().optional(),
@@ -41,6 +42,13 @@ export const faultRuleSchema = z.discriminatedUnion('kind', [
     taskType: z.string().optional(),
     message: z.string(),
     log: z.array(z.string()).optional(),
+    ...match,
+  }),
+  z.object({
+    kind: z.literal('task-warning'),
+    taskType: z.string().optional(),
+    message: z.string().optional(),
+    count: z.number().int().positive().optional(),
     ...match,
   }),
 ]);
@@ -101,7 +109,8 @@ export class FaultInjector {
     const result: RequestFaults = { latencyMs: 0 };
     for (const active of this.rules) {
       const rule = active.rule;
-      if (rule.kind === 'lock-timeout' || rule.kind === 'task-failure') continue;
+      if (rule.kind === 'lock-timeout' || rule.kind === 'task-failure' || rule.kind === 'task-warning')
+        continue;
       if (rule.kind === 'error' && result.error) continue;
       if (rule.kind === 'reset' && result.reset) continue;
       if (!this.fires(active, method, path)) continue;
@@ -135,6 +144,18 @@ export class FaultInjector {
         return { message: rule.message, ...(rule.log ? { log: rule.log } : {}) };
     }
     return null;
+  }
+
+  /** `WARN:` lines a task of this type should log (empty: none). */
+  taskWarnings(method: string, path: string, taskType: string): string[] {
+    for (const active of this.rules) {
+      const rule = active.rule;
+      if (rule.kind !== 'task-warning' || (rule.taskType !== undefined && rule.taskType !== taskType))
+        continue;
+      if (this.fires(active, method, path))
+        return Array.from({ length: rule.count ?? 1 }, () => rule.message ?? 'simulated warning');
+    }
+    return [];
   }
 
   private fires(active: ActiveRule, method: string, path: string): boolean {

@@ -129,6 +129,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     durationMs: () => timing.taskMs,
     injectFailure: (spec) =>
       faults.taskFailure(spec.origin?.method ?? '', spec.origin?.path ?? '', spec.type),
+    injectWarnings: (spec) =>
+      faults.taskWarnings(spec.origin?.method ?? '', spec.origin?.path ?? '', spec.type),
   });
   const core: SimCore = {
     store,

@@ -30,6 +30,8 @@ export interface TaskRunnerOptions {
   durationMs(): number;
   /** Asked when a task starts: a message makes it fail with that error instead of doing its work. */
   injectFailure?(task: TaskSpec): { message: string; log?: string[] } | null;
+  /** Asked when a task starts: `WARN:` lines to log after its work (the task still succeeds). */
+  injectWarnings?(task: TaskSpec): string[];
 }
 
 /**
@@ -119,6 +121,7 @@ export class TaskRunner {
         throw new Error(injected.message);
       }
       await spec.work(ctx);
+      for (const warning of this.options.injectWarnings?.(spec) ?? []) ctx.warn(warning);
       await minimum;
       if (signal.aborted) throw new Error('interrupted by signal');
     } catch (caught) {
