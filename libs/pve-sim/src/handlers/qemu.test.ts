@@ -115,6 +115,21 @@ describe('VM lifecycle', () => {
     expect((await t.api('GET', '/nodes/pve/qemu/9001/config')).status).toBe(500);
   });
 
+  it('never creates the same VM twice when creates race', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.api('POST', '/nodes/pve/qemu', { params: { vmid: 950, scsi0: 'local-lvm:1' } }),
+      ),
+    );
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of replies.filter((x) => x.status !== 200))
+      expect(r.body?.message).toMatch(
+        /^unable to create VM 950 - (VM 950 already exists on node 'pve'|can't lock file .* - got timeout)\n$/,
+      );
+    await t.sim.idle();
+    expect((await volumes('local-lvm')).filter((v) => v.vmid === 950)).toHaveLength(1);
+  });
+
   it('updates the config with digest checks, and moves replaced disks to unused', async () => {
     const { digest } = await config(9000);
     expect(
