@@ -10,7 +10,8 @@ import type { ProxmoxClient, RequestInfo } from '@infra/proxmox-client';
  */
 export interface Connection {
   client: ProxmoxClient;
-  factoryUrl: string;
+  /** The factory's base URL; an embedded factory is started on first use (up-to-date builds never need it). */
+  factoryUrl(): Promise<string>;
   pveEmbedded: boolean;
   factoryEmbedded: boolean;
   /** Proxmox requests sent so far (method + path), for summaries and benchmarks. */
@@ -25,7 +26,7 @@ export const simStateDir = (environment: Pick<Environment, 'repoRoot'>) =>
 
 export async function connectEnvironment(
   environment: Environment,
-  options: { logger?: Logger; withFactory?: boolean } = {},
+  options: { logger?: Logger } = {},
 ): Promise<Connection> {
   const { loadSecrets } = await import('@infra/sops-secrets');
   const { ProxmoxClient } = await import('@infra/proxmox-client');
@@ -86,14 +87,18 @@ export async function connectEnvironment(
       closers.push(() => client.close());
     }
 
-    let factoryUrl = environment.talos.factory;
-    const factoryEmbedded = factoryUrl === 'embedded';
-    if (factoryEmbedded && options.withFactory !== false) {
-      const { startFactorySimulator } = await import('@infra/factory-sim');
-      const factory = await startFactorySimulator({ cacheDir: join(simStateDir(environment), 'factory') });
-      closers.push(() => factory.stop());
-      factoryUrl = factory.url;
-    }
+    const factoryEmbedded = environment.talos.factory === 'embedded';
+    let embeddedFactory: Promise<string> | undefined;
+    const factoryUrl = async () => {
+      if (!factoryEmbedded) return environment.talos.factory;
+      embeddedFactory ??= (async () => {
+        const { startFactorySimulator } = await import('@infra/factory-sim');
+        const factory = await startFactorySimulator({ cacheDir: join(simStateDir(environment), 'factory') });
+        closers.push(() => factory.stop());
+        return factory.url;
+      })();
+      return embeddedFactory;
+    };
     return { client, factoryUrl, pveEmbedded, factoryEmbedded, requests, close };
   } catch (error) {
     await close();

@@ -200,7 +200,7 @@ describe('bad input: one clear error each', () => {
       await expect(buildTalosTemplate(badVersion, { connection: h.connection })).rejects.toMatchObject({
         code: 'TALOS_VERSION_UNKNOWN',
       });
-      const down = { ...h.connection, factoryUrl: 'http://127.0.0.1:9' };
+      const down = { ...h.connection, factoryUrl: async () => 'http://127.0.0.1:9' };
       await expect(buildTalosTemplate(h.env, { connection: down })).rejects.toMatchObject({
         code: 'FACTORY_UNREACHABLE',
         message: expect.stringContaining('http://127.0.0.1:9'),

@@ -108,8 +108,9 @@ export async function buildTalosTemplate(
       };
     }
 
+    const factoryUrl = await connection.factoryUrl();
     const factory = new FactoryClient({
-      baseUrl: connection.factoryUrl,
+      baseUrl: factoryUrl,
       cacheDir: join(environment.repoRoot, '.infra', 'cache', 'factory'),
       onWarning: (w) => log?.warn(w),
     });
@@ -117,7 +118,7 @@ export async function buildTalosTemplate(
     await factory.assertVersion(spec.talosVersion);
     await factory.assertExtensions(spec.talosVersion, extensions);
     const imageUrl = imageFactoryUrls({
-      factoryUrl: connection.factoryUrl,
+      factoryUrl,
       schematicId: schematic.id,
       talosVersion: spec.talosVersion,
       platform: spec.platform,

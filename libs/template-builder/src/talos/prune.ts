@@ -107,7 +107,7 @@ export async function pruneTalosTemplates(
   environment: Environment,
   options: { keep: number; apply: boolean; log?: Logger; connection?: Connection },
 ): Promise<PruneReport> {
-  const connection = options.connection ?? (await connectEnvironment(environment, { withFactory: false }));
+  const connection = options.connection ?? (await connectEnvironment(environment));
   try {
     const node = environment.proxmox.node;
     const { templates, usedBy } = await observeManagedTemplates(connection.client, node);

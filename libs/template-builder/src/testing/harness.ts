@@ -101,7 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const env = await loadEnvironment('local', { file: join(dir, 'infra.config.yaml') });
   const connection: Connection = {
     client,
-    factoryUrl: options.factoryUrl ?? factory.url,
+    factoryUrl: async () => options.factoryUrl ?? factory.url,
     // The harness's simulator is a bare PVE (import content as configured above), not the embedded demo host.
     pveEmbedded: false,
     factoryEmbedded: false,
