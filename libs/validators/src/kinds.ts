@@ -161,7 +161,7 @@ export async function validateProject(
   const ctx = createContext({
     repoRoot: options.repoRoot ?? process.cwd(),
     projectRoot,
-    env: options.env ?? (await toolchainEnvironment()),
+    env: options.env ?? toolchainEnvironment(),
   });
   const project = toRepoPath(ctx.repoRoot, ctx.projectRoot);
   const isDir = await stat(ctx.projectRoot).then(
