@@ -16,7 +16,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InfraError, log, printResult, runMain } from '@infra/cli';
 import { z } from 'zod';
-import { createFixtureRepo, NX_ENV, WORKSPACE_ROOT } from '../tools/nx-plugin/src/test-utils/fixture-repo';
+import {
+  createFixtureRepo,
+  localNxDirs,
+  nxEnvironment,
+  WORKSPACE_ROOT,
+} from '../tools/nx-plugin/src/test-utils/fixture-repo';
 import { type RunSummary, summarizeRun } from '../tools/nx-plugin/src/test-utils/nx-output';
 
 const argsSchema = z.object({
@@ -99,7 +104,7 @@ function _time(label: string, dir: string, nxArgs: string[]): Measurement {
   const result = spawnSync(process.execPath, [NX_BIN, ...nxArgs], {
     cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, ...NX_ENV, NX_ISOLATE_PLUGINS: 'true', NX_LEGACY_AFFECTED: 'false' },
+    env: nxEnvironment({ ...localNxDirs(dir), NX_ISOLATE_PLUGINS: 'true', NX_LEGACY_AFFECTED: 'false' }),
     maxBuffer: 64 * 1024 * 1024,
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -13,6 +13,8 @@ export const pluginOptionsSchema = z
     buildImageCommand: z.string().min(1).default('tsx scripts/build-image.ts'),
     /** The validator entry script whose code (and the libs it imports) every validate target hashes. */
     validatorEntry: z.string().min(1).default('scripts/validate.ts'),
+    /** The image builder entry script; build-image hashes its code too (NX_TASK_HASH keys idempotent builds). */
+    buildImageEntry: z.string().min(1).default('scripts/build-image.ts'),
     /** Workspace-relative path of the environment config (its `environments:` become configurations). */
     configFile: z.string().min(1).default('infra.config.yaml'),
   })

@@ -9,11 +9,12 @@ import {
 } from '@nx/devkit';
 import { classifyProjectRoot, groupProjectFiles, type IacProject, PROJECT_FILES_GLOB } from './discovery';
 import { environmentNames } from './environments';
+import { indexPnpmLockfile, pinExternalDependencies } from './lockfile';
 import { type PluginOptions, parsePluginOptions } from './options';
 import { analyzeProject, type WorkspaceReader } from './references';
 import { buildTargets, IAC_NAMED_INPUTS, type TargetContext } from './targets';
 import { validatorClosure } from './validator-closure';
-import { createWorkspaceReader, readLockfilePackageNames, readWorkspacePackages } from './workspace-fs';
+import { createWorkspaceReader, readWorkspacePackages } from './workspace-fs';
 
 export const name = '@infra/nx-plugin';
 
@@ -89,15 +90,17 @@ export const createDependencies: CreateDependencies<Partial<PluginOptions>> = (_
 // --- internal ---
 
 function _targetContext(options: PluginOptions, reader: WorkspaceReader): TargetContext {
-  const closure = validatorClosure(options.validatorEntry, reader, readWorkspacePackages(reader));
-  const known = readLockfilePackageNames(reader) ?? new Set<string>();
+  const packages = readWorkspacePackages(reader);
+  const lockfile = indexPnpmLockfile(reader.readFile('pnpm-lock.yaml') ?? '');
+  const closure = (entry: string) => {
+    const found = validatorClosure(entry, reader, packages);
+    return { inputs: found.inputs, externalDependencies: pinExternalDependencies(found.externals, lockfile) };
+  };
   return {
     options,
     environments: environmentNames(reader.readFile(options.configFile)),
-    validator: {
-      ...closure,
-      externalDependencies: closure.externalDependencies.filter((dep) => known.has(dep)),
-    },
+    validator: closure(options.validatorEntry),
+    builder: closure(options.buildImageEntry),
   };
 }
 

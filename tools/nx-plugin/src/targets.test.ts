@@ -7,6 +7,10 @@ const context: TargetContext = {
   options: parsePluginOptions({}),
   environments: ['dev', 'local', 'prod'],
   validator: { inputs: ['{workspaceRoot}/scripts/validate.ts'], externalDependencies: ['tsx', 'zod'] },
+  builder: {
+    inputs: ['{workspaceRoot}/scripts/build-image.ts', '{workspaceRoot}/scripts/validate.ts'],
+    externalDependencies: ['execa', 'tsx'],
+  },
 };
 const project = (root: string, name = root.split('/').at(-1)!): IacProject => ({
   kind: classifyProjectRoot(root)!,
@@ -85,7 +89,13 @@ describe('buildTargets', () => {
       defaultConfiguration: 'local',
       configurations: { dev: { args: '-e dev' }, local: { args: '-e local' }, prod: { args: '-e prod' } },
     });
-    expect(targets['build-image']!.inputs).toEqual(targets.validate!.inputs);
+    // validate's inputs plus the builder's code and packages.
+    const validateFiles = targets.validate!.inputs!.filter((i) => typeof i === 'string');
+    expect(targets['build-image']!.inputs).toEqual([
+      ...validateFiles,
+      '{workspaceRoot}/scripts/build-image.ts',
+      { externalDependencies: ['execa', 'tsx', 'zod'] },
+    ]);
   });
 });
 

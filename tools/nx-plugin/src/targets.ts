@@ -3,7 +3,11 @@ import { type IacProject, type ProjectKind, VALIDATOR_KIND } from './discovery';
 import { defaultEnvironment } from './environments';
 import type { PluginOptions } from './options';
 import type { ProjectAnalysis } from './references';
-import type { ValidatorClosure } from './validator-closure';
+/** Code a target runs through: file inputs plus the npm packages to hash (already pinned, see lockfile.ts). */
+export interface CodeInputs {
+  inputs: string[];
+  externalDependencies: string[];
+}
 
 /** What every target of one plugin call shares. */
 export interface TargetContext {
@@ -11,7 +15,9 @@ export interface TargetContext {
   /** Environment names from the config file, for build-image configurations. */
   environments: readonly string[];
   /** Validator code inputs, its externalDependencies already limited to packages Nx knows. */
-  validator: ValidatorClosure;
+  validator: CodeInputs;
+  /** The same for the image builder script. */
+  builder: CodeInputs;
 }
 
 /** One entry of a target's `inputs` (Nx's InputDefinition, which @nx/devkit does not export). */
@@ -124,6 +130,16 @@ export function buildTargets(
     },
   };
   if (project.kind === 'packer') {
+    // The builder's own code joins the hash: a builder change means a different image.
+    const builderInputs: TargetInput[] = [
+      ...inputs.filter((input) => typeof input === 'string'),
+      ...context.builder.inputs.filter((input) => !inputs.includes(input)),
+      {
+        externalDependencies: [
+          ...new Set([...context.validator.externalDependencies, ...context.builder.externalDependencies]),
+        ].sort(),
+      },
+    ];
     targets['build-image'] = {
       command: `${context.options.buildImageCommand} --os ${project.name}`,
       // The real output is a template on a Proxmox host, which the Nx cache cannot restore. The script is
@@ -131,7 +147,7 @@ export function buildTargets(
       cache: false,
       parallelism: false,
       dependsOn: ['validate'],
-      inputs,
+      inputs: builderInputs,
       defaultConfiguration: defaultEnvironment(context.environments),
       configurations: Object.fromEntries(context.environments.map((name) => [name, { args: `-e ${name}` }])),
       metadata: { description: `Build the ${project.name} golden image on the environment's Proxmox host` },

@@ -43,14 +43,21 @@ describe('validatorClosure', () => {
       '!{workspaceRoot}/libs/validators/**/*.test.ts',
       '!{workspaceRoot}/libs/validators/**/*.md',
     ]);
-    // Runtime npm dependencies only: no builtins, no devDependencies, no unrelated lib's packages.
-    expect(closure.externalDependencies).toEqual(['chalk', 'execa', 'tsx', 'yaml', 'zod']);
+    // Runtime npm dependencies only, with the folder declaring each: no builtins, no devDependencies, no
+    // unrelated lib's packages.
+    expect(closure.externals).toEqual([
+      { name: 'chalk', importer: '.' },
+      { name: 'execa', importer: 'libs/validators' },
+      { name: 'tsx', importer: '.' },
+      { name: 'yaml', importer: 'libs/validators' },
+      { name: 'zod', importer: '.' },
+    ]);
   });
 
   it('a missing entry still hashes its own path (creating it later re-validates everything)', () => {
     expect(validatorClosure('scripts/validate.ts', memoryReader({}), new Map())).toEqual({
       inputs: ['{workspaceRoot}/scripts/validate.ts'],
-      externalDependencies: ['tsx'],
+      externals: [{ name: 'tsx', importer: '.' }],
     });
   });
 });

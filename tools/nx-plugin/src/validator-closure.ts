@@ -1,5 +1,6 @@
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
+import type { ExternalReference } from './lockfile';
 import { importSpecifiers, packageName } from './parsers/imports';
 import type { WorkspaceReader } from './references';
 
@@ -7,8 +8,8 @@ import type { WorkspaceReader } from './references';
 export interface ValidatorClosure {
   /** `{workspaceRoot}/…` file sets: the entry script, the scripts it imports, the workspace libs it uses. */
   inputs: string[];
-  /** npm packages the closure uses (names only; the caller keeps those Nx knows). */
-  externalDependencies: string[];
+  /** npm packages the closure uses, with the folder whose package.json declares each (`.` = root). */
+  externals: ExternalReference[];
 }
 
 /** Workspace package name → its folder (e.g. `@infra/validators` → `libs/validators`). */
@@ -21,7 +22,7 @@ const SCRIPT_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
  * Follows the validator entry script (e.g. `scripts/validate.ts`): its relative imports are inputs file by
  * file; a workspace package it imports contributes its whole folder except tests and Markdown, then the
  * workspace packages and npm packages its package.json depends on, transitively. `tsx` (which runs the
- * script) is always an external dependency. A missing entry still yields its own path, so creating it
+ * script) is always an external dependency (of the root). A missing entry still yields its own path, so creating it
  * later changes every validate hash.
  */
 export function validatorClosure(
@@ -31,11 +32,11 @@ export function validatorClosure(
 ): ValidatorClosure {
   const scripts = new Set<string>();
   const libs = new Set<string>();
-  const external = new Set<string>(['tsx']);
+  const external = new Map<string, ExternalReference>([['tsx@.', { name: 'tsx', importer: '.' }]]);
   const addPackage = (name: string) => {
     const dir = packages.get(name);
     if (dir) _addLib(dir, reader, packages, libs, external);
-    else if (!BUILTINS.has(name)) external.add(name);
+    else if (!BUILTINS.has(name)) _addExternal(external, name, '.');
   };
 
   const queue = [entry];
@@ -66,7 +67,10 @@ export function validatorClosure(
         `!{workspaceRoot}/${dir}/**/*.md`,
       ]),
   ];
-  return { inputs, externalDependencies: [...external].sort() };
+  const externals = [...external.values()].sort((a, b) =>
+    `${a.name} ${a.importer}`.localeCompare(`${b.name} ${b.importer}`),
+  );
+  return { inputs, externals };
 }
 
 // --- internal ---
@@ -76,7 +80,7 @@ function _addLib(
   reader: WorkspaceReader,
   packages: WorkspacePackages,
   libs: Set<string>,
-  external: Set<string>,
+  external: Map<string, ExternalReference>,
 ): void {
   if (libs.has(dir)) return;
   libs.add(dir);
@@ -84,8 +88,12 @@ function _addLib(
   for (const name of manifest) {
     const libDir = packages.get(name);
     if (libDir) _addLib(libDir, reader, packages, libs, external);
-    else external.add(name);
+    else _addExternal(external, name, dir);
   }
+}
+
+function _addExternal(external: Map<string, ExternalReference>, name: string, importer: string): void {
+  external.set(`${name}@${importer}`, { name, importer });
 }
 
 /** Runtime dependency names of a package.json (dev dependencies only serve its tests). */

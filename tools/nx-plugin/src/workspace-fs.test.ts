@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspaceReader, readLockfilePackageNames, readWorkspacePackages } from './workspace-fs';
+import { createWorkspaceReader, readWorkspacePackages } from './workspace-fs';
 
 let root: string;
 const write = (path: string, content: string) => {
@@ -20,27 +20,6 @@ beforeAll(() => {
   write('libs/b/package.json', '{ not json');
   write('libs/c/README.md', 'no package.json');
   write('tools/one/package.json', JSON.stringify({ name: '@infra/one' }));
-  write(
-    'pnpm-lock.yaml',
-    [
-      "lockfileVersion: '9.0'",
-      'importers:',
-      '  .:',
-      '    dependencies:',
-      '      zod:',
-      '        specifier: 4.6.7',
-      '        version: 4.6.7',
-      'packages:',
-      "  '@nx/devkit@23.3.1':",
-      '    resolution: {integrity: sha512-x}',
-      '  zod@4.6.7:',
-      '    resolution: {integrity: sha512-y}',
-      'snapshots:',
-      "  '@swc/core@1.16.22(@swc/helpers@0.5.1)':",
-      '    optional: true',
-      '',
-    ].join('\n'),
-  );
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -66,11 +45,5 @@ describe('workspace file system helpers', () => {
       ['@infra/a', 'libs/a'],
       ['@infra/one', 'tools/one'],
     ]);
-  });
-
-  it('knows the npm packages of the lockfile (and nothing without one)', () => {
-    const names = readLockfilePackageNames(createWorkspaceReader(root))!;
-    expect([...names].sort()).toEqual(['@nx/devkit', '@swc/core', 'zod']);
-    expect(readLockfilePackageNames(createWorkspaceReader(join(root, 'libs')))).toBeUndefined();
   });
 });

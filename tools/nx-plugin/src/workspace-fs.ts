@@ -85,20 +85,6 @@ export function readWorkspacePackages(reader: WorkspaceReader): WorkspacePackage
   return packages;
 }
 
-/**
- * npm package names the root pnpm lockfile knows. Nx only has external nodes for those, and an
- * `externalDependencies` entry it does not know fails every hash, so the plugin keeps only these.
- * Undefined when there is no lockfile.
- */
-export function readLockfilePackageNames(reader: WorkspaceReader): Set<string> | undefined {
-  const text = reader.readFile('pnpm-lock.yaml');
-  if (text === undefined) return undefined;
-  const names = new Set<string>();
-  // Keys of `packages:`/`snapshots:` look like `  zod@4.6.7:` or `  '@nx/devkit@23.3.1':`.
-  for (const match of text.matchAll(/^ {2}'?(@?[^@'\s/][^@'\s]*)@[^\s']+'?:\s*$/gm)) names.add(match[1]!);
-  return names;
-}
-
 // --- internal ---
 
 function _packageName(text: string | undefined): string | undefined {

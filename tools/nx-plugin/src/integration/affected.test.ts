@@ -158,6 +158,7 @@ describe('nx affected over the inferred IaC projects', () => {
     repo.commit(files.join(' '));
     const [projectMode, taskMode] = await Promise.all([
       repo.nxAsync(['show', 'projects', '--affected', '--base=HEAD~1', '--json'], {
+        NX_LEGACY_AFFECTED: 'true',
         NX_WORKSPACE_DATA_DIRECTORY: '.nx/workspace-data-project-mode',
       }),
       repo.nxAsync(['show', 'projects', '--affected', '-t', 'validate', '--base=HEAD~1', '--json'], {

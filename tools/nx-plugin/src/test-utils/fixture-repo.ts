@@ -39,6 +39,28 @@ export interface FixtureRepo {
   cleanup(): void;
 }
 
+/**
+ * The environment for Nx in a throw-away repo: the caller's, minus every NX_* variable (a parent Nx run,
+ * e.g. `nx run @infra/nx-plugin:test`, exports its own, and the repo's .env sets NX_LEGACY_AFFECTED),
+ * plus NX_ENV and the call's overrides.
+ */
+export function nxEnvironment(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NX_')));
+  return { ...inherited, ...NX_ENV, ...overrides };
+}
+
+/**
+ * Keeps Nx's cache and workspace data inside the repo. Nx 23 otherwise shares them between all checkouts of
+ * a workspace under ~/.nx/<workspace id> (from the git remote or first commit): a benchmark copy would
+ * replay the checkout's cache, and every throw-away repo would leave a folder in ~/.nx.
+ */
+export function localNxDirs(repoDir: string): Record<string, string> {
+  return {
+    NX_CACHE_DIRECTORY: join(repoDir, '.nx/cache'),
+    NX_WORKSPACE_DATA_DIRECTORY: join(repoDir, '.nx/workspace-data'),
+  };
+}
+
 /** Deterministic, fast, local Nx: no daemon, no cloud, plugins in-process, no colours. */
 export const NX_ENV: Readonly<Record<string, string>> = {
   NX_DAEMON: 'false',
@@ -94,7 +116,7 @@ export function createFixtureRepo(
     const result = spawnSync(process.execPath, [NX_BIN, ...args], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, ...NX_ENV, ...env },
+      env: nxEnvironment({ ...localNxDirs(dir), ...env }),
       timeout: 120_000,
     });
     return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
@@ -104,7 +126,7 @@ export function createFixtureRepo(
     new Promise((resolvePromise, reject) => {
       const child = spawn(process.execPath, [NX_BIN, ...args], {
         cwd: dir,
-        env: { ...process.env, ...NX_ENV, ...env },
+        env: nxEnvironment({ ...localNxDirs(dir), ...env }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

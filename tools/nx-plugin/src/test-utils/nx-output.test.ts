@@ -15,7 +15,11 @@ describe('summarizeRun', () => {
       '',
       'Nx read the output from the cache instead of running the command for 1 out of 2 tasks.',
     ].join('\n');
-    expect(summarizeRun(output)).toEqual({ ran: ['talos-config', 'debian'], cached: 1, failed: ['debian:validate'] });
+    expect(summarizeRun(output)).toEqual({
+      ran: ['talos-config', 'debian'],
+      cached: 1,
+      failed: ['debian:validate'],
+    });
   });
 
   it('reports nothing cached or failed when Nx says nothing about it', () => {
