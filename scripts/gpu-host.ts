@@ -21,7 +21,6 @@ import { type Environment, loadEnvironment } from '@infra/config';
 import {
   applyPlan,
   collectFacts,
-  connectProxmox,
   DEFAULT_BACKUP_ROOT,
   formatPlan,
   formatVerify,
@@ -154,7 +153,9 @@ await runMain(async () => {
     const name = args.mapping ?? environment.gpu.mapping;
     const node = args.node ?? environment.proxmox.node;
     log.step(`PCI mapping "${name}" on node ${node} (${environment.proxmox.endpoint})`);
-    const connection = await connectProxmox(environment);
+    // Loaded on demand: only `map` talks to Proxmox.
+    const { connectProxmox } = await import('@infra/proxmox-connect');
+    const connection = await connectProxmox(environment, { logger: log });
     try {
       const result = await syncGpuMapping(connection.client, {
         node,

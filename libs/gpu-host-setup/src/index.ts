@@ -15,7 +15,6 @@ export {
 export type { CommandResult, DirEntry, FileInfo, Host } from './host/host';
 export { LocalHost, type LocalHostOptions } from './host/local-host';
 export { parseSshTarget, SshHost, type SshHostOptions } from './host/ssh-host';
-export { connectProxmox, type ProxmoxConnection, type ProxmoxEnvironment } from './mapping/connect';
 export {
   decideMapping,
   desiredMapEntry,

@@ -1,4 +1,5 @@
-export { type Connection, connectEnvironment, MUTATING, prepareEmbeddedHost, simStateDir } from './connect';
+export { MUTATING, simStateDir } from '@infra/proxmox-connect';
+export { type Connection, connectEnvironment, prepareEmbeddedHost } from './connect';
 export { formatBuildResult } from './format';
 export { type BuildResult, type BuildTalosOptions, buildTalosTemplate, talosSpec } from './talos/build';
 export { imageSha256 } from './talos/checksum';

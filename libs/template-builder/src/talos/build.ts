@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from '@infra/cli';
 import type { Environment } from '@infra/config';
+import { MUTATING } from '@infra/proxmox-connect';
 import {
   checkNvidiaExtensions,
   FactoryClient,
@@ -8,7 +9,7 @@ import {
   loadSchematicFile,
   parseTalosVersion,
 } from '@infra/talos-factory';
-import { type Connection, connectEnvironment, MUTATING, prepareEmbeddedHost } from '../connect';
+import { type Connection, connectEnvironment, prepareEmbeddedHost } from '../connect';
 import { imageSha256 } from './checksum';
 import { executeBuildPlan, type StepEvent } from './execute';
 import { observeForBuild, observeTemplates } from './observe';

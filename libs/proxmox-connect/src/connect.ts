@@ -1,0 +1,72 @@
+import type { Logger } from '@infra/cli';
+import type { ProxmoxClient, RequestInfo, RetryPolicy } from '@infra/proxmox-client';
+import { openEmbeddedSimulator } from './embedded';
+import { isEmbedded, type ProxmoxEnvironment } from './environment';
+import { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
+
+export interface ConnectOptions {
+  logger?: Logger;
+  /** Where SOPS keys and the `INFRA_SIM_FAULTS` testing hook are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface ProxmoxConnection {
+  client: ProxmoxClient;
+  /** `endpoint: embedded`: the client talks to the simulator on `.infra/sim/`. */
+  embedded: boolean;
+  /** Requests sent so far (first attempts only, method + concrete path), for summaries and assertions. */
+  readonly requests: ReadonlyArray<{ method: string; path: string }>;
+  /** Closes the client and stops a simulator this call started (never one that was already running). */
+  close(): Promise<void>;
+}
+
+/**
+ * An authenticated client for the environment's Proxmox API, with the API token from its SOPS secrets. A real
+ * endpoint is reached with the environment's TLS settings; `endpoint: embedded` reuses the simulator running
+ * on `.infra/sim/` or starts one in this process, and pins its certificate fingerprint.
+ */
+export async function connectProxmox(
+  environment: ProxmoxEnvironment,
+  options: ConnectOptions = {},
+): Promise<ProxmoxConnection> {
+  const env = options.env ?? process.env;
+  const embedded = isEmbedded(environment);
+  // Validate the testing hook before anything slow happens (and only where it can apply).
+  const faults = embedded ? await parseSimFaults(env[SIM_FAULTS_ENV]) : [];
+  // Loaded on demand: callers import this package for commands that never talk to Proxmox.
+  const [{ loadSecrets }, { ProxmoxClient }] = await Promise.all([
+    import('@infra/sops-secrets'),
+    import('@infra/proxmox-client'),
+  ]);
+  const secrets = await loadSecrets(environment, { env });
+  const token = { tokenId: secrets.proxmox.tokenId, secret: secrets.proxmox.tokenSecret };
+  const requests: Array<{ method: string; path: string }> = [];
+  const onRequest = (info: RequestInfo) => {
+    if (info.attempt === 1) requests.push({ method: info.method, path: info.path });
+  };
+
+  const sim = embedded ? await openEmbeddedSimulator(environment, token, faults) : undefined;
+  try {
+    const client = new ProxmoxClient({
+      endpoint: sim ? sim.url : environment.proxmox.endpoint,
+      auth: { type: 'token', ...token },
+      tls: sim ? { fingerprint: sim.fingerprint } : environment.proxmox.tls,
+      onRequest,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
+    return {
+      client,
+      embedded,
+      requests,
+      close: async () => {
+        await client.close().catch(() => undefined);
+        await sim?.stop();
+      },
+    };
+  } catch (error) {
+    await sim?.stop().catch(() => undefined);
+    throw error;
+  }
+}

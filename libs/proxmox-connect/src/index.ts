@@ -1,0 +1,4 @@
+export { type ConnectOptions, connectProxmox, type ProxmoxConnection } from './connect';
+export { type EmbeddedEndpoint, openEmbeddedSimulator, tokenAccounts } from './embedded';
+export { isEmbedded, MUTATING, type ProxmoxEnvironment, simStateDir } from './environment';
+export { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
