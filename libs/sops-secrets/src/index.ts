@@ -42,6 +42,7 @@ export {
   loadSecrets,
   registerSecretValues,
   type SecretsEnvironment,
+  secretNeedles,
 } from './load-secrets';
 export { isEncryptedValue, readSopsMetadata, type SopsMetadata } from './metadata';
 export { findPlaintextLeaves, type PlaintextLeaf } from './plaintext-scan';
