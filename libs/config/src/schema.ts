@@ -121,23 +121,23 @@ const imagesSchema = z
   })
   .default({});
 
+/** Which PCI device is the GPU (NVIDIA display controller by default); also what gpu-host-setup's planner takes. */
+export const pciSelectorSchema = z
+  .strictObject({
+    vendor: z.string().regex(HEX4, 'expected a 4-digit PCI vendor id like "10de"').default('10de'),
+    class: z
+      .string()
+      .regex(/^[0-9a-f]{2}([0-9a-f]{2})?$/i, 'expected a PCI class like "03" or "0300"')
+      .default('03'),
+    address: z
+      .string()
+      .regex(/^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}(\.[0-7])?$/i, 'expected a PCI address like 0000:01:00')
+      .optional(),
+  })
+  .default({ vendor: '10de', class: '03' });
+
 export const gpuSchema = z.strictObject({
-  selector: z
-    .strictObject({
-      vendor: z.string().regex(HEX4, 'expected a 4-digit PCI vendor id like "10de"').default('10de'),
-      class: z
-        .string()
-        .regex(/^[0-9a-f]{2}([0-9a-f]{2})?$/i, 'expected a PCI class like "03" or "0300"')
-        .default('03'),
-      address: z
-        .string()
-        .regex(
-          /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}(\.[0-7])?$/i,
-          'expected a PCI address like 0000:01:00',
-        )
-        .optional(),
-    })
-    .default({ vendor: '10de', class: '03' }),
+  selector: pciSelectorSchema,
   mapping: z.string().regex(/^[a-zA-Z][\w-]{0,63}$/, 'expected a mapping name like "rtx4000ada"'),
   iommuPassthrough: z.boolean().default(false),
   host: z
