@@ -7,7 +7,7 @@ import { redact } from './redact';
  * Known failures (InfraError) print message + hint; anything else is a bug and says so. Stacks only with
  * INFRA_DEBUG=1, and redacted too.
  */
-export async function runMain(main: () => Promise<void | number>): Promise<void> {
+export async function runMain(main: () => Promise<unknown>): Promise<void> {
   try {
     const code = await main();
     if (typeof code === 'number') process.exitCode = code;
