@@ -1,7 +1,11 @@
 import { InfraError } from '@infra/cli';
 import { type ProxmoxClient, PveError, type TaskCallOptions } from '@infra/proxmox-client';
 import type { PveRequestParams } from '@infra/pve-api';
-import type { ApiStep, BuildPlan } from './plan';
+import type { ApiStep } from '../image-plan';
+import type { BuildPlan } from './plan';
+
+/** What the executor needs of a plan (Talos or cloud image): the steps, and the VM and volume to clean up. */
+export type ExecutablePlan = Pick<BuildPlan, 'vmid' | 'volid' | 'steps'>;
 
 export type StepEvent =
   | { type: 'start'; step: ApiStep; index: number; total: number }
@@ -50,6 +54,7 @@ async function runStep(
       return;
     case 'download': {
       const { content, filename, url, checksum } = step.params;
+      const algorithm = step.params['checksum-algorithm'] as 'sha256' | 'sha512';
       const storage = step.volid.slice(0, step.volid.indexOf(':'));
       await client.downloadUrl(
         node,
@@ -59,7 +64,7 @@ async function runStep(
           filename: filename ?? '',
           url: url ?? '',
           checksum: checksum ?? '',
-          'checksum-algorithm': 'sha256',
+          'checksum-algorithm': algorithm,
         },
         taskOptions,
       );
@@ -84,7 +89,7 @@ async function runStep(
  */
 export async function executeBuildPlan(
   client: ProxmoxClient,
-  plan: BuildPlan,
+  plan: ExecutablePlan,
   options: ExecuteOptions,
 ): Promise<void> {
   const { node, onEvent } = options;
@@ -125,7 +130,7 @@ export async function executeBuildPlan(
 async function cleanUp(
   client: ProxmoxClient,
   node: string,
-  plan: BuildPlan,
+  plan: ExecutablePlan,
   what: { vm: boolean; volume: boolean },
   onEvent: ExecuteOptions['onEvent'],
 ): Promise<{ removed: string[]; leftovers: string[]; summary: string }> {

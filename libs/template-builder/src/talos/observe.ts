@@ -1,7 +1,12 @@
 import type { ProxmoxClient } from '@infra/proxmox-client';
-import type { ObservedNode, ObservedStorage, ObservedVm } from './plan';
-import { splitTags } from './plan';
-import { fingerprintTag, type TalosTemplateSpec } from './spec';
+import {
+  fingerprintTag,
+  type ObservedNode,
+  type ObservedStorage,
+  type ObservedVm,
+  splitTags,
+  type TemplatePlacement,
+} from '../image-plan';
 
 /** Storage types whose volumes are files (download-url needs one). */
 const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'btrfs', 'glusterfs']);
@@ -13,7 +18,7 @@ const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'btrfs', 'glusterfs'
  */
 export async function observeTemplates(
   client: ProxmoxClient,
-  spec: TalosTemplateSpec,
+  spec: Pick<TemplatePlacement, 'node'>,
   fingerprint: string,
 ): Promise<ObservedVm[]> {
   const tag = fingerprintTag(fingerprint);
@@ -34,7 +39,7 @@ export async function observeTemplates(
 /** What a build needs beyond the node's VMs: every VMID in the cluster, the two storages, the import volumes. */
 export async function observeForBuild(
   client: ProxmoxClient,
-  spec: TalosTemplateSpec,
+  spec: Pick<TemplatePlacement, 'node' | 'storage'>,
   nodeVms: ObservedVm[],
 ): Promise<ObservedNode> {
   const [resources, storages] = await Promise.all([

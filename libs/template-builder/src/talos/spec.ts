@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { VmHardware } from '@infra/config';
+import { stableJson } from '../image-plan';
+
+export { fingerprintTag } from '../image-plan';
 
 /**
  * Everything that defines a Talos golden template. Two builds with equal specs produce interchangeable
@@ -20,17 +23,6 @@ export interface TalosTemplateSpec {
 /** Bump when the VM recipe in plan.ts changes, so existing templates are rebuilt with the new recipe. */
 export const RECIPE_VERSION = 1;
 
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** sha256 over what defines the template (the VMID range and node are where it lives, not what it is). */
 export function templateFingerprint(spec: TalosTemplateSpec): string {
   const material = {
@@ -47,8 +39,6 @@ export function templateFingerprint(spec: TalosTemplateSpec): string {
   return createHash('sha256').update(stableJson(material)).digest('hex');
 }
 
-/** Tag carrying the fingerprint (Proxmox tags: lowercase letters, digits, `-_+.`). */
-export const fingerprintTag = (fingerprint: string) => `fp-${fingerprint.slice(0, 24)}`;
 export const TALOS_TEMPLATE_TAGS = ['infra', 'talos'] as const;
 
 /** `talos-v1.13.9-a31d81ec` */

@@ -1,0 +1,219 @@
+import { InfraError } from '@infra/cli';
+
+/**
+ * The pure core every image build shares (Talos and cloud images): what the node looks like, the storage checks,
+ * the VMID choice and the step list download → create → template. Each OS supplies its fingerprint, the
+ * description parser and the VM parameters; no I/O here.
+ */
+export interface ObservedVm {
+  vmid: number;
+  node: string;
+  name?: string;
+  template: boolean;
+  tags: string[];
+  /** Only fetched for VMs that carry a fingerprint tag. */
+  description?: string;
+}
+
+export interface ObservedStorage {
+  id: string;
+  type: string;
+  content: string[];
+  /** Directory-backed storages have a path; only those can hold downloads. */
+  fileBased: boolean;
+}
+
+export interface ObservedNode {
+  /** Every guest in the cluster (VMIDs are cluster-wide). */
+  vms: ObservedVm[];
+  images?: ObservedStorage;
+  disks?: ObservedStorage;
+  /** Volids of the images storage's `import` content. */
+  importVolumes: string[];
+}
+
+type Params = Record<string, string | number>;
+export type ApiStep =
+  | { kind: 'destroy-partial'; title: string; method: 'DELETE'; path: string; params: Params; vmid: number }
+  | { kind: 'download'; title: string; method: 'POST'; path: string; params: Record<string, string>; volid: string }
+  | { kind: 'create'; title: string; method: 'POST'; path: string; params: Params; vmid: number }
+  | { kind: 'template'; title: string; method: 'POST'; path: string; params: Record<string, never>; vmid: number };
+
+/** Where templates live: the node, its two storages and the VMID range. */
+export interface TemplatePlacement {
+  node: string;
+  storage: { images: string; disks: string };
+  vmidRange: { start: number; end: number };
+}
+
+/** Reads the fingerprint out of a VM description written by this OS's builder (undefined: not ours). */
+export type DescriptionFingerprint = (description: string | undefined) => string | undefined;
+
+export function splitTags(raw: string | undefined): string[] {
+  return (raw ?? '').split(/[;, ]+/).filter(Boolean);
+}
+
+/** Proxmox tags allow lowercase letters, digits and `-_+.`; 24 hex digits are plenty to tell builds apart. */
+export const fingerprintTag = (fingerprint: string) => `fp-${fingerprint.slice(0, 24)}`;
+
+/** VMs on `node` with this fingerprint in tag and description: templates (`template`) or leftovers of a failed run. */
+export function vmsWithFingerprint(
+  node: string,
+  fingerprint: string,
+  vms: readonly ObservedVm[],
+  readFingerprint: DescriptionFingerprint,
+  template: boolean,
+): ObservedVm[] {
+  const tag = fingerprintTag(fingerprint);
+  return vms.filter(
+    (vm) =>
+      vm.node === node &&
+      vm.template === template &&
+      vm.tags.includes(tag) &&
+      readFingerprint(vm.description) === fingerprint,
+  );
+}
+
+/** Storage problems fail before any change, each with the fix. `what` names the image in messages. */
+export function checkStorages(placement: TemplatePlacement, observed: ObservedNode, what: string): void {
+  const { images, disks } = observed;
+  const { node, storage } = placement;
+  if (!images) {
+    throw new InfraError('STORAGE_NOT_FOUND', `storage "${storage.images}" does not exist on node ${node}`, {
+      hint: 'set proxmox.storage.images in infra.config.yaml to a directory storage (e.g. "local")',
+    });
+  }
+  if (!images.fileBased) {
+    throw new InfraError(
+      'STORAGE_NOT_FILE_BASED',
+      `storage "${images.id}" (type ${images.type}) cannot hold downloaded images: download-url needs a file-based storage`,
+      { hint: 'set proxmox.storage.images to a dir/NFS/CIFS/CephFS storage such as "local"' },
+    );
+  }
+  if (!images.content.includes('import')) {
+    const wanted = [...images.content, 'import'].join(',');
+    throw new InfraError(
+      'STORAGE_IMPORT_DISABLED',
+      `storage "${images.id}" does not accept "import" content (it has: ${images.content.join(', ') || 'none'}), so Proxmox cannot download ${what} into it`,
+      {
+        hint: `enable it on the Proxmox host: \`pvesm set ${images.id} --content ${wanted}\` (or Datacenter → Storage → ${images.id} → Content: add "Import")`,
+        details: { storage: images.id, content: images.content },
+      },
+    );
+  }
+  if (!disks) {
+    throw new InfraError('STORAGE_NOT_FOUND', `storage "${storage.disks}" does not exist on node ${node}`, {
+      hint: 'set proxmox.storage.disks in infra.config.yaml (e.g. "local-lvm")',
+    });
+  }
+  if (!disks.content.includes('images')) {
+    throw new InfraError(
+      'STORAGE_NO_DISK_IMAGES',
+      `storage "${disks.id}" does not accept VM disks ("images" content)`,
+      {
+        hint: `use a storage with "images" content for proxmox.storage.disks, or add it: \`pvesm set ${disks.id} --content ${[...disks.content, 'images'].join(',')}\``,
+      },
+    );
+  }
+}
+
+export function pickVmid(
+  range: { start: number; end: number },
+  used: Iterable<number>,
+  skip: Iterable<number> = [],
+): number {
+  const taken = new Set([...used, ...skip]);
+  for (let id = range.start; id <= range.end; id++) if (!taken.has(id)) return id;
+  throw new InfraError(
+    'VMID_RANGE_EXHAUSTED',
+    `every VMID in the template range ${range.start}–${range.end} is in use`,
+    {
+      hint: 'widen templates.vmidRange in infra.config.yaml, or remove old templates: `pnpm tsx scripts/talos.ts prune --apply`',
+      details: { range },
+    },
+  );
+}
+
+export interface ImageStepsInput {
+  placement: TemplatePlacement;
+  fingerprint: string;
+  readFingerprint: DescriptionFingerprint;
+  /** Names the image in titles and errors, e.g. "the Talos v1.13.9 disk image". */
+  what: string;
+  /** Download into `<images>:import/<filename>` (a `.qcow2` name), verified by Proxmox with the checksum. */
+  download: { filename: string; url: string; checksum: string; algorithm: 'sha256' | 'sha512' };
+  name: string;
+  createParams: (vmid: number, volid: string) => Params;
+}
+
+/** The steps of a build that is not up to date: remove leftovers, download (unless present), create, template. */
+export function planImageSteps(
+  input: ImageStepsInput,
+  observed: ObservedNode,
+): { vmid: number; volid: string; steps: ApiStep[] } {
+  const { placement, fingerprint, download } = input;
+  const node = placement.node;
+  checkStorages(placement, observed, input.what);
+  const stale = vmsWithFingerprint(node, fingerprint, observed.vms, input.readFingerprint, false);
+  const steps: ApiStep[] = stale.map((vm) => ({
+    kind: 'destroy-partial',
+    title: `remove VM ${vm.vmid} left by an interrupted build`,
+    method: 'DELETE',
+    path: `/nodes/${node}/qemu/${vm.vmid}`,
+    params: { purge: 1, 'destroy-unreferenced-disks': 1 },
+    vmid: vm.vmid,
+  }));
+  const volid = `${placement.storage.images}:import/${download.filename}`;
+  if (!observed.importVolumes.includes(volid)) {
+    steps.push({
+      kind: 'download',
+      title: `download ${input.what} into ${placement.storage.images}`,
+      method: 'POST',
+      path: `/nodes/${node}/storage/${placement.storage.images}/download-url`,
+      params: {
+        content: 'import',
+        filename: download.filename,
+        url: download.url,
+        checksum: download.checksum,
+        'checksum-algorithm': download.algorithm,
+      },
+      volid,
+    });
+  }
+  const staleIds = new Set(stale.map((s) => s.vmid));
+  const vmid = pickVmid(
+    placement.vmidRange,
+    observed.vms.map((v) => v.vmid).filter((id) => !staleIds.has(id)),
+  );
+  steps.push(
+    {
+      kind: 'create',
+      title: `create VM ${vmid} (${input.name}) from the imported disk`,
+      method: 'POST',
+      path: `/nodes/${node}/qemu`,
+      params: input.createParams(vmid, volid),
+      vmid,
+    },
+    {
+      kind: 'template',
+      title: `convert VM ${vmid} to a template`,
+      method: 'POST',
+      path: `/nodes/${node}/qemu/${vmid}/template`,
+      params: {},
+      vmid,
+    },
+  );
+  return { vmid, volid, steps };
+}
+
+/** JSON with sorted keys and no undefined values: the stable input of a fingerprint. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
