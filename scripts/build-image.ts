@@ -2,25 +2,38 @@
 /**
  * Builds a golden VM template (what `nx run <os>:build-image [-c <env>]` runs).
  *
- *   pnpm tsx scripts/build-image.ts --os talos [-e <env>] [--dry-run] [--json]
+ *   pnpm tsx scripts/build-image.ts --os <os> [-e <env>] [--dry-run] [--json] [--base-only]
  *
+ * `talos` builds the Talos template from the Image Factory; an OS under `images:` in infra.config.yaml (debian)
+ * builds a base template from its official cloud image, then runs `packer build packer/<os>/` where the host and
+ * the toolchain can (`--base-only` stops after the base template).
  * Idempotent: a template whose fingerprint matches the configuration is left alone (read-only calls only).
  * `--dry-run` prints the Proxmox API calls a build would make. With `endpoint: embedded` / `factory: embedded`
  * (the `local` environment) both simulators run in this process, with state in .infra/sim/.
  */
 import { parseArgs } from 'node:util';
 import { InfraError, log, printResult, runMain } from '@infra/cli';
+import type { StepEvent } from '@infra/template-builder';
 import { z } from 'zod';
 
-const USAGE = 'usage: build-image.ts --os talos [-e <env>] [--dry-run] [--json]';
-const SUPPORTED = ['talos'] as const;
+const USAGE = 'usage: build-image.ts --os <talos|debian|...> [-e <env>] [--dry-run] [--json] [--base-only]';
 
 const argsSchema = z.object({
-  os: z.string({ error: 'missing --os' }),
+  os: z
+    .string({ error: 'missing --os' })
+    .regex(/^[a-z][a-z0-9-]*$/, 'expected --os like "talos" or "debian"'),
   env: z.string().default('local'),
   'dry-run': z.boolean().default(false),
   json: z.boolean().default(false),
+  'base-only': z.boolean().default(false),
 });
+
+const onEvent = (event: StepEvent) => {
+  if (event.type === 'start') log.step(`[${event.index + 1}/${event.total}] ${event.step.title}`);
+  else if (event.type === 'done') log.success(`${event.step.title} (${(event.ms / 1000).toFixed(1)} s)`);
+  else if (event.type === 'progress') log.debug(event.message);
+  else log.warn(event.message);
+};
 
 await runMain(async () => {
   const { values } = parseArgs({
@@ -29,36 +42,48 @@ await runMain(async () => {
       env: { type: 'string', short: 'e' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
+      'base-only': { type: 'boolean' },
     },
   });
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success)
     throw new InfraError('USAGE', parsed.error.issues.map((i) => i.message).join('; '), { hint: USAGE });
   const args = parsed.data;
-  if (!SUPPORTED.some((os) => os === args.os)) {
+  const { loadEnvironment } = await import('@infra/config');
+  const builder = await import('@infra/template-builder');
+  const environment = await loadEnvironment(args.env);
+  const buildable = ['talos', ...Object.keys(environment.images)];
+  if (!buildable.includes(args.os)) {
     throw new InfraError(
       'BUILD_OS_UNSUPPORTED',
-      `this script builds ${SUPPORTED.join(', ')} templates, not "${args.os}"`,
+      `environment "${environment.name}" cannot build "${args.os}": buildable OSes are ${buildable.join(', ')}`,
       {
-        hint: 'the other images are Packer builds (packer/<os>/)',
+        hint: `pick one of ${buildable.join(', ')}, or add images.${args.os} (version, source.url, source.checksum) to infra.config.yaml`,
       },
     );
   }
-  const { loadEnvironment } = await import('@infra/config');
-  const { buildTalosTemplate, formatBuildResult } = await import('@infra/template-builder');
-  const environment = await loadEnvironment(args.env);
-  log.step(`talos:build-image for environment "${environment.name}"${args['dry-run'] ? ' (dry run)' : ''}`);
-  const result = await buildTalosTemplate(environment, {
-    dryRun: args['dry-run'],
-    logger: log,
-    onEvent: (event) => {
-      if (event.type === 'start') log.step(`[${event.index + 1}/${event.total}] ${event.step.title}`);
-      else if (event.type === 'done') log.success(`${event.step.title} (${(event.ms / 1000).toFixed(1)} s)`);
-      else if (event.type === 'progress') log.debug(event.message);
-      else log.warn(event.message);
-    },
+  const mode = args['dry-run'] ? ' (dry run)' : args['base-only'] ? ' (base template only)' : '';
+  log.step(`${args.os}:build-image for environment "${environment.name}"${mode}`);
+  const common = { dryRun: args['dry-run'], logger: log, onEvent };
+  if (args.os === 'talos') {
+    const result = await builder.buildTalosTemplate(environment, common);
+    if (!args.json && result.status !== 'dry-run')
+      log.success(result.status === 'built' ? 'template built' : 'template is up to date');
+    printResult(result, args.json, () => builder.formatBuildResult(result));
+    return;
+  }
+  const result = await builder.buildCloudImageTemplate(environment, args.os, {
+    ...common,
+    baseOnly: args['base-only'],
   });
+  for (const warning of result.warnings) log.warn(warning);
   if (!args.json && result.status !== 'dry-run')
-    log.success(result.status === 'built' ? 'template built' : 'template is up to date');
-  printResult(result, args.json, () => formatBuildResult(result));
+    log.success(result.status === 'built' ? 'base template built' : 'base template is up to date');
+  printResult(result, args.json, () => {
+    const packer =
+      result.packer.status === 'built'
+        ? `golden template: VM ${result.packer.templateVmid} (packer build from base VM ${result.packer.baseVmid})`
+        : `golden template: not built (${result.packer.reason})`;
+    return `${builder.formatBuildResult(result)}\n${packer}`;
+  });
 });

@@ -1,6 +1,12 @@
 import type { BuildResult } from './talos/build';
 
-export function formatBuildResult(result: BuildResult): string {
+/** What every build result (Talos, cloud image) has in common for the human summary. */
+export type BuildSummary = Pick<
+  BuildResult,
+  'status' | 'name' | 'vmid' | 'node' | 'fingerprint' | 'steps' | 'proxmoxRequests' | 'durationMs'
+>;
+
+export function formatBuildResult(result: BuildSummary): string {
   const head = `${result.name} (VM ${result.vmid}) on ${result.node} · fingerprint ${result.fingerprint.slice(0, 16)}…`;
   const requests = `${result.proxmoxRequests.total} Proxmox requests (${result.proxmoxRequests.mutating} changing) in ${(result.durationMs / 1000).toFixed(2)} s`;
   if (result.status === 'up-to-date') return `up to date: ${head}\nnothing to do; ${requests}`;

@@ -35,9 +35,23 @@ export interface ObservedNode {
 type Params = Record<string, string | number>;
 export type ApiStep =
   | { kind: 'destroy-partial'; title: string; method: 'DELETE'; path: string; params: Params; vmid: number }
-  | { kind: 'download'; title: string; method: 'POST'; path: string; params: Record<string, string>; volid: string }
+  | {
+      kind: 'download';
+      title: string;
+      method: 'POST';
+      path: string;
+      params: Record<string, string>;
+      volid: string;
+    }
   | { kind: 'create'; title: string; method: 'POST'; path: string; params: Params; vmid: number }
-  | { kind: 'template'; title: string; method: 'POST'; path: string; params: Record<string, never>; vmid: number };
+  | {
+      kind: 'template';
+      title: string;
+      method: 'POST';
+      path: string;
+      params: Record<string, never>;
+      vmid: number;
+    };
 
 /** Where templates live: the node, its two storages and the VMID range. */
 export interface TemplatePlacement {

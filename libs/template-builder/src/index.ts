@@ -1,9 +1,53 @@
 export { MUTATING, simStateDir } from '@infra/proxmox-connect';
+export {
+  type BuildCloudImageOptions,
+  buildCloudImageTemplate,
+  type CloudImageBuildResult,
+} from './cloud-image/build';
+export {
+  hasProxmoxPlugin,
+  type PackerReadiness,
+  type PackerStageResult,
+  PROXMOX_PLUGIN,
+  packerReadiness,
+  packerSkipReason,
+  runPackerBuild,
+} from './cloud-image/packer';
+export {
+  type CloudImageDecision,
+  type CloudImagePlan,
+  cloudImageVmParams,
+  findCloudImageTemplate,
+  planCloudImageBuild,
+} from './cloud-image/plan';
+export {
+  CLOUD_IMAGE_RECIPE_VERSION,
+  type CloudImageDescription,
+  type CloudImageSpec,
+  cloudImageFileName,
+  cloudImageFingerprint,
+  cloudImageSpec,
+  cloudImageTemplateName,
+  parseCloudImageDescription,
+} from './cloud-image/spec';
 export { type Connection, connectEnvironment, prepareEmbeddedHost } from './connect';
-export { formatBuildResult } from './format';
+export { type BuildSummary, formatBuildResult } from './format';
+export {
+  checkStorages,
+  planImageSteps,
+  stableJson,
+  type TemplatePlacement,
+  vmsWithFingerprint,
+} from './image-plan';
 export { type BuildResult, type BuildTalosOptions, buildTalosTemplate, talosSpec } from './talos/build';
 export { imageSha256 } from './talos/checksum';
-export { deleteVolume, type ExecuteOptions, executeBuildPlan, type StepEvent } from './talos/execute';
+export {
+  deleteVolume,
+  type ExecutablePlan,
+  type ExecuteOptions,
+  executeBuildPlan,
+  type StepEvent,
+} from './talos/execute';
 export { observeForBuild, observeTemplates } from './talos/observe';
 export {
   type ApiStep,

@@ -1,0 +1,158 @@
+import { InfraError, type Logger } from '@infra/cli';
+import type { Environment } from '@infra/config';
+import { MUTATING } from '@infra/proxmox-connect';
+import { type Connection, connectEnvironment, prepareEmbeddedHost } from '../connect';
+import type { ApiStep } from '../image-plan';
+import { executeBuildPlan, type StepEvent } from '../talos/execute';
+import { observeForBuild, observeTemplates } from '../talos/observe';
+import { type PackerStageResult, packerReadiness, packerSkipReason, runPackerBuild } from './packer';
+import { findCloudImageTemplate, planCloudImageBuild } from './plan';
+import { cloudImageFingerprint, cloudImageSpec, cloudImageTemplateName } from './spec';
+
+export interface BuildCloudImageOptions {
+  dryRun?: boolean;
+  /** Stop after the base template (no Packer stage). */
+  baseOnly?: boolean;
+  logger?: Logger;
+  onEvent?: (event: StepEvent) => void;
+  /** Use this connection instead of opening one (tests); it is not closed. */
+  connection?: Connection;
+  now?: () => Date;
+}
+
+export interface CloudImageBuildResult {
+  status: 'up-to-date' | 'built' | 'dry-run';
+  environment: string;
+  os: string;
+  version: string;
+  node: string;
+  fingerprint: string;
+  /** The base template (stage 1). */
+  vmid: number;
+  name: string;
+  sourceUrl: string;
+  steps: Array<Pick<ApiStep, 'kind' | 'title' | 'method' | 'path' | 'params'>>;
+  packer: PackerStageResult;
+  proxmoxRequests: { total: number; mutating: number };
+  durationMs: number;
+  warnings: string[];
+}
+
+const isLoopbackUrl = (url: string) => {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+};
+
+/** The embedded simulator fetches loopback URLs only (a sandbox rule): say so before anything changes. */
+function simulatorCannotDownload(os: string, url: string): InfraError {
+  return new InfraError(
+    'SIM_LOOPBACK_ONLY',
+    `the embedded Proxmox simulator only downloads from loopback URLs (127.0.0.0/8, ::1, localhost), a sandbox rule of this project and not a Proxmox limitation, so it cannot fetch images.${os}.source.url (${url})`,
+    {
+      hint: `build on a real Proxmox host (\`-e prod\`), or serve the image locally (e.g. \`python3 -m http.server -b 127.0.0.1 8080\` in its folder) and point images.${os}.source.url at http://127.0.0.1:8080/<file>.qcow2 in an environment of infra.config.yaml (same checksum)`,
+      details: { os, url },
+    },
+  );
+}
+
+/**
+ * `<os>:build-image` for a cloud-image OS (`images.<os>` in the config): fingerprint → base template with that
+ * fingerprint on the node? (read-only) → otherwise plan + execute with cleanup (the Talos executor) → the
+ * Packer stage when the host and toolchain can run it.
+ */
+export async function buildCloudImageTemplate(
+  environment: Environment,
+  os: string,
+  options: BuildCloudImageOptions = {},
+): Promise<CloudImageBuildResult> {
+  const started = Date.now();
+  const log = options.logger;
+  const spec = cloudImageSpec(environment, os);
+  const fingerprint = cloudImageFingerprint(spec);
+  log?.info(`${os} ${spec.version} · ${spec.source.url} · fingerprint ${fingerprint.slice(0, 16)}…`);
+  const connection =
+    options.connection ?? (await connectEnvironment(environment, { ...(log ? { logger: log } : {}) }));
+  const before = connection.requests.length;
+  const warnings: string[] = [];
+  const result = (
+    fields: Pick<CloudImageBuildResult, 'status' | 'vmid' | 'steps' | 'packer'>,
+  ): CloudImageBuildResult => {
+    const made = connection.requests.slice(before);
+    return {
+      environment: environment.name,
+      os,
+      version: spec.version,
+      node: spec.node,
+      fingerprint,
+      name: cloudImageTemplateName(spec, fingerprint),
+      sourceUrl: spec.source.url,
+      ...fields,
+      proxmoxRequests: { total: made.length, mutating: made.filter((r) => MUTATING.has(r.method)).length },
+      durationMs: Date.now() - started,
+      warnings,
+    };
+  };
+  const packerStage = async (baseVmid: number): Promise<PackerStageResult> => {
+    if (options.dryRun) return { status: 'skipped', reason: 'dry run' };
+    const reason = packerSkipReason(await packerReadiness(environment, options.baseOnly === true));
+    if (reason) {
+      log?.info(reason);
+      return { status: 'skipped', reason };
+    }
+    return runPackerBuild(environment, os, connection.client, baseVmid, log ? { logger: log } : {});
+  };
+  try {
+    const { client } = connection;
+    const nodeVms = await observeTemplates(client, spec, fingerprint);
+    const existing = findCloudImageTemplate(spec, fingerprint, nodeVms);
+    if (existing) {
+      return result({
+        status: 'up-to-date',
+        vmid: existing.vmid,
+        steps: [],
+        packer: await packerStage(existing.vmid),
+      });
+    }
+    if (connection.pveEmbedded && !isLoopbackUrl(spec.source.url)) {
+      if (!options.dryRun) throw simulatorCannotDownload(os, spec.source.url);
+      warnings.push(simulatorCannotDownload(os, spec.source.url).message);
+    }
+    // Setting up the embedded demo host is not a build step, so it happens in a dry run too.
+    if (connection.pveEmbedded && (await prepareEmbeddedHost(client, environment))) {
+      log?.info(`embedded Proxmox: enabled "import" content on storage ${spec.storage.images}`);
+    }
+    const observed = await observeForBuild(client, spec, nodeVms);
+    const decision = planCloudImageBuild(spec, observed, (options.now ?? (() => new Date()))());
+    if (decision.status === 'up-to-date') {
+      return result({
+        status: 'up-to-date',
+        vmid: decision.vmid,
+        steps: [],
+        packer: await packerStage(decision.vmid),
+      });
+    }
+    const { plan } = decision;
+    const steps = plan.steps.map(({ kind, title, method, path, params }) => ({
+      kind,
+      title,
+      method,
+      path,
+      params,
+    }));
+    if (options.dryRun) {
+      return result({
+        status: 'dry-run',
+        vmid: plan.vmid,
+        steps,
+        packer: { status: 'skipped', reason: 'dry run' },
+      });
+    }
+    await executeBuildPlan(client, plan, {
+      node: spec.node,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    return result({ status: 'built', vmid: plan.vmid, steps, packer: await packerStage(plan.vmid) });
+  } finally {
+    if (!options.connection) await connection.close();
+  }
+}

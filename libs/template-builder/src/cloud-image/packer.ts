@@ -1,0 +1,133 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfraError, type Logger, writeFileAtomic } from '@infra/cli';
+import type { Environment } from '@infra/config';
+import type { ProxmoxClient } from '@infra/proxmox-client';
+import { loadSecrets, runWithSecrets } from '@infra/sops-secrets';
+import {
+  findOnPath,
+  generateEphemeralSshKey,
+  packerVariables,
+  type ToolEnv,
+  toolchainEnvironment,
+  toPackerEnv,
+} from '@infra/validators';
+import { pickVmid } from '../image-plan';
+
+/**
+ * Stage 2 of a cloud-image build: `packer build packer/<os>/` clones the base template, provisions it and
+ * makes the golden template. It needs a Proxmox host that runs guests and the hashicorp/proxmox plugin, so it is
+ * skipped (with the reason) on the simulator, when the plugin is missing, or on request (`--base-only`).
+ */
+export const PROXMOX_PLUGIN = 'github.com/hashicorp/proxmox';
+
+export type PackerStageResult =
+  | { status: 'skipped'; reason: string }
+  | { status: 'built'; templateVmid: number; baseVmid: number };
+
+export interface PackerReadiness {
+  baseOnly: boolean;
+  embedded: boolean;
+  packerFound: boolean;
+  pluginInstalled: boolean;
+}
+
+/** Why the Packer stage cannot or should not run, or undefined when it runs. Checked in this order. */
+export function packerSkipReason(r: PackerReadiness): string | undefined {
+  if (r.baseOnly) return '--base-only: stopping after the base template';
+  if (r.embedded) {
+    return 'Packer stage skipped: the embedded Proxmox simulator runs no guests, so there is no VM for Packer to boot and provision; the base template is the result';
+  }
+  if (!r.packerFound) {
+    return 'Packer stage skipped: packer is not installed (run `pnpm tsx scripts/toolchain.ts install`); the base template is the result';
+  }
+  if (!r.pluginInstalled) {
+    return `Packer stage skipped: the ${PROXMOX_PLUGIN} plugin is not installed (it is not available from the registries this network reaches; packer/debian/README.md); the base template is the result`;
+  }
+  return undefined;
+}
+
+/** `packer plugins installed` lists one path per plugin binary, e.g. `…/github.com/hashicorp/proxmox/packer-plugin-proxmox_v1.2.2_x5.0_linux_amd64`. */
+export function hasProxmoxPlugin(pluginsInstalledOutput: string): boolean {
+  return pluginsInstalledOutput.split('\n').some((line) => line.includes(`${PROXMOX_PLUGIN}/`));
+}
+
+export async function packerReadiness(
+  environment: Environment,
+  baseOnly: boolean,
+  toolEnv: ToolEnv = toolchainEnvironment(),
+): Promise<PackerReadiness> {
+  const embedded = environment.proxmox.endpoint === 'embedded';
+  const readiness = { baseOnly, embedded, packerFound: false, pluginInstalled: false };
+  if (baseOnly || embedded) return readiness;
+  const packer = await findOnPath('packer', toolEnv);
+  if (!packer) return readiness;
+  const listed = await runWithSecrets(packer, ['plugins', 'installed'], {
+    env: toolEnv as Record<string, string>,
+    stream: false,
+  });
+  return {
+    ...readiness,
+    packerFound: true,
+    pluginInstalled: listed.exitCode === 0 && hasProxmoxPlugin(listed.stdout),
+  };
+}
+
+/**
+ * Runs `packer build` in `packer/<os>/`. The token reaches Packer only through PKR_VAR_proxmox_token in its
+ * environment; the build user's key is a 0600 file in a 0700 temp dir that is removed afterwards.
+ */
+export async function runPackerBuild(
+  environment: Environment,
+  os: string,
+  client: ProxmoxClient,
+  baseVmid: number,
+  options: { logger?: Logger; toolEnv?: ToolEnv } = {},
+): Promise<PackerStageResult> {
+  const secrets = await loadSecrets(environment);
+  const used = (await client.clusterResources('vm'))
+    .map((r) => r.vmid)
+    .filter((id) => typeof id === 'number');
+  const templateVmid = pickVmid(environment.templates.vmidRange, used as number[], [baseVmid]);
+  const keyDir = await mkdtemp(join(tmpdir(), 'infra-packer-'));
+  try {
+    await chmod(keyDir, 0o700);
+    const key = generateEphemeralSshKey(`infra-packer-${os}`);
+    const keyFile = join(keyDir, 'id_ed25519');
+    await writeFileAtomic(keyFile, key.privateKeyPem, { mode: 0o600 });
+    const variables = packerVariables(environment, os, {
+      sshPrivateKeyFile: keyFile,
+      sshPublicKey: key.publicKey,
+      tokenId: secrets.proxmox.tokenId,
+      baseVmId: baseVmid,
+      templateVmId: templateVmid,
+    });
+    const env = {
+      ...(options.toolEnv ?? toolchainEnvironment()),
+      ...toPackerEnv(variables),
+      PKR_VAR_proxmox_token: secrets.proxmox.tokenSecret,
+    } as Record<string, string>;
+    options.logger?.step(`packer build packer/${os} (base VM ${baseVmid} → template VM ${templateVmid})`);
+    const run = await runWithSecrets('packer', ['build', '-color=false', '.'], {
+      env,
+      cwd: join(environment.repoRoot, 'packer', os),
+    });
+    if (run.exitCode !== 0) {
+      const tail =
+        run.stderr.trim().split('\n').slice(-5).join('\n') ||
+        run.stdout.trim().split('\n').slice(-5).join('\n');
+      throw new InfraError(
+        'PACKER_BUILD_FAILED',
+        `packer build packer/${os} exited with ${run.exitCode}:\n${tail}`,
+        {
+          hint: `the base template (VM ${baseVmid}) is kept; fix the cause and run the build again (Packer removes its build VM on failure)`,
+          details: { baseVmid, templateVmid },
+        },
+      );
+    }
+    return { status: 'built', templateVmid, baseVmid };
+  } finally {
+    await rm(keyDir, { recursive: true, force: true });
+  }
+}
