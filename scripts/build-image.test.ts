@@ -1,8 +1,9 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServedImage, serveCloudImage } from '../libs/template-builder/src/cloud-image/testing';
 
 /**
  * scripts/build-image.ts and scripts/talos.ts end to end on the `local` environment, in a copy of the
@@ -65,12 +66,83 @@ describe('scripts/build-image.ts --os talos -e local', () => {
     expect(JSON.parse(prune.stdout)).toMatchObject({ applied: false, keep: [{ vmid: 9000 }], remove: [] });
   });
 
-  it('refuses other OSes and bad flags clearly', async () => {
-    const debian = await run('build-image.ts', '--os', 'debian');
-    expect(debian.exitCode).toBe(1);
-    expect(debian.stderr).toMatch(/BUILD_OS_UNSUPPORTED/);
+  it('refuses OSes the environment cannot build, and bad flags, clearly', async () => {
+    const windows = await run('build-image.ts', '--os', 'windows');
+    expect(windows.exitCode).toBe(1);
+    expect(windows.stderr).toMatch(/buildable OSes are talos, debian \[BUILD_OS_UNSUPPORTED\]/);
     const missing = await run('build-image.ts');
     expect(missing.stderr).toMatch(/missing --os \[USAGE\]/);
+  });
+});
+
+describe('scripts/build-image.ts --os debian', () => {
+  let image: ServedImage;
+  let debianDir: string;
+  let debianEnv: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    debianDir = await mkdtemp(join(tmpdir(), 'build-image-debian-'));
+    for (const path of ['infra.config.yaml', '.sops.yaml', 'secrets'])
+      await cp(join(repoRoot, path), join(debianDir, path), { recursive: true });
+    image = await serveCloudImage();
+    // The local environment, but with the cloud image served from loopback (the simulator's sandbox rule).
+    await appendFile(
+      join(debianDir, 'infra.config.yaml'),
+      `\n  loopback:\n    extends: local\n    images:\n      debian:\n        source: { url: "${image.url}", checksum: "sha512:${image.sha512}" }\n`,
+    );
+    debianEnv = { ...env, HOME: join(debianDir, 'home'), PVE_SIM_LOG: join(debianDir, 'pve-requests.jsonl') };
+  });
+  afterAll(async () => {
+    await image.stop();
+    await rm(debianDir, { recursive: true, force: true });
+  });
+  const runDebian = (...args: string[]) =>
+    execa(tsx, [join(repoRoot, 'scripts', 'build-image.ts'), '--os', 'debian', ...args], {
+      cwd: debianDir,
+      env: debianEnv,
+      extendEnv: false,
+      reject: false,
+    });
+  const debianLog = async () =>
+    (await readFile(join(debianDir, 'pve-requests.jsonl'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { method: string; path: string });
+
+  it('local: the real Debian URL fails with one clear error (simulator downloads loopback only), changing nothing', async () => {
+    const result = await runDebian('-e', 'local');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /only downloads from loopback URLs.*cloud\.debian\.org.*\[SIM_LOOPBACK_ONLY\]/,
+    );
+    expect(result.stderr).toMatch(/hint: .*images\.debian\.source\.url/);
+    expect(result.stderr.match(/error:/g)).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/); // no stack trace
+    const requests = await debianLog();
+    expect(requests.length).toBeGreaterThan(0); // it did look at the node
+    expect(requests.filter((e) => MUTATING.has(e.method))).toEqual([]);
+  });
+
+  it('loopback mirror: builds the base template, skips Packer with the reason, then is up to date with zero changes', async () => {
+    const first = await runDebian('-e', 'loopback', '--json');
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      status: 'built',
+      os: 'debian',
+      vmid: 9000,
+      packer: { status: 'skipped', reason: expect.stringContaining('simulator runs no guests') },
+    });
+    expect(first.stderr).toMatch(/\[3\/3\] convert VM 9000 to a template/);
+    expect(first.stderr).toMatch(/Packer stage skipped: the embedded Proxmox simulator runs no guests/);
+    const mark = (await debianLog()).length;
+
+    const second = await runDebian('-e', 'loopback');
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/^up to date: debian-13-[0-9a-f]{8} \(VM 9000\)/);
+    expect(second.stdout).toMatch(/golden template: not built \(Packer stage skipped/);
+    const later = (await debianLog()).slice(mark);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.filter((e) => MUTATING.has(e.method))).toEqual([]);
+    expect(image.hits).toHaveLength(1);
   });
 });
 
