@@ -112,7 +112,11 @@ export async function runPackerBuild(
     const run = await runWithSecrets('packer', ['build', '-color=false', '.'], {
       env,
       cwd: join(environment.repoRoot, 'packer', os),
+      // stdout is the script's result (--json); Packer's (redacted) output goes to the log instead.
+      stream: false,
     });
+    for (const line of `${run.stdout}\n${run.stderr}`.split('\n').filter(Boolean))
+      options.logger?.info(`packer: ${line}`);
     if (run.exitCode !== 0) {
       const tail =
         run.stderr.trim().split('\n').slice(-5).join('\n') ||
