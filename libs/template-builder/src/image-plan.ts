@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/cli';
+import type { VmHardware } from '@infra/config';
 
 /**
  * The pure core every image build shares (Talos and cloud images): what the node looks like, the storage checks,
@@ -53,6 +54,21 @@ export type ApiStep =
       vmid: number;
     };
 
+/** A build that is not up to date: where the template goes, its description (per OS) and the steps. */
+export interface ImagePlan<Description> {
+  fingerprint: string;
+  vmid: number;
+  name: string;
+  volid: string;
+  description: Description;
+  steps: ApiStep[];
+}
+
+/** Either the template exists (its VM and description) or the plan that builds it. */
+export type ImageDecision<Description> =
+  | { status: 'up-to-date'; fingerprint: string; template: ObservedVm; description: Description }
+  | { status: 'build'; fingerprint: string; plan: ImagePlan<Description> };
+
 /** Where templates live: the node, its two storages and the VMID range. */
 export interface TemplatePlacement {
   node: string;
@@ -66,6 +82,28 @@ export type DescriptionFingerprint = (description: string | undefined) => string
 export function splitTags(raw: string | undefined): string[] {
   return (raw ?? '').split(/[;, ]+/).filter(Boolean);
 }
+
+/** A VM description written by a builder (JSON with `managedBy` and `fingerprint`), or undefined if not ours. */
+export function parseManagedDescription<D extends { fingerprint: string }>(
+  text: string | undefined,
+  managedBy: string,
+): D | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as { managedBy?: unknown; fingerprint?: unknown };
+    return value.managedBy === managedBy && typeof value.fingerprint === 'string' ? (value as D) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The template on `node` whose tag and description carry this fingerprint. */
+export const findTemplate = (
+  node: string,
+  fingerprint: string,
+  vms: readonly ObservedVm[],
+  readFingerprint: DescriptionFingerprint,
+): ObservedVm | undefined => vmsWithFingerprint(node, fingerprint, vms, readFingerprint, true)[0];
 
 /** Proxmox tags allow lowercase letters, digits and `-_+.`; 24 hex digits are plenty to tell builds apart. */
 export const fingerprintTag = (fingerprint: string) => `fp-${fingerprint.slice(0, 24)}`;
@@ -218,6 +256,35 @@ export function planImageSteps(
     },
   );
   return { vmid, volid, steps };
+}
+
+/**
+ * The VM settings every golden template shares (Talos and cloud images; peers.md §4.6): q35/UEFI with a 4m vars
+ * disk without pre-enrolled keys (neither image is the Secure Boot build), the imported disk on VirtIO SCSI with
+ * an iothread, a serial console (both log to ttyS0), the guest agent, and the hardware from the config.
+ */
+export function importedDiskVmParams(
+  hw: VmHardware,
+  disks: string,
+  volid: string,
+): Record<string, string | number> {
+  return {
+    ostype: 'l26',
+    machine: hw.machine,
+    bios: hw.bios,
+    ...(hw.bios === 'ovmf' ? { efidisk0: `${disks}:1,efitype=4m,pre-enrolled-keys=0` } : {}),
+    cpu: hw.cpuType,
+    cores: hw.cores,
+    sockets: hw.sockets,
+    memory: hw.memoryMiB,
+    balloon: hw.balloon ? hw.memoryMiB : 0,
+    scsihw: hw.scsiController,
+    scsi0: `${disks}:0,import-from=${volid},iothread=1,discard=on,ssd=1`,
+    boot: 'order=scsi0',
+    serial0: 'socket',
+    vga: 'serial0',
+    agent: 'enabled=1,fstrim_cloned_disks=1',
+  };
 }
 
 /** JSON with sorted keys and no undefined values: the stable input of a fingerprint. */

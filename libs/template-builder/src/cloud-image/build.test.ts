@@ -20,6 +20,20 @@ async function debianEnv(h: Harness, image: ServedImage, hardware?: string): Pro
   return loadEnvironment('local', { file });
 }
 
+/** A simulator and a served image for one describe block; fields are filled in by beforeAll. */
+function debianSuite() {
+  const suite = {} as { h: Harness; image: ServedImage; env: Environment };
+  beforeAll(async () => {
+    [suite.h, suite.image] = await Promise.all([startHarness(), serveCloudImage()]);
+    suite.env = await debianEnv(suite.h, suite.image);
+  });
+  afterAll(async () => {
+    await suite.image.stop();
+    await suite.h.stop();
+  });
+  return suite;
+}
+
 async function nodeState(h: Harness) {
   const vms = (await h.client.listVms('pve')).map((v) => [v.vmid, Boolean(v.template)]);
   const volumes = (await h.client.storageContent('pve', 'local', { content: 'import' })).map((v) => v.volid);
@@ -27,33 +41,23 @@ async function nodeState(h: Harness) {
 }
 
 describe('buildCloudImageTemplate (debian)', () => {
-  let h: Harness;
-  let image: ServedImage;
-  let env: Environment;
-  beforeAll(async () => {
-    [h, image] = await Promise.all([startHarness(), serveCloudImage()]);
-    env = await debianEnv(h, image);
-  });
-  afterAll(async () => {
-    await image.stop();
-    await h.stop();
-  });
+  const t = debianSuite();
 
   it('first build downloads the image (sha512-verified) and creates one base template with the cloud VM recipe', async () => {
-    const result = await buildCloudImageTemplate(env, 'debian', { connection: h.connection });
+    const result = await buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({
       status: 'built',
       vmid: 9000,
       name: `debian-13-${result.fingerprint.slice(0, 8)}`,
       packer: { status: 'skipped', reason: expect.stringContaining('simulator runs no guests') },
     });
-    expect(image.hits).toEqual(['/debian-13-genericcloud-amd64-test.qcow2']);
-    const { vms, volumes } = await nodeState(h);
+    expect(t.image.hits).toEqual(['/debian-13-genericcloud-amd64-test.qcow2']);
+    const { vms, volumes } = await nodeState(t.h);
     expect(vms).toEqual([[9000, true]]);
     expect(volumes).toEqual([
-      `local:import/debian-13-genericcloud-amd64-test-${image.sha512.slice(0, 12)}.qcow2`,
+      `local:import/debian-13-genericcloud-amd64-test-${t.image.sha512.slice(0, 12)}.qcow2`,
     ]);
-    const config = (await h.client.vmConfig('pve', 9000)) as Record<string, unknown>;
+    const config = (await t.h.client.vmConfig('pve', 9000)) as Record<string, unknown>;
     expect(config).toMatchObject({
       name: result.name,
       machine: 'q35',
@@ -82,50 +86,50 @@ describe('buildCloudImageTemplate (debian)', () => {
       os: 'debian',
       version: '13',
       fingerprint: result.fingerprint,
-      source: { url: image.url, checksum: `sha512:${image.sha512}` },
+      source: { url: t.image.url, checksum: `sha512:${t.image.sha512}` },
       builtAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
   });
 
   it('second build makes zero POST/PUT/DELETE requests and downloads nothing', async () => {
-    const mark = await h.logMark();
-    const result = await buildCloudImageTemplate(env, 'debian', { connection: h.connection });
+    const mark = await t.h.logMark();
+    const result = await buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({ status: 'up-to-date', vmid: 9000, proxmoxRequests: { mutating: 0 } });
-    const log = await h.logSince(mark);
+    const log = await t.h.logSince(mark);
     expect(log.length).toBeGreaterThan(0);
     expect(log.filter((e) => MUTATING.has(e.method))).toEqual([]);
-    expect(image.hits).toHaveLength(1);
+    expect(t.image.hits).toHaveLength(1);
   });
 
   it('changed hardware builds a new template beside the old one, reusing the downloaded image', async () => {
-    const bigger = await debianEnv(h, image, '{ cores: 4, memoryMiB: 4096, diskGiB: 16, balloon: true }');
-    const result = await buildCloudImageTemplate(bigger, 'debian', { connection: h.connection });
+    const bigger = await debianEnv(t.h, t.image, '{ cores: 4, memoryMiB: 4096, diskGiB: 16, balloon: true }');
+    const result = await buildCloudImageTemplate(bigger, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({ status: 'built', vmid: 9001 });
     expect(result.steps.map((s) => s.kind)).toEqual(['create', 'template']);
-    expect(await nodeState(h)).toMatchObject({
+    expect(await nodeState(t.h)).toMatchObject({
       vms: [
         [9000, true],
         [9001, true],
       ],
     });
-    expect(await h.client.vmConfig('pve', 9001)).toMatchObject({ cores: 4, balloon: 4096 });
+    expect(await t.h.client.vmConfig('pve', 9001)).toMatchObject({ cores: 4, balloon: 4096 });
   });
 
   it('--base-only and dry run: no Packer stage, and a dry run changes nothing', async () => {
-    const upToDate = await buildCloudImageTemplate(env, 'debian', {
-      connection: h.connection,
+    const upToDate = await buildCloudImageTemplate(t.env, 'debian', {
+      connection: t.h.connection,
       baseOnly: true,
     });
     expect(upToDate.packer).toEqual({ status: 'skipped', reason: expect.stringMatching(/^--base-only/) });
-    const other = await debianEnv(h, image, '{ cores: 8 }');
-    const mark = await h.logMark();
-    const dry = await buildCloudImageTemplate(other, 'debian', { connection: h.connection, dryRun: true });
+    const other = await debianEnv(t.h, t.image, '{ cores: 8 }');
+    const mark = await t.h.logMark();
+    const dry = await buildCloudImageTemplate(other, 'debian', { connection: t.h.connection, dryRun: true });
     expect(dry.status).toBe('dry-run');
     expect(dry.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /nodes/pve/qemu',
       'POST /nodes/pve/qemu/9002/template',
     ]);
-    expect((await h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);
+    expect((await t.h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);
   });
 });
 
@@ -138,50 +142,44 @@ describe('debian build failures leave nothing behind', () => {
       { kind: 'task-failure', taskType: 'qmtemplate', message: 'VM is locked (backup)', times: 1 },
     ],
   ];
-  let h: Harness;
-  let image: ServedImage;
-  let env: Environment;
-  beforeAll(async () => {
-    [h, image] = await Promise.all([startHarness(), serveCloudImage()]);
-    env = await debianEnv(h, image);
-  });
-  afterAll(async () => {
-    await image.stop();
-    await h.stop();
-  });
+  const t = debianSuite();
 
   it.each(cases)(
     'failure at %s: BUILD_FAILED with cleanup, nothing left on the node',
     async (_name, fault) => {
-      h.sim.faults.clear();
-      h.sim.faults.add(fault);
-      const error = await buildCloudImageTemplate(env, 'debian', { connection: h.connection }).catch(
+      t.h.sim.faults.clear();
+      t.h.sim.faults.add(fault);
+      const error = await buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection }).catch(
         (e: unknown) => e,
       );
       expect(error).toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining('cleaned up') });
-      expect(await nodeState(h)).toEqual({ vms: [], volumes: [] });
-      h.sim.faults.clear();
+      expect(await nodeState(t.h)).toEqual({ vms: [], volumes: [] });
+      t.h.sim.faults.clear();
     },
   );
 
   it('storage without import content: the error names the storage and the pvesm fix, nothing changes', async () => {
-    const config = (await h.client.storageConfig('local')) as { content?: string };
+    const config = (await t.h.client.storageConfig('local')) as { content?: string };
     const without = (config.content ?? '')
       .split(',')
       .filter((c) => c !== 'import')
       .join(',');
-    await h.client.updateStorage('local', { content: without });
-    const mark = await h.logMark();
-    await expect(buildCloudImageTemplate(env, 'debian', { connection: h.connection })).rejects.toMatchObject({
+    await t.h.client.updateStorage('local', { content: without });
+    const mark = await t.h.logMark();
+    await expect(
+      buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection }),
+    ).rejects.toMatchObject({
       code: 'STORAGE_IMPORT_DISABLED',
       message: expect.stringContaining('cannot download the debian 13 cloud image'),
       hint: expect.stringContaining(`pvesm set local --content ${without},import`),
     });
-    expect((await h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);
+    expect((await t.h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);
   });
 
   it('an OS without images.<os> is refused with what is buildable', async () => {
-    await expect(buildCloudImageTemplate(env, 'ubuntu', { connection: h.connection })).rejects.toMatchObject({
+    await expect(
+      buildCloudImageTemplate(t.env, 'ubuntu', { connection: t.h.connection }),
+    ).rejects.toMatchObject({
       code: 'IMAGE_NOT_CONFIGURED',
       hint: expect.stringContaining('talos, debian'),
     });

@@ -1,41 +1,24 @@
-import { InfraError, type Logger } from '@infra/cli';
+import { InfraError } from '@infra/cli';
 import type { Environment } from '@infra/config';
-import { MUTATING } from '@infra/proxmox-connect';
-import { type Connection, connectEnvironment, prepareEmbeddedHost } from '../connect';
-import type { ApiStep } from '../image-plan';
-import { executeBuildPlan, type StepEvent } from '../talos/execute';
+import { type BuildOptions, type BuildResultCommon, reportedSteps, requestCounter } from '../build-common';
+import { connectEnvironment, prepareEmbeddedHost } from '../connect';
+import { executeBuildPlan } from '../talos/execute';
 import { observeForBuild, observeTemplates } from '../talos/observe';
 import { type PackerStageResult, packerReadiness, packerSkipReason, runPackerBuild } from './packer';
 import { findCloudImageTemplate, planCloudImageBuild } from './plan';
 import { cloudImageFingerprint, cloudImageSpec, cloudImageTemplateName } from './spec';
 
-export interface BuildCloudImageOptions {
-  dryRun?: boolean;
+export interface BuildCloudImageOptions extends BuildOptions {
   /** Stop after the base template (no Packer stage). */
   baseOnly?: boolean;
-  logger?: Logger;
-  onEvent?: (event: StepEvent) => void;
-  /** Use this connection instead of opening one (tests); it is not closed. */
-  connection?: Connection;
-  now?: () => Date;
 }
 
-export interface CloudImageBuildResult {
-  status: 'up-to-date' | 'built' | 'dry-run';
-  environment: string;
+/** `vmid`/`name` are the base template (stage 1); `packer` is stage 2. */
+export interface CloudImageBuildResult extends BuildResultCommon {
   os: string;
   version: string;
-  node: string;
-  fingerprint: string;
-  /** The base template (stage 1). */
-  vmid: number;
-  name: string;
   sourceUrl: string;
-  steps: Array<Pick<ApiStep, 'kind' | 'title' | 'method' | 'path' | 'params'>>;
   packer: PackerStageResult;
-  proxmoxRequests: { total: number; mutating: number };
-  durationMs: number;
-  warnings: string[];
 }
 
 const isLoopbackUrl = (url: string) => {
@@ -72,26 +55,23 @@ export async function buildCloudImageTemplate(
   log?.info(`${os} ${spec.version} · ${spec.source.url} · fingerprint ${fingerprint.slice(0, 16)}…`);
   const connection =
     options.connection ?? (await connectEnvironment(environment, { ...(log ? { logger: log } : {}) }));
-  const before = connection.requests.length;
+  const counts = requestCounter(connection);
   const warnings: string[] = [];
   const result = (
     fields: Pick<CloudImageBuildResult, 'status' | 'vmid' | 'steps' | 'packer'>,
-  ): CloudImageBuildResult => {
-    const made = connection.requests.slice(before);
-    return {
-      environment: environment.name,
-      os,
-      version: spec.version,
-      node: spec.node,
-      fingerprint,
-      name: cloudImageTemplateName(spec, fingerprint),
-      sourceUrl: spec.source.url,
-      ...fields,
-      proxmoxRequests: { total: made.length, mutating: made.filter((r) => MUTATING.has(r.method)).length },
-      durationMs: Date.now() - started,
-      warnings,
-    };
-  };
+  ): CloudImageBuildResult => ({
+    environment: environment.name,
+    os,
+    version: spec.version,
+    node: spec.node,
+    fingerprint,
+    name: cloudImageTemplateName(spec, fingerprint),
+    sourceUrl: spec.source.url,
+    ...fields,
+    proxmoxRequests: counts(),
+    durationMs: Date.now() - started,
+    warnings,
+  });
   const packerStage = async (baseVmid: number): Promise<PackerStageResult> => {
     if (options.dryRun) return { status: 'skipped', reason: 'dry run' };
     const reason = packerSkipReason(await packerReadiness(environment, options.baseOnly === true));
@@ -126,19 +106,13 @@ export async function buildCloudImageTemplate(
     if (decision.status === 'up-to-date') {
       return result({
         status: 'up-to-date',
-        vmid: decision.vmid,
+        vmid: decision.template.vmid,
         steps: [],
-        packer: await packerStage(decision.vmid),
+        packer: await packerStage(decision.template.vmid),
       });
     }
     const { plan } = decision;
-    const steps = plan.steps.map(({ kind, title, method, path, params }) => ({
-      kind,
-      title,
-      method,
-      path,
-      params,
-    }));
+    const steps = reportedSteps(plan.steps);
     if (options.dryRun) {
       return result({
         status: 'dry-run',

@@ -107,7 +107,8 @@ describe('planCloudImageBuild', () => {
     const done = { vmid: 9001, node: 'pve', template: true, tags, description };
     expect(planCloudImageBuild(spec, { ...observed, vms: [done] }, NOW)).toMatchObject({
       status: 'up-to-date',
-      vmid: 9001,
+      template: { vmid: 9001 },
+      description: first.plan.description,
     });
     const partial = { ...done, template: false };
     const again = planCloudImageBuild(

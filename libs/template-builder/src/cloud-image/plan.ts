@@ -1,10 +1,12 @@
 import {
-  type ApiStep,
+  findTemplate,
   fingerprintTag,
+  type ImageDecision,
+  type ImagePlan,
+  importedDiskVmParams,
   type ObservedNode,
   type ObservedVm,
   planImageSteps,
-  vmsWithFingerprint,
 } from '../image-plan';
 import {
   CLOUD_IMAGE_MANAGED_BY,
@@ -20,18 +22,9 @@ import {
  * The pure part of `<os>:build-image` for cloud images: decide whether the base template is up to date and,
  * if not, the API calls that build it. The step list is the shared planner's; this file owns the VM recipe.
  */
-export interface CloudImagePlan {
-  fingerprint: string;
-  vmid: number;
-  name: string;
-  volid: string;
-  description: CloudImageDescription;
-  steps: ApiStep[];
-}
+export type CloudImagePlan = ImagePlan<CloudImageDescription>;
 
-export type CloudImageDecision =
-  | { status: 'up-to-date'; fingerprint: string; vmid: number; name: string }
-  | { status: 'build'; fingerprint: string; plan: CloudImagePlan };
+export type CloudImageDecision = ImageDecision<CloudImageDescription>;
 
 export const readCloudImageFingerprint = (text: string | undefined) =>
   parseCloudImageDescription(text)?.fingerprint;
@@ -43,28 +36,12 @@ export function cloudImageVmParams(
   volid: string,
   description: CloudImageDescription,
 ): Record<string, string | number> {
-  const hw = spec.hardware;
   const disks = spec.storage.disks;
   return {
     vmid,
     name: cloudImageTemplateName(spec, description.fingerprint),
-    ostype: 'l26',
-    machine: hw.machine,
-    bios: hw.bios,
-    ...(hw.bios === 'ovmf' ? { efidisk0: `${disks}:1,efitype=4m,pre-enrolled-keys=0` } : {}),
-    cpu: hw.cpuType,
-    cores: hw.cores,
-    sockets: hw.sockets,
-    memory: hw.memoryMiB,
-    // General-purpose guests run the balloon driver; 0 turns ballooning off when the config says so.
-    balloon: hw.balloon ? hw.memoryMiB : 0,
-    scsihw: hw.scsiController,
-    scsi0: `${disks}:0,import-from=${volid},iothread=1,discard=on,ssd=1`,
-    boot: 'order=scsi0',
-    // Cloud images log to ttyS0; without a serial port their console stays blank.
-    serial0: 'socket',
-    vga: 'serial0',
-    agent: 'enabled=1,fstrim_cloned_disks=1',
+    ...importedDiskVmParams(spec.hardware, disks, volid),
+    // Cloud images configure users, keys and network from the cloud-init drive; DHCP until a clone says otherwise.
     ide2: `${disks}:cloudinit`,
     ipconfig0: 'ip=dhcp',
     net0: `virtio,bridge=${spec.bridge}`,
@@ -75,13 +52,11 @@ export function cloudImageVmParams(
 }
 
 /** The base template on the spec's node whose tag and description carry this fingerprint. */
-export function findCloudImageTemplate(
+export const findCloudImageTemplate = (
   spec: Pick<CloudImageSpec, 'node'>,
   fingerprint: string,
   vms: readonly ObservedVm[],
-): ObservedVm | undefined {
-  return vmsWithFingerprint(spec.node, fingerprint, vms, readCloudImageFingerprint, true)[0];
-}
+) => findTemplate(spec.node, fingerprint, vms, readCloudImageFingerprint);
 
 export function planCloudImageBuild(
   spec: CloudImageSpec,
@@ -91,7 +66,10 @@ export function planCloudImageBuild(
   const fingerprint = cloudImageFingerprint(spec);
   const name = cloudImageTemplateName(spec, fingerprint);
   const existing = findCloudImageTemplate(spec, fingerprint, observed.vms);
-  if (existing) return { status: 'up-to-date', fingerprint, vmid: existing.vmid, name };
+  const existingDescription = parseCloudImageDescription(existing?.description);
+  if (existing && existingDescription) {
+    return { status: 'up-to-date', fingerprint, template: existing, description: existingDescription };
+  }
   const filename = cloudImageFileName(spec);
   const description: CloudImageDescription = {
     managedBy: CLOUD_IMAGE_MANAGED_BY,

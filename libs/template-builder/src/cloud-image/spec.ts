@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InfraError } from '@infra/cli';
 import type { Environment, VmHardware } from '@infra/config';
-import { stableJson, type TemplatePlacement } from '../image-plan';
+import { parseManagedDescription, stableJson, type TemplatePlacement } from '../image-plan';
 
 /**
  * Everything that defines the base template of a cloud-image OS (Debian today): the official image (URL and
@@ -97,14 +97,5 @@ export interface CloudImageDescription {
   builtAt: string;
 }
 
-export function parseCloudImageDescription(text: string | undefined): CloudImageDescription | undefined {
-  if (!text) return undefined;
-  try {
-    const value = JSON.parse(text) as Partial<CloudImageDescription>;
-    return value.managedBy === CLOUD_IMAGE_MANAGED_BY && typeof value.fingerprint === 'string'
-      ? (value as CloudImageDescription)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const parseCloudImageDescription = (text: string | undefined) =>
+  parseManagedDescription<CloudImageDescription>(text, CLOUD_IMAGE_MANAGED_BY);

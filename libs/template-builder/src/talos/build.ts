@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import type { Logger } from '@infra/cli';
 import type { Environment } from '@infra/config';
-import { MUTATING } from '@infra/proxmox-connect';
 import {
   checkNvidiaExtensions,
   FactoryClient,
@@ -9,37 +7,20 @@ import {
   loadSchematicFile,
   parseTalosVersion,
 } from '@infra/talos-factory';
-import { type Connection, connectEnvironment, prepareEmbeddedHost } from '../connect';
+import { type BuildOptions, type BuildResultCommon, reportedSteps, requestCounter } from '../build-common';
+import { connectEnvironment, prepareEmbeddedHost } from '../connect';
 import { imageSha256 } from './checksum';
-import { executeBuildPlan, type StepEvent } from './execute';
+import { executeBuildPlan } from './execute';
 import { observeForBuild, observeTemplates } from './observe';
-import { type ApiStep, findUpToDate, planTalosBuild } from './plan';
+import { findUpToDate, planTalosBuild } from './plan';
 import { type TalosTemplateSpec, templateFingerprint, templateName } from './spec';
 
-export interface BuildTalosOptions {
-  dryRun?: boolean;
-  logger?: Logger;
-  onEvent?: (event: StepEvent) => void;
-  /** Use this connection instead of opening one (tests, benchmarks); it is not closed. */
-  connection?: Connection;
-  now?: () => Date;
-}
+export type BuildTalosOptions = BuildOptions;
 
-export interface BuildResult {
-  status: 'up-to-date' | 'built' | 'dry-run';
-  environment: string;
-  node: string;
-  fingerprint: string;
+export interface BuildResult extends BuildResultCommon {
   schematicId: string;
   talosVersion: string;
-  vmid: number;
-  name: string;
   imageUrl?: string;
-  /** The Proxmox API calls (dry run: would make; build: made), in order. */
-  steps: Array<Pick<ApiStep, 'kind' | 'title' | 'method' | 'path' | 'params'>>;
-  proxmoxRequests: { total: number; mutating: number };
-  durationMs: number;
-  warnings: string[];
 }
 
 export function talosSpec(environment: Environment, schematicId: string): TalosTemplateSpec {
@@ -80,11 +61,7 @@ export async function buildTalosTemplate(
 
   const connection =
     options.connection ?? (await connectEnvironment(environment, { ...(log ? { logger: log } : {}) }));
-  const requestsBefore = connection.requests.length;
-  const counts = () => {
-    const list = connection.requests.slice(requestsBefore);
-    return { total: list.length, mutating: list.filter((r) => MUTATING.has(r.method)).length };
-  };
+  const counts = requestCounter(connection);
   const base = {
     environment: environment.name,
     node: spec.node,
@@ -159,13 +136,7 @@ export async function buildTalosTemplate(
       };
     }
     const { plan } = decision;
-    const steps = plan.steps.map(({ kind, title, method, path, params }) => ({
-      kind,
-      title,
-      method,
-      path,
-      params,
-    }));
+    const steps = reportedSteps(plan.steps);
     if (options.dryRun) {
       return {
         ...base,

@@ -1,10 +1,12 @@
 import {
-  type ApiStep,
+  findTemplate,
   fingerprintTag,
+  type ImageDecision,
+  type ImagePlan,
+  importedDiskVmParams,
   type ObservedNode,
   type ObservedVm,
   planImageSteps,
-  vmsWithFingerprint,
 } from '../image-plan';
 import {
   importFileName,
@@ -30,18 +32,9 @@ export {
   splitTags,
 } from '../image-plan';
 
-export interface BuildPlan {
-  fingerprint: string;
-  vmid: number;
-  name: string;
-  volid: string;
-  description: TemplateDescription;
-  steps: ApiStep[];
-}
+export type BuildPlan = ImagePlan<TemplateDescription>;
 
-export type PlanDecision =
-  | { status: 'up-to-date'; fingerprint: string; template: ObservedVm; description: TemplateDescription }
-  | { status: 'build'; fingerprint: string; plan: BuildPlan };
+export type PlanDecision = ImageDecision<TemplateDescription>;
 
 const readTalosFingerprint = (text: string | undefined) => parseTemplateDescription(text)?.fingerprint;
 
@@ -51,7 +44,7 @@ export function findUpToDate(
   fingerprint: string,
   vms: readonly ObservedVm[],
 ): ObservedVm | undefined {
-  return vmsWithFingerprint(spec.node, fingerprint, vms, readTalosFingerprint, true)[0];
+  return findTemplate(spec.node, fingerprint, vms, readTalosFingerprint);
 }
 
 export interface ImageSource {
@@ -67,33 +60,17 @@ export function vmCreateParams(
   description: TemplateDescription,
   fingerprint: string,
 ): Record<string, string | number> {
-  const hw = spec.hardware;
   const disks = spec.storage.disks;
   const params: Record<string, string | number> = {
     vmid,
     name: templateName(spec),
-    ostype: 'l26',
-    machine: hw.machine,
-    bios: hw.bios,
-    cpu: hw.cpuType,
-    cores: hw.cores,
-    sockets: hw.sockets,
-    memory: hw.memoryMiB,
-    // Talos does not run the balloon driver: fixed memory.
-    balloon: hw.balloon ? hw.memoryMiB : 0,
-    scsihw: hw.scsiController,
-    scsi0: `${disks}:0,import-from=${volid},iothread=1,discard=on,ssd=1`,
-    boot: 'order=scsi0',
+    // Talos does not run the balloon driver: fixed memory unless the config asks otherwise.
+    ...importedDiskVmParams(spec.hardware, disks, volid),
     net0: `virtio,bridge=${spec.bridge}`,
-    serial0: 'socket',
-    vga: 'serial0',
-    agent: 'enabled=1,fstrim_cloned_disks=1',
     onboot: 0,
     tags: [...TALOS_TEMPLATE_TAGS, fingerprintTag(fingerprint)].join(';'),
     description: JSON.stringify(description),
   };
-  // UEFI needs its vars disk; Talos nocloud images are not the Secure Boot build, so no pre-enrolled keys.
-  if (hw.bios === 'ovmf') params.efidisk0 = `${disks}:1,efitype=4m,pre-enrolled-keys=0`;
   // The nocloud platform reads its config from a cloud-init (cidata) drive.
   if (spec.platform === 'nocloud') params.ide2 = `${disks}:cloudinit`;
   return params;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VmHardware } from '@infra/config';
-import { stableJson } from '../image-plan';
+import { parseManagedDescription, stableJson } from '../image-plan';
 
 export { fingerprintTag } from '../image-plan';
 
@@ -65,14 +65,5 @@ export interface TemplateDescription {
   builtAt: string;
 }
 
-export function parseTemplateDescription(text: string | undefined): TemplateDescription | undefined {
-  if (!text) return undefined;
-  try {
-    const value = JSON.parse(text) as Partial<TemplateDescription>;
-    return value.managedBy === 'infra talos:build-image' && typeof value.fingerprint === 'string'
-      ? (value as TemplateDescription)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const parseTemplateDescription = (text: string | undefined) =>
+  parseManagedDescription<TemplateDescription>(text, 'infra talos:build-image');
