@@ -1,3 +1,4 @@
+import { isInfraError } from '@infra/cli';
 import { z } from 'zod';
 
 /**
@@ -64,4 +65,20 @@ export function summarize(findings: readonly Finding[]): { errors: number; warni
   let errors = 0;
   for (const finding of findings) if (finding.severity === 'error') errors++;
   return { errors, warnings: findings.length - errors };
+}
+
+/**
+ * A configuration problem (an InfraError from @infra/config) as the one finding a validator reports instead of
+ * running its tool; anything else is a bug and is rethrown.
+ */
+export function configErrorFinding(error: unknown, options: { withHint?: boolean } = {}): Finding {
+  if (!isInfraError(error)) throw error;
+  const hint = options.withHint && error.hint ? ` (${error.hint})` : '';
+  return {
+    file: 'infra.config.yaml',
+    rule: error.code,
+    severity: 'error',
+    message: `${error.message}${hint}`,
+    tool: 'infra',
+  };
 }

@@ -1,11 +1,10 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { isInfraError } from '@infra/cli';
 import { loadEnvironment } from '@infra/config';
 import type { ValidationContext } from './context';
 import { runTool, type ToolEnv } from './exec';
 import { listFiles } from './files';
-import type { Finding } from './finding';
+import { configErrorFinding, type Finding } from './finding';
 import { parseFmtDiff } from './fmt-diff';
 import { diagnosticMessage, parseHclDiagnostics } from './hcl-diagnostics';
 import { stubPluginSources } from './packer-stub';
@@ -51,16 +50,7 @@ export async function packerInitAndValidate(
     const env = await loadEnvironment(options.environment ?? 'local', { cwd: ctx.repoRoot });
     variables = packerVariables(env, os, { sshPrivateKeyFile: keyFile, sshPublicKey: key.publicKey });
   } catch (error) {
-    if (!isInfraError(error)) throw error;
-    return [
-      {
-        file: 'infra.config.yaml',
-        rule: error.code,
-        severity: 'error',
-        message: `${error.message}${error.hint ? ` (${error.hint})` : ''}`,
-        tool: 'infra',
-      },
-    ];
+    return [configErrorFinding(error, { withHint: true })];
   }
   const env = {
     ...ctx.env,

@@ -1,9 +1,8 @@
 import { access } from 'node:fs/promises';
-import { isInfraError } from '@infra/cli';
 import { loadEnvironment, validateConfig } from '@infra/config';
 import { checkSecrets } from '@infra/sops-secrets';
 import type { ValidationContext } from './context';
-import type { Finding } from './finding';
+import { configErrorFinding, type Finding } from './finding';
 import { toRepoPath } from './paths';
 
 /**
@@ -25,16 +24,7 @@ export async function secretsCheck(ctx: ValidationContext): Promise<Finding[]> {
       if (env.ageKeyFile) environmentKeys[env.secrets] = env.ageKeyFile;
     }
   } catch (error) {
-    if (!isInfraError(error)) throw error;
-    return [
-      {
-        file: 'infra.config.yaml',
-        rule: error.code,
-        severity: 'error',
-        message: error.message,
-        tool: 'infra',
-      },
-    ];
+    return [configErrorFinding(error)];
   }
   const found = await checkSecrets({
     repoRoot: ctx.repoRoot,

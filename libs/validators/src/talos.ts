@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { isInfraError } from '@infra/cli';
 import { loadEnvironment } from '@infra/config';
 import { validatePatchFile } from '@infra/talos-factory';
 import type { ValidationContext } from './context';
 import { isYamlFile, listFiles } from './files';
-import type { Finding } from './finding';
+import { configErrorFinding, type Finding } from './finding';
 import { toRepoPath } from './paths';
 
 /**
@@ -21,16 +20,7 @@ export async function talosPatches(
   try {
     version = (await loadEnvironment(options.environment ?? 'local', { cwd: ctx.repoRoot })).talos.version;
   } catch (error) {
-    if (!isInfraError(error)) throw error;
-    return [
-      {
-        file: 'infra.config.yaml',
-        rule: error.code,
-        severity: 'error',
-        message: error.message,
-        tool: 'infra',
-      },
-    ];
+    return [configErrorFinding(error)];
   }
   const findings: Finding[] = [];
   for (const path of files) {
