@@ -5,7 +5,7 @@ import { dieError, paramError } from '../errors';
 import { formatSortedPropertyString, parsePropertyString } from '../propstring';
 import type { SimState } from '../state/schema';
 import {
-  allocateVolname,
+  allocateImageVolume,
   formatSize,
   getStorage,
   isFileStorage,
@@ -141,28 +141,6 @@ async function importSize(state: SimState, source: string): Promise<number> {
   return volume.size;
 }
 
-function allocate(
-  state: SimState,
-  storage: string,
-  vmid: number,
-  kind: 'disk' | 'cloudinit',
-  bytes: number,
-): string {
-  const { volname, format } = allocateVolname(state, storage, vmid, kind);
-  const volid = `${storage}:${volname}`;
-  state.volumes[volid] = {
-    storage,
-    volname,
-    vtype: 'images',
-    format,
-    size: bytes,
-    vmid,
-    ctime: Math.floor(Date.now() / 1000),
-    file: false,
-  };
-  return volid;
-}
-
 /** Allocates the plan's volume (in the task) and returns the value the config stores. */
 export async function executeDisk(
   state: SimState,
@@ -173,7 +151,7 @@ export async function executeDisk(
   if (plan.kind === 'keep') return plan.value;
   const file = isFileStorage(getStorage(state, plan.storage));
   if (plan.kind === 'cloudinit') {
-    const volid = allocate(state, plan.storage, vmid, 'cloudinit', 4 * MiB);
+    const volid = allocateImageVolume(state, plan.storage, vmid, 'cloudinit', 4 * MiB);
     const value = `${volid},${formatSortedPropertyString({ ...plan.options, media: 'cdrom' })}`;
     task.log(`${plan.key}: successfully created disk '${value}'`);
     return value;
@@ -185,7 +163,7 @@ export async function executeDisk(
   } else if (plan.key === 'efidisk0') bytes = file ? 528 * 1024 : 4 * MiB;
   else if (plan.key === 'tpmstate0') bytes = 4 * MiB;
   else bytes = plan.bytes;
-  const volid = allocate(state, plan.storage, vmid, 'disk', bytes);
+  const volid = allocateImageVolume(state, plan.storage, vmid, 'disk', bytes);
   if (!file) task.log(`  Logical volume "${volid.split(':')[1]}" created.`);
   if (plan.kind === 'import') {
     task.log(`transferred 0.0 B of ${human(bytes)} (0.00%)`);

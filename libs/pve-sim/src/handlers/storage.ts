@@ -5,7 +5,7 @@ import { bool, int, str } from '../http/params';
 import { sha1 } from '../state/config-file';
 import type { StorageState } from '../state/schema';
 import {
-  allocateVolname,
+  allocateImageVolume,
   getStorage,
   hostPath,
   isFileStorage,
@@ -193,18 +193,7 @@ export const storageRoutes: Route[] = [
       const m = /^(\d+)([KMG])?$/.exec(size);
       if (!m) throw paramError({ size: 'unable to parse size' });
       const bytes = Number(m[1]) * { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] ?? 'K']!;
-      const { volname, format } = allocateVolname(ctx.state, id, vmid, 'disk');
-      const volid = `${id}:${volname}`;
-      ctx.state.volumes[volid] = {
-        storage: id,
-        volname,
-        vtype: 'images',
-        format,
-        size: bytes,
-        vmid,
-        ctime: Math.floor(Date.now() / 1000),
-        file: false,
-      };
+      const volid = allocateImageVolume(ctx.state, id, vmid, 'disk', bytes);
       await ctx.core.store.save();
       return ok(volid);
     },

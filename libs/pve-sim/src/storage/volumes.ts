@@ -114,6 +114,29 @@ export function allocateVolname(
   }
 }
 
+/** Allocates a fresh disk (or cloud-init) volume on the storage, records it in the state, returns its volid. */
+export function allocateImageVolume(
+  state: SimState,
+  storage: string,
+  vmid: number,
+  kind: 'disk' | 'cloudinit',
+  bytes: number,
+): string {
+  const { volname, format } = allocateVolname(state, storage, vmid, kind);
+  const volid = `${storage}:${volname}`;
+  state.volumes[volid] = {
+    storage,
+    volname,
+    vtype: 'images',
+    format,
+    size: bytes,
+    vmid,
+    ctime: Math.floor(Date.now() / 1000),
+    file: false,
+  };
+  return volid;
+}
+
 /** PVE's size suffixes in drive strings: `32G`, `4M`, `528K`, or bytes. */
 export function formatSize(bytes: number): string {
   const units: Array<[string, number]> = [
