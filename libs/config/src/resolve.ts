@@ -121,10 +121,9 @@ function inheritanceChain(loaded: LoadedFile, envs: Record<string, Plain>, name:
 function checkLayer(loaded: LoadedFile, layer: Plain, at: string[]): void {
   const problems: string[] = [];
   for (const key of Object.keys(layer)) {
-    if (!(layerKeys as readonly string[]).includes(key) || key === 'extends') {
-      if (key === 'extends' && at[0] === 'environments') continue;
+    if (!layerKeys.includes(key)) {
       problems.push(
-        `${loaded.file}:${loaded.locate([...at, key]) ?? ''}: ${[...at, key].join('.')}: unknown key "${key}"; expected one of ${layerKeys.filter((k) => k !== 'extends').join(', ')}`,
+        `${loaded.file}:${loaded.locate([...at, key]) ?? ''}: ${[...at, key].join('.')}: unknown key "${key}"; expected one of ${layerKeys.join(', ')}`,
       );
     }
   }

@@ -162,8 +162,8 @@ export const environmentSchema = z.strictObject({
   ageKeyFile: z.string().min(1).optional(),
 });
 
-/** A layer in the file: everything optional, unknown keys still rejected (checked in resolve.ts). */
-export const layerKeys = [...Object.keys(environmentSchema.shape), 'extends'] as const;
+/** The keys a layer may set: the catalog and each environment (whose `extends` is taken out before checking). */
+export const layerKeys: readonly string[] = Object.keys(environmentSchema.shape);
 
 export const fileSchema = z.strictObject({
   catalog: z.record(z.string(), z.unknown()).default({}),
