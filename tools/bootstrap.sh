@@ -59,9 +59,13 @@ _ensure_pnpm() {
     _npm_unpack "pnpm@$want" "$dir"
   fi
   mkdir -p "$INFRA_CACHE_DIR/bin"
-  local entry="$dir/bin/pnpm.mjs"; [ -f "$entry" ] || entry="$dir/bin/pnpm.cjs"
-  printf '#!/bin/sh\nexec node "%s" "$@"\n' "$entry" > "$INFRA_CACHE_DIR/bin/pnpm.tmp"
-  chmod 0755 "$INFRA_CACHE_DIR/bin/pnpm.tmp" && mv "$INFRA_CACHE_DIR/bin/pnpm.tmp" "$INFRA_CACHE_DIR/bin/pnpm"
+  local entry="$dir/bin/pnpm.mjs" shim="$INFRA_CACHE_DIR/bin/pnpm" body
+  [ -f "$entry" ] || entry="$dir/bin/pnpm.cjs"
+  body=$(printf '#!/bin/sh\nexec node "%s" "$@"' "$entry")
+  # Rewritten only when the pinned pnpm changed, so sourcing this file stays cheap.
+  if [ ! -x "$shim" ] || [ "$(cat "$shim")" != "$body" ]; then
+    printf '%s\n' "$body" > "$shim.tmp" && chmod 0755 "$shim.tmp" && mv "$shim.tmp" "$shim"
+  fi
   export PATH="$INFRA_CACHE_DIR/bin:$PATH"
 }
 
