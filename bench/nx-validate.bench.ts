@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, log, printResult, runMain } from '@infra/core';
 import { z } from 'zod';
 import {
   createFixtureRepo,

@@ -6,7 +6,7 @@
  * VM creations (POST + wait for the qmcreate task).
  */
 import { parseArgs } from 'node:util';
-import { printResult, runMain } from '@infra/cli';
+import { printResult, runMain } from '@infra/core';
 import { z } from 'zod';
 import { runBenchmark } from '../libs/proxmox-client/src/bench/compare';
 import type { Summary } from '../libs/proxmox-client/src/bench/stats';

@@ -7,7 +7,7 @@
  * `--task-ms` is how long each simulated Proxmox task runs (download, create, template).
  */
 import { parseArgs } from 'node:util';
-import { log, printResult, runMain } from '@infra/cli';
+import { log, printResult, runMain } from '@infra/core';
 import { z } from 'zod';
 import { buildTalosTemplate } from '../libs/template-builder/src/talos/build';
 import { startHarness } from '../libs/template-builder/src/testing/harness';

@@ -9,7 +9,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { printResult, runMain } from '@infra/cli';
+import { printResult, runMain } from '@infra/core';
 import {
   cacheLayout,
   doctor,

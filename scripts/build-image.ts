@@ -12,7 +12,7 @@
  * (the `local` environment) both simulators run in this process, with state in .infra/sim/.
  */
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, log, printResult, runMain } from '@infra/core';
 import type { StepEvent } from '@infra/template-builder';
 import { z } from 'zod';
 

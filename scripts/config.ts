@@ -4,7 +4,7 @@
  * pnpm tsx scripts/config.ts validate                                   checks every environment in infra.config.yaml
  */
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, log, printResult, runMain } from '@infra/core';
 import {
   DEFAULT_ENVIRONMENT,
   describeComponent,

@@ -16,7 +16,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { InfraError, isInfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, isInfraError, log, printResult, runMain } from '@infra/core';
 import { type Environment, loadEnvironment } from '@infra/config';
 import {
   applyPlan,

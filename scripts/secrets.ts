@@ -16,7 +16,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, log, printResult, runMain } from '@infra/core';
 import { environmentNames, loadConfigFile, resolveEnvironment } from '@infra/config';
 import {
   addRecipient,

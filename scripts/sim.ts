@@ -13,7 +13,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain, writeFileAtomic } from '@infra/cli';
+import { InfraError, log, printResult, runMain, writeFileAtomic } from '@infra/core';
 import {
   findRunning,
   issueSimToken,

@@ -11,7 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, log, printResult, runMain } from '@infra/core';
 import { z } from 'zod';
 
 const USAGE =

@@ -10,7 +10,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfraError, log, runMain } from '@infra/cli';
+import { InfraError, log, runMain } from '@infra/core';
 import { execa } from 'execa';
 import { z } from 'zod';
 

@@ -6,7 +6,7 @@
  *   env [--shell]                                      the environment the tools expect (JSON or export lines)
  */
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, log, printResult, runMain } from '@infra/core';
 import {
   doctor,
   findRepoRoot,

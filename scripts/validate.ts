@@ -10,7 +10,7 @@
  *   --fix  rewrite generated sections (the terraform-docs part of a module README) instead of failing on them
  */
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/cli';
+import { InfraError, log, printResult, runMain } from '@infra/core';
 import { formatReport, VALIDATION_KINDS, validateProject } from '@infra/validators';
 import { z } from 'zod';
 

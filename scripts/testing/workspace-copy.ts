@@ -48,7 +48,7 @@ async function linkNodeModules(source: string, dest: string): Promise<void> {
   }
 }
 
-/** Workspace links are relative (`../../libs/cli`): the same link text in the copy points into the copy. */
+/** Workspace links are relative (`../../libs/core`): the same link text in the copy points into the copy. */
 async function copyRelativeLinks(source: string, dest: string): Promise<void> {
   await mkdir(dest, { recursive: true });
   for (const entry of await readdir(source)) {

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { describe, expect, it } from 'vitest';
 import { describeComponent } from './describe';
 import { loadEnvironment, loadResolvedEnvironment, validateConfig } from './environment';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { cosmiconfig } from 'cosmiconfig';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { z } from 'zod';
 import type { LoadedFile } from './load';
 import { isPlainObject, type Layer, mergeLayers, type Plain, type Provenance } from './merge';

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { isInfraError, writeFileAtomic } from '@infra/cli';
+import { isInfraError, writeFileAtomic } from '@infra/core';
 import { parseSchematic, parseTalosVersion, resolveSchematic, supports } from '@infra/talos-factory';
 import { extensionsFor, knownVersion, overlaysFor, SIM_VERSIONS } from './catalog';
 import { contentTypeOf, generateImage, parseImagePath } from './images';

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { PlanOptionsInput } from './plan/options';
 
 /** The config's `gpu` section (@infra/config), as far as this tool reads it. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from './apply/apply';
 import { manifestSchema } from './apply/backup-set';

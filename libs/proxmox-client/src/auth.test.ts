@@ -1,4 +1,4 @@
-import { clearSecretsForTests, redact } from '@infra/cli';
+import { clearSecretsForTests, redact } from '@infra/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LoginFn, ticketAuthenticator, tokenAuthenticator } from './auth';
 import { PveAuthError } from './errors';

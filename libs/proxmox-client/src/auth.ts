@@ -1,4 +1,4 @@
-import { InfraError, registerSecret } from '@infra/cli';
+import { InfraError, registerSecret } from '@infra/core';
 import { PveAuthError } from './errors';
 
 /**

@@ -1,4 +1,4 @@
-import { createLogger } from '@infra/cli';
+import { createLogger } from '@infra/core';
 import { encodePropertyString } from '@infra/pve-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PveParameterError, PvePermissionError } from './errors';

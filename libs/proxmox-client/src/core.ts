@@ -1,4 +1,4 @@
-import { log as defaultLogger, type Logger } from '@infra/cli';
+import { log as defaultLogger, type Logger } from '@infra/core';
 import {
   PVE_RESPONSES,
   type PveOperation,

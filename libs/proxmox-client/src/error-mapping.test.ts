@@ -1,4 +1,4 @@
-import { clearSecretsForTests, registerSecret } from '@infra/cli';
+import { clearSecretsForTests, registerSecret } from '@infra/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorFromResponse, errorFromTransport } from './error-mapping';
 import {

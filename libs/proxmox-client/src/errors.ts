@@ -1,4 +1,4 @@
-import { InfraError, redact } from '@infra/cli';
+import { InfraError, redact } from '@infra/core';
 
 /**
  * Typed errors of the Proxmox client. All are InfraErrors with stable codes; messages name the request

@@ -1,4 +1,4 @@
-import { InfraError, type Logger } from '@infra/cli';
+import { InfraError, type Logger } from '@infra/core';
 import { z } from 'zod';
 import type { AuthOptions } from './auth';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { buildConnector } from 'undici';
 
 /**

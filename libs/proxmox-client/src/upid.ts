@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 
 /**
  * A Proxmox task id: `UPID:node:PID:PSTART:STARTTIME:type:id:user:` (pve-common upid_encode; hex fields upper

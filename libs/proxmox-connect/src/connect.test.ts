@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isInfraError } from '@infra/cli';
+import { isInfraError } from '@infra/core';
 import { findRunning, type Simulator, startSimulator } from '@infra/pve-sim';
 import { loadSecrets } from '@infra/sops-secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

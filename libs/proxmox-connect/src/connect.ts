@@ -1,4 +1,4 @@
-import type { Logger } from '@infra/cli';
+import type { Logger } from '@infra/core';
 import type { ProxmoxClient, RequestInfo, RetryPolicy } from '@infra/proxmox-client';
 import { openEmbeddedSimulator } from './embedded';
 import { isEmbedded, type ProxmoxEnvironment } from './environment';

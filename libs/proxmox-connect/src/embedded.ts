@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { Accounts, FaultRule } from '@infra/pve-sim';
 import { type ProxmoxEnvironment, simStateDir } from './environment';
 import { SIM_FAULTS_ENV } from './sim-faults';

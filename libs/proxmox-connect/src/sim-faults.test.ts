@@ -1,4 +1,4 @@
-import { isInfraError } from '@infra/cli';
+import { isInfraError } from '@infra/core';
 import { describe, expect, it } from 'vitest';
 import { parseSimFaults } from './sim-faults';
 

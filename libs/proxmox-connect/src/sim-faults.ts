@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { FaultRule } from '@infra/pve-sim';
 
 /** Testing hook: fault rules for the embedded simulator, as JSON (one rule or an array). */

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { PROPERTY_STRING_FORMATS } from './generated/endpoints';
 import type { PropertyStringTypes } from './generated/requests';
 import type { PropertyStringFormat } from './table-types';

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@infra/cli';
+import { writeFileAtomic } from '@infra/core';
 import { z } from 'zod';
 import { accountsSchema, addAcl, applyAccounts, hashPassword, issueToken } from './auth/accounts';
 import type { SimCore } from './core';

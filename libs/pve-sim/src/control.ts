@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { z } from 'zod';
 import { ADMIN_KEY_FILE, issueTokenWithRoles, type TokenRequest } from './admin';
 import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './auth/accounts';

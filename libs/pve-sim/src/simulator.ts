@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { InfraError, type Logger, writeFileAtomic } from '@infra/cli';
+import { InfraError, type Logger, writeFileAtomic } from '@infra/core';
 import type { z } from 'zod';
 import { ensureAdminKey, handleAdminRequest, issueTokenWithRoles } from './admin';
 import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './auth/accounts';

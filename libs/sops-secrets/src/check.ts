@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { isInfraError } from '@infra/cli';
+import { isInfraError } from '@infra/core';
 import { isMarkedDemoKey } from './demo-key';
 import { formatOf, isSupportedSecretsFile, type PlainData } from './formats';
 import { resolveSopsKeys, type SopsKeyContext } from './key-context';

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { clearSecretsForTests, registerSecret } from '@infra/cli';
+import { clearSecretsForTests, registerSecret } from '@infra/core';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-import { InfraError, redact } from '@infra/cli';
+import { InfraError, redact } from '@infra/core';
 import { execa } from 'execa';
 import type { Secrets } from './secrets-schema';
 

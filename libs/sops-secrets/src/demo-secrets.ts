@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError, writeFileAtomic } from '@infra/cli';
+import { InfraError, writeFileAtomic } from '@infra/core';
 import { execa } from 'execa';
 import { generateAgeKey, publicKeysOf, readIdentityFile } from './age-keys';
 import { renderDemoKeyFile } from './demo-key';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { stringify as stringifyYaml } from 'yaml';
 
 /** The document formats sops understands and this project uses (INI and binary are not used for secrets). */

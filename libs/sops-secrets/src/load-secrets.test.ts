@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { clearSecretsForTests, type InfraError, redact, registeredSecretCount } from '@infra/cli';
+import { clearSecretsForTests, type InfraError, redact, registeredSecretCount } from '@infra/core';
 import { loadEnvironment } from '@infra/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecrets, secretNeedles } from './load-secrets';

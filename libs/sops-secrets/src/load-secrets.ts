@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { InfraError, registerSecret } from '@infra/cli';
+import { InfraError, registerSecret } from '@infra/core';
 import type { PlainData } from './formats';
 import { resolveSopsKeys } from './key-context';
 import { type LeakNeedle, MIN_NEEDLE_LENGTH } from './leak-scan';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { stringify as stringifyYaml } from 'yaml';
 import type { PlainData } from './formats';
 

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { execa } from 'execa';
 
 /** `sops encrypt` / `decrypt` subcommands and reading from stdin with --filename-override arrived in 3.9. */

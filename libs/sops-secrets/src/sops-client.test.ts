@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isInfraError } from '@infra/cli';
+import { isInfraError } from '@infra/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSopsMetadata } from './metadata';
 import { ensureSops } from './sops-binary';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { InfraError, writeFileAtomic } from '@infra/cli';
+import { InfraError, writeFileAtomic } from '@infra/core';
 import { formatOf, type PlainData, type SopsFormat, serializePlain } from './formats';
 import type { SopsKeyContext } from './key-context';
 import { readSopsMetadata, type SopsMetadata } from './metadata';

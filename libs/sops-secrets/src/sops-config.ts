@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { InfraError, writeFileAtomic } from '@infra/cli';
+import { InfraError, writeFileAtomic } from '@infra/core';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 

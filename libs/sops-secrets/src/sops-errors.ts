@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { SopsRun } from './sops-binary';
 
 /** What went wrong, told apart from sops' stderr and exit code (codes from sops' cmd/sops/codes). */

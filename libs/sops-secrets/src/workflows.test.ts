@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isInfraError } from '@infra/cli';
+import { isInfraError } from '@infra/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { publicKeysOf, readIdentityFile } from './age-keys';
 import { renderDemoKeyFile } from './demo-key';

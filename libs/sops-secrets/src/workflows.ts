@@ -1,6 +1,6 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InfraError, isInfraError } from '@infra/cli';
+import { InfraError, isInfraError } from '@infra/core';
 import {
   assertPrivateKeyFile,
   generateAgeKey,

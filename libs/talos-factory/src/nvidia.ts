@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { stringify } from 'yaml';
 import { formatFinding, validateMachineConfigDocument } from './validate/validate';
 import { isAtLeast, parseTalosVersion, supports } from './version';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 
 /** A Talos release version (`v1.13.9`, `v1.14.0-rc.1`); the `v` is optional on input and always present on output. */
 export interface TalosVersion {

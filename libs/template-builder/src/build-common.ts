@@ -1,4 +1,4 @@
-import type { Logger } from '@infra/cli';
+import type { Logger } from '@infra/core';
 import { MUTATING } from '@infra/proxmox-connect';
 import type { Connection } from './connect';
 import type { ApiStep } from './image-plan';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InfraError, type Logger } from '@infra/cli';
+import { InfraError, type Logger } from '@infra/core';
 import type { Environment } from '@infra/config';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import { connectProxmox, type ProxmoxConnection, simStateDir } from '@infra/proxmox-connect';

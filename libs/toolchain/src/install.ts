@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { log as defaultLog, InfraError, type Logger } from '@infra/cli';
+import { log as defaultLog, InfraError, type Logger } from '@infra/core';
 import { gatherFacts, readToolMarker } from './facts';
 import { findPython, type PythonInterpreter } from './installers/python';
 import { loadManifest } from './load';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { parseManifest, type ToolSpec } from './manifest';
 
 /** The repo root: $INFRA_ROOT, else the nearest ancestor of `start` with a mise.toml. */

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InfraError, log } from '@infra/cli';
+import { InfraError, log } from '@infra/core';
 
 /**
  * One install at a time per cache: several clones (or engineers) on one machine share $INFRA_CACHE_DIR.

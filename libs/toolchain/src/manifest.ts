@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { CATALOG, type Recipe, type RecipeKind } from './catalog';

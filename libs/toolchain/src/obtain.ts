@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { InfraError, type Logger } from '@infra/cli';
+import { InfraError, type Logger } from '@infra/core';
 import { pipPins, readToolMarker, toolHome, venvVersionKey } from './facts';
 import { aptInstall, extractDeb } from './installers/debian';
 import { buildGo } from './installers/go';

@@ -1,4 +1,4 @@
-import { log as defaultLog, type Logger } from '@infra/cli';
+import { log as defaultLog, type Logger } from '@infra/core';
 
 /** A line per phase with elapsed seconds, and a heartbeat for long phases so CI logs never look stuck. */
 export interface Progress {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@infra/cli';
+import { writeFileAtomic } from '@infra/core';
 import { z } from 'zod';
 import type { CacheLayout } from './paths';
 import type { Decision } from './plan';

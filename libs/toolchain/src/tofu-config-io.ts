@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@infra/cli';
+import { writeFileAtomic } from '@infra/core';
 import type { ToolSpec } from './manifest';
 import { type CacheLayout, providerMirror } from './paths';
 import { type MirroredProvider, renderTofuCliConfig } from './tofu-cli-config';

@@ -1,4 +1,4 @@
-import { isInfraError } from '@infra/cli';
+import { isInfraError } from '@infra/core';
 import { z } from 'zod';
 
 /**

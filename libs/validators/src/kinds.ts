@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { InfraError, isInfraError } from '@infra/cli';
+import { InfraError, isInfraError } from '@infra/core';
 import { ansibleLint, ansibleRoleSyntaxCheck, ansibleSyntaxCheck, findPlaybooks } from './ansible';
 import { checkov } from './checkov';
 import { cloudInitSchema } from './cloud-init';

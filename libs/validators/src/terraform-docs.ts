@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@infra/cli';
+import { writeFileAtomic } from '@infra/core';
 import type { ValidationContext } from './context';
 import { runTool } from './exec';
 import type { Finding } from './finding';

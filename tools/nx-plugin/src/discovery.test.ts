@@ -48,7 +48,7 @@ describe('classifyProjectFile', () => {
     'ansible/playbooks/group_vars/all.yml',
     'ansible/ansible.cfg',
     'talos',
-    'libs/cli/package.json',
+    'libs/core/package.json',
   ])('%s makes no project', (file) => {
     expect(classifyProjectFile(file)).toBeUndefined();
   });

@@ -99,7 +99,7 @@ describe('createDependencies', () => {
         debian: project('packer/debian'),
         'ansible-playbooks': project('ansible/playbooks'),
         'ansible-role-baseline': project('ansible/roles/baseline'),
-        '@infra/cli': project('libs/cli'),
+        '@infra/core': project('libs/core'),
       },
       fileMap: {
         projectFileMap: {

@@ -15,16 +15,16 @@ const TREE = {
   'scripts/lib/index.ts': '',
   'scripts/shared.ts': "import { helper } from './lib/helper';\n",
   'libs/validators/package.json': JSON.stringify({
-    dependencies: { '@infra/cli': 'workspace:*', execa: '10.2.1' },
+    dependencies: { '@infra/core': 'workspace:*', execa: '10.2.1' },
     devDependencies: { vitest: '5.1.1' },
     peerDependencies: { yaml: '2.9.1' },
   }),
-  'libs/cli/package.json': JSON.stringify({ dependencies: { '@infra/validators': 'workspace:*' } }),
+  'libs/core/package.json': JSON.stringify({ dependencies: { '@infra/validators': 'workspace:*' } }),
   'libs/other/package.json': JSON.stringify({ dependencies: { lodash: '1' } }),
 };
 const PACKAGES = new Map([
   ['@infra/validators', 'libs/validators'],
-  ['@infra/cli', 'libs/cli'],
+  ['@infra/core', 'libs/core'],
   ['@infra/other', 'libs/other'],
 ]);
 
@@ -36,9 +36,9 @@ describe('validatorClosure', () => {
       '{workspaceRoot}/scripts/lib/index.ts',
       '{workspaceRoot}/scripts/shared.ts',
       '{workspaceRoot}/scripts/validate.ts',
-      '{workspaceRoot}/libs/cli/**/*',
-      '!{workspaceRoot}/libs/cli/**/*.test.ts',
-      '!{workspaceRoot}/libs/cli/**/*.md',
+      '{workspaceRoot}/libs/core/**/*',
+      '!{workspaceRoot}/libs/core/**/*.test.ts',
+      '!{workspaceRoot}/libs/core/**/*.md',
       '{workspaceRoot}/libs/validators/**/*',
       '!{workspaceRoot}/libs/validators/**/*.test.ts',
       '!{workspaceRoot}/libs/validators/**/*.md',

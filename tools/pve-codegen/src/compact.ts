@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { ParamSpec, ParamType, PropertyStringFormat, PropertyStringKey } from '@infra/pve-api';
 import { perlPatternToJs } from './perl-regex';
 import type { RawProp } from './schema-source';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { EndpointTable, HttpMethod, MethodSpec } from '@infra/pve-api';
 import { FormatRegistry } from './compact';
 import { compactMethod, emitEndpointsFile } from './emit-endpoints';

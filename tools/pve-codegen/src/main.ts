@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfraError, log, runMain, writeFileAtomic } from '@infra/cli';
+import { InfraError, log, runMain, writeFileAtomic } from '@infra/core';
 import { z } from 'zod';
 import { generate } from './generate';
 import { ALLOWLIST_FILE, findSchemaFile, GENERATED_DIR } from './paths';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { HttpMethod } from '@infra/pve-api';
 import { z } from 'zod';
 

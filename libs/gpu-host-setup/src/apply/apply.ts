@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { RawFacts } from '../facts/raw-facts';
 import type { Host } from '../host/host';
 import type { FileChange, HostPlan } from '../plan/planner';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { Host } from '../host/host';
 
 /** Runs the refresh commands in order and stops at the first failure (InfraError with the results so far). */

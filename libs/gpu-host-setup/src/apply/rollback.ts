@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { Host } from '../host/host';
 import { DEFAULT_BACKUP_ROOT, latestEffectiveSet, sha256, writeManifest } from './backup-set';
 import { runRefreshCommands } from './commands';

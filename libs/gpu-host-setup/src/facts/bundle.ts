@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { InfraError, writeFileAtomic } from '@infra/cli';
+import { InfraError, writeFileAtomic } from '@infra/core';
 import { BUNDLE_FILES, isWatchedPath, type RawFacts, rawFactsSchema } from './raw-facts';
 
 /** A first line `# source: …` records where a captured output came from; it is not part of the output. */

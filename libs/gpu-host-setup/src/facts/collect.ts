@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { Host } from '../host/host';
 import { filterKernelLog } from '../parse/host-info';
 import { formatIommuGroups, type IommuGroups } from '../parse/iommu-groups';

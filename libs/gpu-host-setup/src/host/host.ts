@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 
 export interface CommandResult {
   stdout: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { writeFileAtomic } from '@infra/cli';
+import { writeFileAtomic } from '@infra/core';
 import {
   type CommandResult,
   type DirEntry,

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import {
   type CommandResult,
   type DirEntry,

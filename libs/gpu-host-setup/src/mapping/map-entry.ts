@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { IommuGroups } from '../parse/iommu-groups';
 import { type PciDevice, pciId } from '../parse/lspci';
 import { comparePciAddresses, normalizePciAddress } from '../parse/pci-address';

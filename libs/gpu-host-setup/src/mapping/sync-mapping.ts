@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import type { PlanOptions } from '../plan/options';
 import { checkIsolation, selectGpu } from '../plan/select-gpu';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { BootToolStatus } from '../parse/boot-tool-status';
 import { splitCmdline } from '../parse/kernel-cmdline';
 

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { appendGrubDefaultParams, findGrubAssignment, grubCmdlineTokens } from '../parse/grub-default';
 import { hasParam, splitCmdline } from '../parse/kernel-cmdline';
 import type { Bootloader } from './bootloader';

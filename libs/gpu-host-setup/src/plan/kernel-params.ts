@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { type CpuInfo, kernelOlderThan } from '../parse/host-info';
 import { hasParam, paramValues } from '../parse/kernel-cmdline';
 import type { PlanOptions } from './options';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { kernelOlderThan } from '../parse/host-info';
 import { pciId } from '../parse/lspci';
 import {

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { unifiedDiff } from '../diff/unified-diff';
 import type { RawFacts } from '../facts/raw-facts';
 import { parseBootToolStatus } from '../parse/boot-tool-status';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { RawFacts } from '../facts/raw-facts';
 import type { PlanOptionsInput } from '../plan/options';
 import { type HostPlan, planHost } from '../plan/planner';

@@ -1,4 +1,4 @@
-import { isInfraError } from '@infra/cli';
+import { isInfraError } from '@infra/core';
 import { latestEffectiveSet, type Manifest, sha256 } from '../apply/backup-set';
 import type { RawFacts } from '../facts/raw-facts';
 import { interruptRemapping } from '../parse/host-info';

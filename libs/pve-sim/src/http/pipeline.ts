@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isInfraError, type Logger } from '@infra/cli';
+import { isInfraError, type Logger } from '@infra/core';
 import { checkApiPermissions } from '../auth/api-check';
 import { authenticate } from '../auth/authenticate';
 import type { Caller } from '../auth/permissions';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InfraError, writeFileAtomic } from '@infra/cli';
+import { InfraError, writeFileAtomic } from '@infra/core';
 import { type SimState, stateSchema } from './schema';
 import { seedState } from './seed';
 

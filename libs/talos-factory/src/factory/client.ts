@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { z } from 'zod';
 import type { Schematic } from '../schematic/model';
 import { parseSchematic, type ResolvedSchematic, resolveSchematic } from '../schematic/schematic';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 
 /**
  * Talos platforms as the factory knows them (talos `pkg/machinery/platforms` at v1.13.9): the default disk-image

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { parseTalosVersion, supports, type TalosVersion } from '../version';
 import { platformInfo, type TalosArch } from './platforms';
 

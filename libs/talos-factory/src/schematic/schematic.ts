@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { canonicalSchematicYaml, schematicIdOf } from './canonical';
 import { decodeSchematicText, schematicDecodeError } from './decode';
 import { type Schematic, SchematicSchema } from './model';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { AnySchema, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import { parseTalosVersion } from '../version';

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { Environment } from '@infra/config';
 import { type BuildOptions, type BuildResultCommon, reportedSteps, requestCounter } from '../build-common';
 import { connectEnvironment, prepareEmbeddedHost } from '../connect';

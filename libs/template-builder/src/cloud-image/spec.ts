@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import type { Environment, VmHardware } from '@infra/config';
 import { parseManagedDescription, stableJson, type TemplatePlacement } from '../image-plan';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InfraError, writeFileAtomic } from '@infra/cli';
+import { InfraError, writeFileAtomic } from '@infra/core';
 
 /**
  * The factory publishes no checksums, so the builder streams the image once through sha256 and hands the

@@ -1,4 +1,4 @@
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { type ProxmoxClient, PveError, type TaskCallOptions } from '@infra/proxmox-client';
 import type { PveRequestParams } from '@infra/pve-api';
 import type { ApiStep } from '../image-plan';

@@ -1,4 +1,4 @@
-import type { Logger } from '@infra/cli';
+import type { Logger } from '@infra/core';
 import type { Environment } from '@infra/config';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import { loadSchematicFile } from '@infra/talos-factory';

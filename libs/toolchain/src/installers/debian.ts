@@ -1,6 +1,6 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { capture, runLogged, tailLines } from '../exec';
 import type { Progress } from '../progress';
 import type { MarkerInput } from '../store';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { InfraError, log } from '@infra/cli';
+import { InfraError, log } from '@infra/core';
 import type { GoBuild } from '../catalog';
 import { capture, runLogged, tailLines } from '../exec';
 import type { Progress } from '../progress';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InfraError } from '@infra/cli';
+import { InfraError } from '@infra/core';
 import { capture, runLogged, tailLines } from '../exec';
 import type { Progress } from '../progress';
 import type { MarkerInput } from '../store';

@@ -124,8 +124,8 @@ const CASES: Case[] = [
   },
   {
     kind: 'library the validator library depends on',
-    files: ['libs/cli/src/index.ts'],
-    project: [...IAC, '@infra/cli', '@infra/validators'],
+    files: ['libs/core/src/index.ts'],
+    project: [...IAC, '@infra/core', '@infra/validators'],
     task: IAC,
   },
   {

@@ -28,7 +28,7 @@ describe('packageName', () => {
   it('maps bare specifiers to their package and ignores relative, absolute and node: ones', () => {
     expect(packageName('zod')).toBe('zod');
     expect(packageName('yaml/util')).toBe('yaml');
-    expect(packageName('@infra/cli')).toBe('@infra/cli');
+    expect(packageName('@infra/core')).toBe('@infra/core');
     expect(packageName('@nx/devkit/internal')).toBe('@nx/devkit');
     expect(packageName('./x')).toBeUndefined();
     expect(packageName('/abs')).toBeUndefined();

@@ -33,17 +33,17 @@ export const FIXTURE_TREE: Readonly<Record<string, string>> = {
     private: true,
     type: 'module',
     exports: { '.': './src/index.ts' },
-    dependencies: { '@infra/cli': 'workspace:*', zod: '4.6.7' },
+    dependencies: { '@infra/core': 'workspace:*', zod: '4.6.7' },
   }),
   'libs/validators/src/index.ts':
-    "import { log } from '@infra/cli';\n\nexport function check(): boolean {\n  log('check');\n  return true;\n}\n",
+    "import { log } from '@infra/core';\n\nexport function check(): boolean {\n  log('check');\n  return true;\n}\n",
   'libs/validators/src/index.test.ts': "import { check } from './index';\n\ncheck();\n",
-  'libs/cli/package.json': JSON.stringify({
-    name: '@infra/cli',
+  'libs/core/package.json': JSON.stringify({
+    name: '@infra/core',
     private: true,
     exports: { '.': './src/index.ts' },
   }),
-  'libs/cli/src/index.ts': 'export function log(message: string): void {\n  console.error(message);\n}\n',
+  'libs/core/src/index.ts': 'export function log(message: string): void {\n  console.error(message);\n}\n',
   'libs/other/package.json': JSON.stringify({
     name: '@infra/other',
     private: true,
