@@ -7,8 +7,8 @@ import { REPO_ROOT } from './testing/fixture-repo';
 
 /**
  * The repo's lefthook.yml pre-commit job, run by the real lefthook in a throw-away git repo whose `./infra` is a
- * stub that records its arguments (and fails when told to), so the test checks what the hook asks Nx for and
- * that a failing validate blocks the commit, without running Nx itself.
+ * stub that records each call's arguments, one call a line (and fails when told to), so the test checks what the
+ * hook asks biome, tsc and Nx for and that a failing check blocks the commit, without running any of them.
  */
 const lefthook = join(REPO_ROOT, 'node_modules', '.bin', 'lefthook');
 let dir: string | undefined;
@@ -35,7 +35,7 @@ async function repoWithHook(): Promise<{
   await copyFile(join(REPO_ROOT, 'lefthook.yml'), join(root, 'lefthook.yml'));
   await writeFile(
     join(root, 'infra'),
-    '#!/bin/sh\nprintf "%s\\n" "$@" > .infra-args\n[ -f .fail ] && exit 1\nexit 0\n',
+    '#!/bin/sh\necho "$*" >> .infra-args\n[ -f .fail ] && exit 1\nexit 0\n',
   );
   await chmod(join(root, 'infra'), 0o755);
   await writeFile(join(root, '.gitignore'), '.infra-args\n.fail\n');
@@ -47,6 +47,10 @@ async function repoWithHook(): Promise<{
   return { dir: root, git };
 }
 
+async function calls(root: string): Promise<string[]> {
+  return (await readFile(join(root, '.infra-args'), 'utf8')).trim().split('\n');
+}
+
 describe('lefthook pre-commit', () => {
   it('asks nx affected for the staged files as one comma-separated list, deletions included', async () => {
     const repo = await repoWithHook();
@@ -55,15 +59,21 @@ describe('lefthook pre-commit', () => {
     await repo.git('rm', '-q', 'gone.yml');
     await repo.git('add', 'keep.tf', 'new file.yml');
     expect((await repo.git('commit', '-qm', 'change')).exitCode).toBe(0);
-    const args = (await readFile(join(repo.dir, '.infra-args'), 'utf8')).trim().split('\n');
-    expect(args).toEqual([
-      'pnpm',
-      'nx',
-      'affected',
-      '-t',
-      'validate',
-      '--files=gone.yml,keep.tf,new file.yml',
-      '--output-style=static',
+    expect(await calls(repo.dir)).toEqual([
+      'node_modules/.bin/nx affected -t validate --files=gone.yml,keep.tf,new file.yml --output-style=static',
+    ]);
+  });
+
+  it('runs biome on the staged TypeScript and typechecks before validating', async () => {
+    const repo = await repoWithHook();
+    await writeFile(join(repo.dir, 'a.ts'), 'export const a = 1;\n');
+    await writeFile(join(repo.dir, 'keep.tf'), 'changed\n');
+    await repo.git('add', 'a.ts', 'keep.tf');
+    expect((await repo.git('commit', '-qm', 'ts')).exitCode).toBe(0);
+    expect(await calls(repo.dir)).toEqual([
+      'node_modules/.bin/biome check --no-errors-on-unmatched a.ts',
+      'node_modules/.bin/tsc -p tsconfig.json --noEmit',
+      'node_modules/.bin/nx affected -t validate --files=a.ts,keep.tf --output-style=static',
     ]);
   });
 
