@@ -23,6 +23,13 @@ const agentInterfaces = z.object({
 });
 export type AgentNetworkInterface = z.infer<typeof agentInterfaces>['result'][number];
 
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+/** `16G`, `512M`, `1000` → bytes (Proxmox's drive `size=` and resize sizes). */
+const sizeBytes = (text: string) => {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)$/.exec(text);
+  return m ? Math.trunc(Number(m[1]) * SIZE_UNITS[m[2]!]!) : Number.NaN;
+};
+
 /**
  * Typed Proxmox VE 9 client for what the project needs. Task-creating methods wait for the task by default and
  * return its outcome; a failed task throws PveTaskFailedError. Writes whose reply is lost are reconciled by
@@ -109,6 +116,30 @@ export class ProxmoxClient extends PveStorageClient {
         },
       },
     );
+  }
+
+  /**
+   * Grows one disk (`size`: absolute like `16G`, or `+2G`; Proxmox refuses to shrink). After a lost reply an
+   * absolute size is confirmed from the drive's `size=` in the config; a relative one is never re-sent.
+   */
+  async resizeVmDisk(
+    node: string,
+    vmid: number,
+    params: Without<P['PUT /nodes/{node}/qemu/{vmid}/resize'], 'node' | 'vmid'>,
+    options: TaskCallOptions = {},
+  ): Promise<TaskOutcome> {
+    return this.runTask('PUT /nodes/{node}/qemu/{vmid}/resize', { ...params, node, vmid }, node, {
+      ...options,
+      fallbackType: 'resize',
+      reconcile: async () => {
+        if (params.size.startsWith('+')) return { done: false };
+        const config = (await this.vmConfig(node, vmid)) as Record<string, unknown>;
+        const size = /(?:^|,)size=([^,]+)/.exec(String(config[params.disk] ?? ''))?.[1];
+        return size !== undefined && sizeBytes(size) === sizeBytes(params.size)
+          ? { done: true, value: RECONCILED_UPID }
+          : { done: false };
+      },
+    });
   }
 
   /** Sets config keys synchronously. Pass `digest` (from vmConfig) to fail instead of overwriting a concurrent change. */

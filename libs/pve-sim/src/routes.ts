@@ -8,6 +8,7 @@ import { cloneRoutes } from './handlers/qemu-clone';
 import { configRoutes } from './handlers/qemu-config';
 import { createRoutes } from './handlers/qemu-create';
 import { powerRoutes } from './handlers/qemu-power';
+import { resizeRoutes } from './handlers/qemu-resize';
 import { templateRoutes } from './handlers/qemu-template';
 import { storageRoutes } from './handlers/storage';
 import { taskRoutes } from './handlers/tasks';
@@ -24,6 +25,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...configRoutes,
   ...cloneRoutes,
   ...templateRoutes,
+  ...resizeRoutes,
   ...powerRoutes,
   ...taskRoutes,
 ];

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { InfraError, type Logger } from '@infra/core';
 import type { Environment } from '@infra/config';
+import { InfraError, type Logger } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import { connectProxmox, type ProxmoxConnection, simStateDir } from '@infra/proxmox-connect';
 

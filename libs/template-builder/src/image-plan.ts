@@ -1,5 +1,5 @@
-import { InfraError } from '@infra/core';
 import type { VmHardware } from '@infra/config';
+import { InfraError } from '@infra/core';
 
 /**
  * The pure core every image build shares (Talos and cloud images): what the node looks like, the storage checks,
@@ -45,6 +45,16 @@ export type ApiStep =
       volid: string;
     }
   | { kind: 'create'; title: string; method: 'POST'; path: string; params: Params; vmid: number }
+  | {
+      kind: 'resize';
+      title: string;
+      method: 'PUT';
+      path: string;
+      params: Record<string, string>;
+      disk: 'scsi0';
+      size: string;
+      vmid: number;
+    }
   | {
       kind: 'template';
       title: string;
@@ -196,9 +206,11 @@ export interface ImageStepsInput {
   download: { filename: string; url: string; checksum: string; algorithm: 'sha256' | 'sha512' };
   name: string;
   createParams: (vmid: number, volid: string) => Params;
+  /** The template's boot disk is grown to this size (the image's own disk is usually 2-4 GiB). */
+  diskGiB: number;
 }
 
-/** The steps of a build that is not up to date: remove leftovers, download (unless present), create, template. */
+/** The steps of a build that is not up to date: remove leftovers, download (unless present), create, resize, template. */
 export function planImageSteps(
   input: ImageStepsInput,
   observed: ObservedNode,
@@ -244,6 +256,16 @@ export function planImageSteps(
       method: 'POST',
       path: `/nodes/${node}/qemu`,
       params: input.createParams(vmid, volid),
+      vmid,
+    },
+    {
+      kind: 'resize',
+      title: `grow the disk of VM ${vmid} to ${input.diskGiB} GiB`,
+      method: 'PUT',
+      path: `/nodes/${node}/qemu/${vmid}/resize`,
+      params: { disk: 'scsi0', size: `${input.diskGiB}G` },
+      disk: 'scsi0',
+      size: `${input.diskGiB}G`,
       vmid,
     },
     {

@@ -390,6 +390,16 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "watchdog": {"type":"string","optional":true,"format":"pve-qm-watchdog","propertyString":"pve-qm-watchdog","typetext":"[[model=]<i6300esb|ib700>] [,action=<enum>]"},
     } },
   },
+  "/nodes/{node}/qemu/{vmid}/resize": {
+    PUT: {"name":"resize_vm","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Config.Disk"]]},"protected":true,"proxyto":"node", "params": {
+      "digest": {"type":"string","optional":true,"maxLength":40},
+      "disk": {"type":"string","enum":["ide0","ide1","ide2","ide3","scsi0","scsi1","scsi2","scsi3","scsi4","scsi5","scsi6","scsi7","scsi8","scsi9","scsi10","scsi11","scsi12","scsi13","scsi14","scsi15","scsi16","scsi17","scsi18","scsi19","scsi20","scsi21","scsi22","scsi23","scsi24","scsi25","scsi26","scsi27","scsi28","scsi29","scsi30","virtio0","virtio1","virtio2","virtio3","virtio4","virtio5","virtio6","virtio7","virtio8","virtio9","virtio10","virtio11","virtio12","virtio13","virtio14","virtio15","sata0","sata1","sata2","sata3","sata4","sata5","efidisk0","tpmstate0"]},
+      "node": {"type":"string","format":"pve-node"},
+      "size": {"type":"string","pattern":"\\+?\\d+(\\.\\d+)?[KMGT]?"},
+      "skiplock": {"type":"boolean","optional":true},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
+  },
   "/nodes/{node}/qemu/{vmid}/status/current": {
     GET: {"name":"vm_status","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Audit"]]},"protected":true,"proxyto":"node", "params": {
       "node": {"type":"string","format":"pve-node"},

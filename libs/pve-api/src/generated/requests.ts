@@ -732,6 +732,22 @@ export interface PostNodesNodeQemuVmidTemplateParams {
   vmid: number;
 }
 
+/** PUT /nodes/{node}/qemu/{vmid}/resize (resize_vm) */
+export interface PutNodesNodeQemuVmidResizeParams {
+  /** Prevent changes if current configuration file has different SHA1 digest. */
+  digest?: string;
+  /** The disk you want to resize. */
+  disk: "ide0" | "ide1" | "ide2" | "ide3" | "scsi0" | "scsi1" | "scsi2" | "scsi3" | "scsi4" | "scsi5" | "scsi6" | "scsi7" | "scsi8" | "scsi9" | "scsi10" | "scsi11" | "scsi12" | "scsi13" | "scsi14" | "scsi15" | "scsi16" | "scsi17" | "scsi18" | "scsi19" | "scsi20" | "scsi21" | "scsi22" | "scsi23" | "scsi24" | "scsi25" | "scsi26" | "scsi27" | "scsi28" | "scsi29" | "scsi30" | "virtio0" | "virtio1" | "virtio2" | "virtio3" | "virtio4" | "virtio5" | "virtio6" | "virtio7" | "virtio8" | "virtio9" | "virtio10" | "virtio11" | "virtio12" | "virtio13" | "virtio14" | "virtio15" | "sata0" | "sata1" | "sata2" | "sata3" | "sata4" | "sata5" | "efidisk0" | "tpmstate0";
+  /** The cluster node name. */
+  node: string;
+  /** The new size. */
+  size: string;
+  /** Ignore locks - only root is allowed to use this option. */
+  skiplock?: boolean | 0 | 1;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+}
+
 /** GET /nodes/{node}/qemu/{vmid}/status/current (vm_status) */
 export interface GetNodesNodeQemuVmidStatusCurrentParams {
   /** The cluster node name. */
@@ -1055,6 +1071,7 @@ export interface PveRequestParams {
   "DELETE /nodes/{node}/qemu/{vmid}": DeleteNodesNodeQemuVmidParams;
   "POST /nodes/{node}/qemu/{vmid}/clone": PostNodesNodeQemuVmidCloneParams;
   "POST /nodes/{node}/qemu/{vmid}/template": PostNodesNodeQemuVmidTemplateParams;
+  "PUT /nodes/{node}/qemu/{vmid}/resize": PutNodesNodeQemuVmidResizeParams;
   "GET /nodes/{node}/qemu/{vmid}/status/current": GetNodesNodeQemuVmidStatusCurrentParams;
   "POST /nodes/{node}/qemu/{vmid}/status/start": PostNodesNodeQemuVmidStatusStartParams;
   "POST /nodes/{node}/qemu/{vmid}/status/stop": PostNodesNodeQemuVmidStatusStopParams;

@@ -257,6 +257,10 @@ export type PostNodesNodeQemuVmidCloneResult = z.output<typeof PostNodesNodeQemu
 export const PostNodesNodeQemuVmidTemplateResponse = z.string();
 export type PostNodesNodeQemuVmidTemplateResult = z.output<typeof PostNodesNodeQemuVmidTemplateResponse>;
 
+/** PUT /nodes/{node}/qemu/{vmid}/resize: the `data` of the response envelope. */
+export const PutNodesNodeQemuVmidResizeResponse = z.string();
+export type PutNodesNodeQemuVmidResizeResult = z.output<typeof PutNodesNodeQemuVmidResizeResponse>;
+
 /** GET /nodes/{node}/qemu/{vmid}/status/current: the `data` of the response envelope. */
 export const GetNodesNodeQemuVmidStatusCurrentResponse = pveObject({
   agent: pveBoolean.optional(),
@@ -431,6 +435,7 @@ export const PVE_RESPONSES = {
   "DELETE /nodes/{node}/qemu/{vmid}": DeleteNodesNodeQemuVmidResponse,
   "POST /nodes/{node}/qemu/{vmid}/clone": PostNodesNodeQemuVmidCloneResponse,
   "POST /nodes/{node}/qemu/{vmid}/template": PostNodesNodeQemuVmidTemplateResponse,
+  "PUT /nodes/{node}/qemu/{vmid}/resize": PutNodesNodeQemuVmidResizeResponse,
   "GET /nodes/{node}/qemu/{vmid}/status/current": GetNodesNodeQemuVmidStatusCurrentResponse,
   "POST /nodes/{node}/qemu/{vmid}/status/start": PostNodesNodeQemuVmidStatusStartResponse,
   "POST /nodes/{node}/qemu/{vmid}/status/stop": PostNodesNodeQemuVmidStatusStopResponse,

@@ -74,6 +74,7 @@ describe('buildCloudImageTemplate (debian)', () => {
     });
     expect(String(config.efidisk0)).toMatch(/^local-lvm:.*efitype=4m/);
     expect(String(config.scsi0)).toMatch(/^local-lvm:base-9000-disk-\d+.*iothread=1/);
+    expect(String(config.scsi0)).toMatch(/,size=16G(,|$)/); // images.debian.hardware.diskGiB, not the image's 2 GiB
     expect(String(config.ide2)).toMatch(/^local-lvm:.*cloudinit/);
     expect(String(config.net0)).toMatch(/^virtio=.*bridge=vmbr0/);
     expect(String(config.tags).split(/[;,]/)).toEqual([
@@ -105,7 +106,7 @@ describe('buildCloudImageTemplate (debian)', () => {
     const bigger = await debianEnv(t.h, t.image, '{ cores: 4, memoryMiB: 4096, diskGiB: 16, balloon: true }');
     const result = await buildCloudImageTemplate(bigger, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({ status: 'built', vmid: 9001 });
-    expect(result.steps.map((s) => s.kind)).toEqual(['create', 'template']);
+    expect(result.steps.map((s) => s.kind)).toEqual(['create', 'resize', 'template']);
     expect(await nodeState(t.h)).toMatchObject({
       vms: [
         [9000, true],
@@ -127,6 +128,7 @@ describe('buildCloudImageTemplate (debian)', () => {
     expect(dry.status).toBe('dry-run');
     expect(dry.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /nodes/pve/qemu',
+      'PUT /nodes/pve/qemu/9002/resize',
       'POST /nodes/pve/qemu/9002/template',
     ]);
     expect((await t.h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);

@@ -1,5 +1,5 @@
-import { InfraError } from '@infra/core';
 import type { Environment } from '@infra/config';
+import { InfraError } from '@infra/core';
 import { type BuildOptions, type BuildResultCommon, reportedSteps, requestCounter } from '../build-common';
 import { connectEnvironment, prepareEmbeddedHost } from '../connect';
 import { executeBuildPlan } from '../talos/execute';

@@ -1,8 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError, type Logger, writeFileAtomic } from '@infra/core';
 import type { Environment } from '@infra/config';
+import { InfraError, type Logger, writeFileAtomic } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import { loadSecrets, runWithSecrets } from '@infra/sops-secrets';
 import {

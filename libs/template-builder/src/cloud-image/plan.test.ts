@@ -70,8 +70,10 @@ describe('planCloudImageBuild', () => {
     expect(plan.steps.map((s) => `${s.kind} ${s.method} ${s.path}`)).toEqual([
       'download POST /nodes/pve/storage/local/download-url',
       'create POST /nodes/pve/qemu',
+      'resize PUT /nodes/pve/qemu/9001/resize',
       'template POST /nodes/pve/qemu/9001/template',
     ]);
+    expect(plan.steps[2]?.params).toEqual({ disk: 'scsi0', size: `${spec.hardware.diskGiB}G` });
     expect(plan.steps[0]?.params).toEqual({
       content: 'import',
       filename: 'debian-13-genericcloud-amd64-20250924-2245-cccccccccccc.qcow2',
@@ -119,6 +121,7 @@ describe('planCloudImageBuild', () => {
     expect(again.status === 'build' && again.plan.steps.map((s) => s.kind)).toEqual([
       'destroy-partial',
       'create',
+      'resize',
       'template',
     ]);
     const talosLike = { ...done, description: JSON.stringify({ ...first.plan.description, managedBy: 'x' }) };

@@ -90,6 +90,7 @@ export function planCloudImageBuild(
       download: { filename, ...spec.source },
       name,
       createParams: (id, vol) => cloudImageVmParams(spec, id, vol, description),
+      diskGiB: spec.hardware.diskGiB,
     },
     observed,
   );

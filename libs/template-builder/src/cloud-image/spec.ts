@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { InfraError } from '@infra/core';
 import type { Environment, VmHardware } from '@infra/config';
+import { InfraError } from '@infra/core';
 import { parseManagedDescription, stableJson, type TemplatePlacement } from '../image-plan';
 
 /**

@@ -54,6 +54,8 @@ describe('buildTalosTemplate', () => {
     });
     expect(String(config.efidisk0)).toMatch(/efitype=4m/);
     expect(String(config.scsi0)).toMatch(/^local-lvm:base-9000-disk-\d+.*iothread=1/);
+    // talos.hardware.diskGiB (16 in the harness), not the image's 2 GiB
+    expect(String(config.scsi0)).toMatch(/,size=16G(,|$)/);
     expect(String(config.ide2)).toMatch(/cloudinit/);
     expect(String(config.tags).split(/[;,]/)).toEqual(
       expect.arrayContaining(['infra', 'talos', fingerprintTag(result.fingerprint)]),
@@ -102,6 +104,7 @@ describe('buildTalosTemplate', () => {
     expect(result.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /nodes/pve/storage/local/download-url',
       'POST /nodes/pve/qemu',
+      'PUT /nodes/pve/qemu/9002/resize',
       'POST /nodes/pve/qemu/9002/template',
     ]);
     expect((await h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);

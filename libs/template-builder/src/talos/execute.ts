@@ -77,6 +77,9 @@ async function runStep(
         taskOptions,
       );
       return;
+    case 'resize':
+      await client.resizeVmDisk(node, step.vmid, { disk: step.disk, size: step.size }, taskOptions);
+      return;
     case 'template':
       await client.convertToTemplate(node, step.vmid, taskOptions);
       return;

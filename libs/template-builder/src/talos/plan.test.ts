@@ -100,15 +100,17 @@ describe('planTalosBuild', () => {
     expect(findUpToDate(spec, fp, [template({ template: false })])).toBeUndefined();
   });
 
-  it('plans download → create → template with the Talos VM settings', () => {
+  it('plans download → create → resize → template with the Talos VM settings', () => {
     const decision = planTalosBuild(spec, observed(), image, NOW);
     if (decision.status !== 'build') throw new Error('expected a build');
     const { plan } = decision;
     expect(plan.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /nodes/pve/storage/local/download-url',
       'POST /nodes/pve/qemu',
+      'PUT /nodes/pve/qemu/9000/resize',
       'POST /nodes/pve/qemu/9000/template',
     ]);
+    expect(plan.steps[2]?.params).toEqual({ disk: 'scsi0', size: `${spec.hardware.diskGiB}G` });
     expect(plan.steps[0]?.params).toEqual({
       content: 'import',
       filename: 'talos-v1.13.9-aaaaaaaaaaaa-nocloud-amd64.qcow2',
@@ -159,6 +161,7 @@ describe('planTalosBuild', () => {
     const decision = planTalosBuild(spec, observed([], { importVolumes: [volid] }), image, NOW);
     expect(decision.status === 'build' && decision.plan.steps.map((s) => s.kind)).toEqual([
       'create',
+      'resize',
       'template',
     ]);
   });
@@ -170,6 +173,7 @@ describe('planTalosBuild', () => {
       'destroy-partial',
       'download',
       'create',
+      'resize',
       'template',
     ]);
     expect(decision.plan.vmid).toBe(9000);

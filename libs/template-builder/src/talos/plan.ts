@@ -115,6 +115,7 @@ export function planTalosBuild(
       download: { filename, url: image.url, checksum: image.sha256, algorithm: 'sha256' },
       name: templateName(spec),
       createParams: (id, vol) => vmCreateParams(spec, id, vol, description, fingerprint),
+      diskGiB: spec.hardware.diskGiB,
     },
     observed,
   );

@@ -1,5 +1,5 @@
-import type { Logger } from '@infra/core';
 import type { Environment } from '@infra/config';
+import type { Logger } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import { loadSchematicFile } from '@infra/talos-factory';
 import { type Connection, connectEnvironment } from '../connect';
