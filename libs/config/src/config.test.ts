@@ -69,6 +69,19 @@ describe('loadEnvironment', () => {
     expect(resolved.provenance['talos.hardware.cores']).toBe('default');
   });
 
+  it.each(['constructor', 'toString', '__proto__'])('describe: "%s" is no component', async (component) => {
+    const resolved = await loadResolvedEnvironment('prod', { cwd: await repoWith(BASE) });
+    const error = (() => {
+      try {
+        describeComponent(resolved, component);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InfraError);
+    expect((error as InfraError).code).toBe('CONFIG_UNKNOWN_COMPONENT');
+  });
+
   it('finds the file from a subdirectory', async () => {
     const dir = await repoWith(BASE);
     const { mkdir } = await import('node:fs/promises');
@@ -105,6 +118,50 @@ describe('bad configuration', () => {
     expect(error.message).toContain('no environment "staging"');
     expect(error.hint).toContain('local, prod');
   });
+
+  // A catalog complete enough to resolve on its own: before own-property lookups, a name found on
+  // Object.prototype (`constructor`, `toString`, `__proto__`) resolved to a phantom environment from it.
+  const COMPLETE_CATALOG = BASE.replace(
+    '  proxmox:\n    node: pve',
+    '  secrets: secrets/x.enc.yaml\n  proxmox:\n    endpoint: embedded\n    node: pve',
+  );
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'no phantom environment "%s" from Object.prototype',
+    async (name) => {
+      const cwd = await repoWith(COMPLETE_CATALOG);
+      expect((await loadEnvironment('local', { cwd })).proxmox.endpoint).toBe('embedded');
+      const error = await errorOf(loadEnvironment(name, { cwd }));
+      expect(error.code).toBe('CONFIG_UNKNOWN_ENVIRONMENT');
+      expect(error.message).toContain(`no environment "${name}"`);
+    },
+  );
+
+  it.each(['constructor', 'toString', '__proto__'])('extends: %s is an unknown parent', async (name) => {
+    const yaml = COMPLETE_CATALOG.replace('    extends: local\n', `    extends: "${name}"\n`);
+    const error = await errorOf(loadEnvironment('prod', { cwd: await repoWith(yaml) }));
+    expect(error.code).toBe('CONFIG_UNKNOWN_ENVIRONMENT');
+    expect(error.message).toContain(`environments.prod.extends: no environment "${name}"`);
+  });
+
+  it.each([
+    [
+      'environments.prod.proxmox',
+      '      node: pve2\n',
+      '      node: pve2\n      __proto__: { node: evil }\n',
+    ],
+    ['environments.prod', '      node: pve2\n', '      node: pve2\n    __proto__: { secrets: evil }\n'],
+    ['environments', '  prod:\n', '  __proto__: { secrets: evil }\n  prod:\n'],
+  ])(
+    'a __proto__ key under %s is reported, not dropped or merged into the prototype',
+    async (where, anchor, replacement) => {
+      const yaml = BASE.replace(anchor, replacement);
+      expect(yaml).not.toBe(BASE);
+      const error = await errorOf(loadEnvironment('prod', { cwd: await repoWith(yaml) }));
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toContain(`${where}.__proto__: unknown key`);
+    },
+  );
 
   it('bad URL', async () => {
     const error = await errorOf(

@@ -18,10 +18,10 @@ const MODULE_SECTIONS: Record<string, string> = { 'proxmox-vm': 'proxmox' };
 
 export function describeComponent(resolved: ResolvedEnvironment, component: string): DescribedValue[] {
   const env = resolved.environment;
-  const section = MODULE_SECTIONS[component] ?? component;
+  const section = Object.hasOwn(MODULE_SECTIONS, component) ? MODULE_SECTIONS[component]! : component;
   let root: string;
   if (section === 'talos' || (SECTIONS as readonly string[]).includes(section)) root = section;
-  else if (section in env.images) root = `images.${section}`;
+  else if (Object.hasOwn(env.images, section)) root = `images.${section}`;
   else {
     const known = ['talos', ...Object.keys(env.images), ...SECTIONS, ...Object.keys(MODULE_SECTIONS)];
     throw new InfraError(
@@ -34,7 +34,10 @@ export function describeComponent(resolved: ResolvedEnvironment, component: stri
   }
   const value = root
     .split('.')
-    .reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), env);
+    .reduce<unknown>(
+      (node, key) => (isPlainObject(node) && Object.hasOwn(node, key) ? node[key] : undefined),
+      env,
+    );
   return flatten(value, root, resolved.provenance);
 }
 
@@ -47,5 +50,7 @@ function flatten(value: unknown, path: string, provenance: Provenance): Describe
   if (isPlainObject(value) && Object.keys(value).length > 0) {
     return Object.entries(value).flatMap(([key, child]) => flatten(child, `${path}.${key}`, provenance));
   }
-  return [{ path, value, from: provenance[path] ?? 'default' }];
+  return [
+    { path, value, from: (Object.hasOwn(provenance, path) ? provenance[path] : undefined) ?? 'default' },
+  ];
 }

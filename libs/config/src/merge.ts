@@ -32,18 +32,23 @@ function mergeInto(
   const out: Plain = { ...base };
   for (const [key, overValue] of Object.entries(over)) {
     const childPath = [...path, key];
-    const baseValue = out[key];
+    const baseValue = Object.hasOwn(out, key) ? out[key] : undefined;
     if (isPlainObject(baseValue) && isPlainObject(overValue)) {
-      out[key] = mergeInto(baseValue, overValue, layerName, childPath, provenance);
+      setOwn(out, key, mergeInto(baseValue, overValue, layerName, childPath, provenance));
     } else {
       // A replaced subtree no longer carries the provenance of what it replaced.
       const prefix = `${childPath.join('.')}.`;
       for (const known of Object.keys(provenance)) if (known.startsWith(prefix)) delete provenance[known];
-      out[key] = overValue;
+      setOwn(out, key, overValue);
       recordLeaves(overValue, childPath, layerName, provenance);
     }
   }
   return out;
+}
+
+/** `out[key] = value` would call the `__proto__` setter (and lose the key) instead of adding an own key. */
+function setOwn(target: Plain, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function recordLeaves(value: unknown, path: string[], layerName: string, provenance: Provenance): void {

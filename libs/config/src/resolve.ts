@@ -39,7 +39,8 @@ export function resolveEnvironment(loaded: LoadedFile, name: string): ResolvedEn
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const where = issue.path.join('.');
-      const setBy = provenance[where] ?? layerSetting(provenance, where);
+      const setBy =
+        (Object.hasOwn(provenance, where) ? provenance[where] : undefined) ?? layerSetting(provenance, where);
       const layerPath = setBy ? [...setBy.split('.'), ...issue.path.map(String)] : undefined;
       const position = layerPath ? loaded.locate(layerPath) : undefined;
       const prefix = position ? `${loaded.file}:${position}` : loaded.file;
@@ -63,6 +64,15 @@ export function resolveEnvironment(loaded: LoadedFile, name: string): ResolvedEn
 // --- internal ---
 
 function parseFile(loaded: LoadedFile) {
+  const reserved = reservedKeyPaths(loaded.raw, []);
+  if (reserved.length > 0) {
+    throw invalid(
+      reserved.map((path) => {
+        const position = loaded.locate(path);
+        return `${loaded.file}${position ? `:${position}` : ''}: ${path.join('.')}: unknown key "__proto__" (reserved; no setting or environment has that name)`;
+      }),
+    );
+  }
   const parsed = fileSchema.safeParse(loaded.raw);
   if (!parsed.success) {
     throw invalid(
@@ -75,8 +85,17 @@ function parseFile(loaded: LoadedFile) {
   return parsed.data;
 }
 
+/** Records (environments, images) would drop a `__proto__` key silently; it is never a valid key, so say so. */
+function reservedKeyPaths(node: unknown, path: string[]): string[][] {
+  if (!isPlainObject(node)) return [];
+  return Object.keys(node).flatMap((key) =>
+    key === '__proto__' ? [[...path, key]] : reservedKeyPaths(node[key], [...path, key]),
+  );
+}
+
 function inheritanceChain(loaded: LoadedFile, envs: Record<string, Plain>, name: string): string[] {
-  if (!(name in envs)) {
+  // Own keys only: `in` would find `constructor`, `toString` or `__proto__` on Object.prototype.
+  if (!Object.hasOwn(envs, name)) {
     throw new InfraError(
       'CONFIG_UNKNOWN_ENVIRONMENT',
       `${loaded.file}: no environment "${name}" under environments:`,
@@ -103,7 +122,7 @@ function inheritanceChain(loaded: LoadedFile, envs: Record<string, Plain>, name:
         `${loaded.file}:${loaded.locate(['environments', current, 'extends']) ?? ''}: environments.${current}.extends: expected an environment name`,
       ]);
     }
-    if (parent !== undefined && !(parent in envs)) {
+    if (parent !== undefined && !Object.hasOwn(envs, parent)) {
       throw new InfraError(
         'CONFIG_UNKNOWN_ENVIRONMENT',
         `${loaded.file}: environments.${current}.extends: no environment "${parent}"`,
@@ -158,6 +177,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let node: unknown = root;
   for (const key of path) {
     if (!isPlainObject(node) && !Array.isArray(node)) return undefined;
+    if (!Object.hasOwn(node, key)) return undefined;
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
@@ -202,7 +222,7 @@ function markDefaults(env: Environment, provenance: Provenance): void {
   const walk = (value: unknown, path: string[]) => {
     if (isPlainObject(value) && Object.keys(value).length > 0) {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-    } else if (path.length > 0 && !(path.join('.') in provenance)) {
+    } else if (path.length > 0 && !Object.hasOwn(provenance, path.join('.'))) {
       provenance[path.join('.')] = 'default';
     }
   };

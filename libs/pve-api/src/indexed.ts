@@ -21,12 +21,13 @@ export function lookupParam(
   params: Readonly<Record<string, ParamSpec>>,
   name: string,
 ): { key: string; spec: ParamSpec } | undefined {
-  const direct = params[name];
+  // Names come from requests: own keys only, so `constructor` is not a parameter of every endpoint.
+  const direct = Object.hasOwn(params, name) ? params[name] : undefined;
   if (direct && !direct.indexed) return { key: name, spec: direct };
   const parsed = parseIndexedKey(name);
   if (!parsed) return undefined;
   const key = `${parsed.base}[n]`;
-  const spec = params[key];
+  const spec = Object.hasOwn(params, key) ? params[key] : undefined;
   if (!spec?.indexed || parsed.index > spec.indexed.max) return undefined;
   return { key, spec };
 }

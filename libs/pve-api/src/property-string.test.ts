@@ -82,6 +82,22 @@ describe('parsePropertyString', () => {
   });
 });
 
+describe('keys named like Object.prototype members', () => {
+  it.each(['constructor', 'toString', '__proto__'])(
+    '"%s" is an unknown key of a format, and a plain key without one',
+    (key) => {
+      expect(splitPropertyString(`local:1,${key}=1`, PROPERTY_STRING_FORMATS.scsi)).toEqual({
+        ok: false,
+        error: `invalid key in comma-separated list property: ${key}`,
+      });
+      const split = splitPropertyString(`${key}=1`);
+      expect(split.ok && Object.keys(split.values)).toEqual([key]);
+      expect(split.ok && Object.getPrototypeOf(split.values)).toBe(Object.prototype);
+      expect(() => encodePropertyString('net', { [key]: '1' } as never)).toThrow(/is not a key of the net/);
+    },
+  );
+});
+
 describe('boolean conversion', () => {
   it('maps booleans to 0/1 and back', () => {
     expect([toPveBoolean(true), toPveBoolean(false)]).toEqual([1, 0]);

@@ -43,7 +43,9 @@ export function defaultKeyOf(format: PropertyStringFormat): string | undefined {
  * every key is written as `key=value`, which Proxmox always accepts.
  */
 function inferDefaultKey(keys: readonly string[]): string | undefined {
-  const candidates = Object.values(PROPERTY_STRING_FORMATS).filter((f) => keys.every((k) => k in f.keys));
+  const candidates = Object.values(PROPERTY_STRING_FORMATS).filter((f) =>
+    keys.every((k) => Object.hasOwn(f.keys, k)),
+  );
   const defaults = new Set(candidates.map(defaultKeyOf));
   if (defaults.size !== 1) return undefined;
   const [only] = defaults;
@@ -83,7 +85,7 @@ export function encodePropertyString(
   if (named) {
     const format = resolveFormat(formatOrValues)!;
     for (const [key] of entries) {
-      if (!(key in format.keys)) {
+      if (!Object.hasOwn(format.keys, key)) {
         throw new InfraError(
           'PVE_PROPERTY_STRING_INVALID',
           `"${key}" is not a key of the ${formatOrValues} property string`,
@@ -114,8 +116,9 @@ export function splitPropertyString(text: string, format?: PropertyStringFormat)
   const values: Record<string, string> = {};
   const defaultKey = format ? defaultKeyOf(format) : undefined;
   const set = (key: string, value: string): string | null => {
-    if (key in values) return `duplicate key in comma-separated list property: ${key}`;
-    values[key] = value;
+    if (Object.hasOwn(values, key)) return `duplicate key in comma-separated list property: ${key}`;
+    // defineProperty: a `__proto__=x` key must become a key, not replace the object's prototype.
+    Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
     return null;
   };
   for (const part of text.split(',')) {
@@ -125,7 +128,7 @@ export function splitPropertyString(text: string, format?: PropertyStringFormat)
     if (match) {
       let key = match[1]!;
       const value = match[2]!;
-      const spec = format?.keys[key];
+      const spec = format && Object.hasOwn(format.keys, key) ? format.keys[key] : undefined;
       if (format && !spec)
         return { ok: false, error: `invalid key in comma-separated list property: ${key}` };
       if (spec && 'alias' in spec) {

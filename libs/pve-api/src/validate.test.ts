@@ -45,6 +45,20 @@ describe('validateRequest', () => {
     });
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'a parameter named "%s" is not defined (own-property lookups, not Object.prototype)',
+    (name) => {
+      const params = JSON.parse(`{"vmid": 100, ${JSON.stringify(name)}: "1"}`) as Record<string, unknown>;
+      expect(validateRequest('POST', '/nodes/pve/qemu', params)).toEqual({ [name]: NOT_DEFINED });
+    },
+  );
+
+  it('a property-string key named "constructor" is invalid', () => {
+    expect(validateRequest('POST', '/nodes/pve/qemu', { vmid: 100, net0: 'virtio,constructor=1' })).toEqual({
+      net0: 'invalid format - invalid key in comma-separated list property: constructor',
+    });
+  });
+
   it('checks ranges, enums, patterns, lengths and named formats', () => {
     expect(validateRequest('POST', '/nodes/pve/qemu', { vmid: 100, cores: 0 })).toEqual({
       cores: 'value must have a minimum value of 1',

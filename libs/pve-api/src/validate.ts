@@ -125,12 +125,12 @@ function checkPropertyString(
   const keyChecks = PROPERTY_KEY_CHECKS[formatName];
   for (const [key, spec] of Object.entries(format.keys)) {
     if ('alias' in spec) continue;
-    const value = split.values[key];
+    const value = Object.hasOwn(split.values, key) ? split.values[key] : undefined;
     if (value === undefined) {
       if (!spec.optional) errors.push(`${path}.${key}: ${MISSING}`);
       continue;
     }
-    const check = keyChecks?.[key];
+    const check = keyChecks && Object.hasOwn(keyChecks, key) ? keyChecks[key] : undefined;
     const error = checkScalar(spec, value, `${path}.${key}`, check);
     if (error) errors.push(`${path}.${key}: ${error}`);
   }
@@ -151,6 +151,15 @@ function checkParam(spec: ParamSpec, value: unknown, path: string): string | nul
   return checkScalar(spec, value, path);
 }
 
+function put(errors: ParamErrors, name: string, message: string): void {
+  Object.defineProperty(errors, name, {
+    value: message,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 /**
  * Validates one request. `path` is the concrete path (`/nodes/pve/qemu/100/config`, with or without
  * `/api2/json`); `params` are the query and body parameters (form strings, JSON values, or arrays for repeated
@@ -164,38 +173,44 @@ export function validateRequest(
 ): ParamErrors | null {
   const match = matchPath(method, path);
   if (!match) return { [UNKNOWN_ENDPOINT_KEY]: `Method '${method.toUpperCase()} ${path}' not implemented` };
+  // Parameter names come from the request: `__proto__` must stay a key (that is then "not defined"), and no
+  // lookup may find Object.prototype members, so `all` has no prototype and `errors` is written with put().
   const errors: ParamErrors = {};
-  const all: Record<string, unknown> = {};
+  const all: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(params)) {
     if (name === '_dc' || value === undefined) continue;
     all[name] = value;
   }
   for (const [name, value] of Object.entries(match.pathParams)) {
-    if (name in all && String(all[name]) !== value) errors[name] = CONFLICT;
+    if (Object.hasOwn(all, name) && String(all[name]) !== value) put(errors, name, CONFLICT);
     all[name] = value;
   }
   const specs = match.spec.params;
   for (const [name, value] of Object.entries(all)) {
-    if (errors[name]) continue;
+    if (Object.hasOwn(errors, name)) continue;
     const found = lookupParam(specs, name);
     if (!found) {
-      errors[name] = NOT_DEFINED;
+      put(errors, name, NOT_DEFINED);
       continue;
     }
     if (value === null) {
-      if (!found.spec.optional) errors[name] = MISSING;
+      if (!found.spec.optional) put(errors, name, MISSING);
       continue;
     }
     const error = checkParam(found.spec, value, name);
-    if (error) errors[name] = error;
+    if (error) put(errors, name, error);
     const requires = found.spec.requires;
-    if (requires && (all[requires] === undefined || all[requires] === null) && !errors[requires]) {
-      errors[requires] = `missing property - '${name}' requires this property`;
+    if (
+      requires &&
+      (all[requires] === undefined || all[requires] === null) &&
+      !Object.hasOwn(errors, requires)
+    ) {
+      put(errors, requires, `missing property - '${name}' requires this property`);
     }
   }
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.optional || spec.indexed || errors[name]) continue;
-    if (all[name] === undefined || all[name] === null) errors[name] = MISSING;
+    if (spec.optional || spec.indexed || Object.hasOwn(errors, name)) continue;
+    if (all[name] === undefined || all[name] === null) put(errors, name, MISSING);
   }
   return Object.keys(errors).length > 0 ? errors : null;
 }

@@ -11,7 +11,7 @@ export function selectKey(data: PlainData, keyPath: string, file: string): strin
   const walked: string[] = [];
   for (const key of keyPath.split('.').filter(Boolean)) {
     walked.push(key);
-    if (node === null || typeof node !== 'object' || !(key in node)) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) {
       const available =
         node !== null && typeof node === 'object' ? Object.keys(node).join(', ') : '(a value, not a map)';
       throw new InfraError('SECRETS_KEY_NOT_FOUND', `${file} has no key ${walked.join('.')}`, {

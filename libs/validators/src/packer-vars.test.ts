@@ -75,5 +75,10 @@ describe('packerVariables', () => {
     expect(() => packerVariables(local, 'ubuntu', build)).toThrow(
       expect.objectContaining({ code: 'IMAGE_NOT_CONFIGURED' }),
     );
+    for (const phantom of ['constructor', 'toString', '__proto__']) {
+      expect(() => packerVariables(local, phantom, build)).toThrow(
+        expect.objectContaining({ code: 'IMAGE_NOT_CONFIGURED' }),
+      );
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { InfraError } from '@infra/core';
 import type { Environment } from '@infra/config';
+import { InfraError } from '@infra/core';
 
 /**
  * The Packer variables an environment injects into `packer/<os>` templates, as PKR_VAR_* values (strings;
@@ -26,7 +26,7 @@ export function packerVariables(
   os: string,
   build: BuildTimeValues,
 ): Record<string, string> {
-  const image = env.images[os];
+  const image = Object.hasOwn(env.images, os) ? env.images[os] : undefined;
   if (!image) {
     throw new InfraError(
       'IMAGE_NOT_CONFIGURED',

@@ -186,4 +186,13 @@ describe('debian build failures leave nothing behind', () => {
       hint: expect.stringContaining('talos, debian'),
     });
   });
+
+  it.each(['constructor', 'toString', '__proto__'])(
+    '"%s" is no configured OS (own keys only)',
+    async (os) => {
+      await expect(buildCloudImageTemplate(t.env, os, { connection: t.h.connection })).rejects.toMatchObject({
+        code: 'IMAGE_NOT_CONFIGURED',
+      });
+    },
+  );
 });

@@ -21,7 +21,7 @@ export const CLOUD_IMAGE_RECIPE_VERSION = 1;
 export const CLOUD_IMAGE_MANAGED_BY = 'infra cloud-image:build-image';
 
 export function cloudImageSpec(environment: Environment, os: string): CloudImageSpec {
-  const image = environment.images[os];
+  const image = Object.hasOwn(environment.images, os) ? environment.images[os] : undefined;
   if (!image) {
     const buildable = ['talos', ...Object.keys(environment.images)].join(', ');
     throw new InfraError(
