@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PermissionSpec } from '@infra/pve-api';
 import type { Caller, Permissions } from './auth/permissions';
 import type { FaultInjector } from './faults';
@@ -24,6 +25,35 @@ export interface Timing {
   ticketLifetimeSeconds: number;
 }
 
+/** A VM as the guest-agent hook sees it. */
+export interface GuestInfo {
+  vmid: number;
+  node: string;
+  name: string | undefined;
+  /** MAC of net0 (lowercase), as the guest's eth0 shows it. */
+  mac: string | undefined;
+}
+
+/** One address of eth0, as `network-get-interfaces` reports it. */
+export interface GuestAddress {
+  ip: string;
+  prefix: number;
+  type?: 'ipv4' | 'ipv6';
+}
+
+/**
+ * Decides what the guest agent of a running VM reports on eth0. Pluggable so that a companion simulator can
+ * give each VM an address it really listens on (the Talos simulator serves one 127.0.0.x per Talos VM).
+ * Called on every agent request; return the same answer for the same VM.
+ */
+export type GuestAddressHook = (vm: GuestInfo) => readonly GuestAddress[];
+
+/** A stable fake 10.0.x.y/24 per VMID, so agent answers repeat across runs. */
+export const defaultGuestAddresses: GuestAddressHook = (vm) => {
+  const h = createHash('sha1').update(String(vm.vmid)).digest();
+  return [{ ip: `10.0.${h[0]! % 250}.${(h[1]! % 240) + 10}`, prefix: 24 }];
+};
+
 export interface SimCore {
   readonly store: StateStore;
   readonly tasks: TaskRunner;
@@ -33,6 +63,7 @@ export interface SimCore {
   readonly rng: Rng;
   readonly timing: Timing;
   readonly tls: TlsMaterial;
+  readonly guestAddresses: GuestAddressHook;
 }
 
 export interface RequestContext {

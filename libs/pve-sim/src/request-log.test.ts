@@ -31,6 +31,8 @@ describe('PVE_SIM_LOG request log', () => {
       params: { username: 'root@pam', password: PASSWORD },
     });
     await simRequest(t.sim, 'GET', '/version', { auth: 'PVEAPIToken=root@pam!test=wrong-secret-value' });
+    await t.api('PUT', '/nodes/pve/qemu/130/config', { params: { cores: 'many' } });
+    await t.api('GET', '/nodes/pve/tasks');
     await t.sim.stop();
 
     const text = await readFile(join(logDir, 'requests.jsonl'), 'utf8');
@@ -43,6 +45,17 @@ describe('PVE_SIM_LOG request log', () => {
       ['POST', '/nodes/pve/qemu', ['cipassword', 'sshkeys', 'vmid'], 200],
       ['POST', '/access/ticket', ['password', 'username'], 200],
       ['GET', '/version', [], 401],
+      ['PUT', '/nodes/pve/qemu/130/config', ['cores'], 400],
+      ['GET', '/nodes/pve/tasks', [], 200],
+    ]);
+    // The official schema's verdict on what was sent: names of the failing parameters only.
+    expect(entries.map((e) => [e.schema, e.schemaErrors])).toEqual([
+      ['valid', undefined],
+      ['valid', undefined],
+      ['valid', undefined],
+      ['valid', undefined],
+      ['invalid', ['cores']],
+      ['unlisted', undefined],
     ]);
     expect(entries[0]?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
     for (const secret of [

@@ -4,7 +4,9 @@ import { clusterRoutes } from './handlers/cluster';
 import { downloadRoutes } from './handlers/download';
 import { hardwareRoutes } from './handlers/hardware';
 import { mappingRoutes } from './handlers/mapping';
+import { poolRoutes } from './handlers/pools';
 import { cloneRoutes } from './handlers/qemu-clone';
+import { cloudinitRoutes } from './handlers/qemu-cloudinit';
 import { configRoutes } from './handlers/qemu-config';
 import { createRoutes } from './handlers/qemu-create';
 import { powerRoutes } from './handlers/qemu-power';
@@ -27,5 +29,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...templateRoutes,
   ...resizeRoutes,
   ...powerRoutes,
+  ...cloudinitRoutes,
+  ...poolRoutes,
   ...taskRoutes,
 ];

@@ -8,7 +8,7 @@ import { ensureAdminKey, handleAdminRequest, issueTokenWithRoles } from './admin
 import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './auth/accounts';
 import { Permissions } from './auth/permissions';
 import { TICKET_LIFETIME_SECONDS } from './auth/tickets';
-import type { SimCore, Timing } from './core';
+import { defaultGuestAddresses, type GuestAddressHook, type SimCore, type Timing } from './core';
 import { FaultInjector, type FaultRule, faultRulesSchema } from './faults';
 import { handleApiRequest } from './http/pipeline';
 import { Router } from './http/router';
@@ -37,7 +37,16 @@ export interface SimulatorOptions {
   timing?: Partial<Timing>;
   /** Users, passwords, tokens (with their secrets) and ACLs to ensure exist. */
   accounts?: Accounts;
+  /** A standalone host's name (default `pve`); ignored when `nodes` is given. */
   nodeName?: string;
+  /**
+   * Cluster nodes, e.g. `['pve1', 'pve2', 'pve3']`: one API endpoint for all of them (pveproxy forwards
+   * `/nodes/{node}/…`), node-local `local`/`local-lvm` on each, shared `nfs-shared` and `ceph-rbd`. Only a
+   * fresh state directory is seeded; an existing one keeps its nodes.
+   */
+  nodes?: readonly string[];
+  /** What the QEMU guest agent reports per VM (default: a stable 10.0.x.y per VMID); see GuestAddressHook. */
+  guestAddresses?: GuestAddressHook;
   validator?: RequestValidator;
 }
 
@@ -117,10 +126,10 @@ async function assertNotRunningElsewhere(stateDir: string): Promise<void> {
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const { stateDir } = options;
-  const nodeName = options.nodeName ?? 'pve';
+  const nodes = options.nodes && options.nodes.length > 0 ? options.nodes : [options.nodeName ?? 'pve'];
   await assertNotRunningElsewhere(stateDir);
-  const store = await StateStore.open(stateDir, { nodeName });
-  const tls = await ensureTls(stateDir, nodeName);
+  const store = await StateStore.open(stateDir, { nodes });
+  const tls = await ensureTls(stateDir, nodes[0]!);
   const adminKey = await ensureAdminKey(stateDir);
   const rng = createRng(options.seed);
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -141,6 +150,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     rng,
     timing,
     tls,
+    guestAddresses: options.guestAddresses ?? defaultGuestAddresses,
   };
   if (options.accounts) applyAccounts(store.state, checked(accountsSchema, options.accounts, 'accounts'));
   await store.save();

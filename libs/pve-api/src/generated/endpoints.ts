@@ -25,6 +25,16 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "username": {"type":"string","maxLength":64},
     } },
   },
+  "/cluster/ha/resources": {
+    GET: {"name":"index","allowtoken":true,"permissions":{"check":["perm","/",["Sys.Audit"]]}, "params": {
+      "type": {"type":"string","optional":true,"enum":["ct","vm"]},
+    } },
+  },
+  "/cluster/ha/resources/{sid}": {
+    GET: {"name":"read","allowtoken":true,"permissions":{"check":["perm","/",["Sys.Audit"]]}, "params": {
+      "sid": {"type":"string","format":"pve-ha-resource-or-vm-id","typetext":"<type>:<name>"},
+    } },
+  },
   "/cluster/mapping/pci": {
     GET: {"name":"index","allowtoken":true,"permissions":{"user":"all","description":"Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/pci/<id>'."}, "params": {
       "check-node": {"type":"string","optional":true,"format":"pve-node"},
@@ -62,6 +72,10 @@ export const PVE_ENDPOINTS: EndpointTable = {
   "/cluster/resources": {
     GET: {"name":"resources","allowtoken":true,"permissions":{"user":"all"}, "params": {
       "type": {"type":"string","optional":true,"enum":["vm","storage","node","sdn"]},
+    } },
+  },
+  "/cluster/status": {
+    GET: {"name":"get_status","allowtoken":true,"permissions":{"check":["perm","/",["Sys.Audit"]]},"protected":true, "params": {
     } },
   },
   "/nodes": {
@@ -181,9 +195,19 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "skiplock": {"type":"boolean","optional":true},
       "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
     } },
+    GET: {"name":"vmdiridx","allowtoken":true,"permissions":{"user":"all"},"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
   },
   "/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces": {
     GET: {"name":"network-get-interfaces","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.GuestAgent.Audit","VM.GuestAgent.Unrestricted"],"any",1]},"protected":true,"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
+  },
+  "/nodes/{node}/qemu/{vmid}/agent/ping": {
+    POST: {"name":"ping","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.GuestAgent.Audit","VM.GuestAgent.Unrestricted"],"any",1]},"protected":true,"proxyto":"node", "params": {
       "node": {"type":"string","format":"pve-node"},
       "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
     } },
@@ -201,6 +225,16 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "snapname": {"type":"string","optional":true,"format":"pve-configid","maxLength":40},
       "storage": {"type":"string","optional":true,"format":"pve-storage-id","typetext":"<storage ID>"},
       "target": {"type":"string","optional":true,"format":"pve-node"},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
+  },
+  "/nodes/{node}/qemu/{vmid}/cloudinit": {
+    GET: {"name":"cloudinit_pending","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Audit"]]},"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
+    PUT: {"name":"cloudinit_update","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Config.Cloudinit"]]},"protected":true,"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
       "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
     } },
   },
@@ -390,6 +424,27 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "watchdog": {"type":"string","optional":true,"format":"pve-qm-watchdog","propertyString":"pve-qm-watchdog","typetext":"[[model=]<i6300esb|ib700>] [,action=<enum>]"},
     } },
   },
+  "/nodes/{node}/qemu/{vmid}/migrate": {
+    POST: {"name":"migrate_vm","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Migrate"]]},"protected":true,"proxyto":"node", "params": {
+      "bwlimit": {"type":"integer","optional":true,"default":"migrate limit from datacenter or storage config","minimum":0},
+      "force": {"type":"boolean","optional":true},
+      "migration_network": {"type":"string","optional":true,"format":"CIDR"},
+      "migration_type": {"type":"string","optional":true,"enum":["secure","insecure"]},
+      "node": {"type":"string","format":"pve-node"},
+      "online": {"type":"boolean","optional":true},
+      "target": {"type":"string","format":"pve-node"},
+      "targetstorage": {"type":"string","optional":true,"format":"storage-pair-list"},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+      "with-conntrack-state": {"type":"boolean","optional":true,"default":0},
+      "with-local-disks": {"type":"boolean","optional":true},
+    } },
+  },
+  "/nodes/{node}/qemu/{vmid}/pending": {
+    GET: {"name":"vm_pending","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Audit"]]},"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
+  },
   "/nodes/{node}/qemu/{vmid}/resize": {
     PUT: {"name":"resize_vm","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Config.Disk"]]},"protected":true,"proxyto":"node", "params": {
       "digest": {"type":"string","optional":true,"maxLength":40},
@@ -403,6 +458,13 @@ export const PVE_ENDPOINTS: EndpointTable = {
   "/nodes/{node}/qemu/{vmid}/status/current": {
     GET: {"name":"vm_status","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.Audit"]]},"protected":true,"proxyto":"node", "params": {
       "node": {"type":"string","format":"pve-node"},
+      "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
+  },
+  "/nodes/{node}/qemu/{vmid}/status/reboot": {
+    POST: {"name":"vm_reboot","allowtoken":true,"permissions":{"check":["perm","/vms/{vmid}",["VM.PowerMgmt"]]},"protected":true,"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
+      "timeout": {"type":"integer","optional":true,"minimum":0},
       "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
     } },
   },
@@ -448,6 +510,11 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "disk": {"type":"string","optional":true,"enum":["ide0","ide1","ide2","ide3","scsi0","scsi1","scsi2","scsi3","scsi4","scsi5","scsi6","scsi7","scsi8","scsi9","scsi10","scsi11","scsi12","scsi13","scsi14","scsi15","scsi16","scsi17","scsi18","scsi19","scsi20","scsi21","scsi22","scsi23","scsi24","scsi25","scsi26","scsi27","scsi28","scsi29","scsi30","virtio0","virtio1","virtio2","virtio3","virtio4","virtio5","virtio6","virtio7","virtio8","virtio9","virtio10","virtio11","virtio12","virtio13","virtio14","virtio15","sata0","sata1","sata2","sata3","sata4","sata5","efidisk0","tpmstate0"]},
       "node": {"type":"string","format":"pve-node"},
       "vmid": {"type":"integer","format":"pve-vmid","minimum":100,"maximum":999999999},
+    } },
+  },
+  "/nodes/{node}/status": {
+    GET: {"name":"status","allowtoken":true,"permissions":{"check":["perm","/nodes/{node}",["Sys.Audit"]]},"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
     } },
   },
   "/nodes/{node}/storage": {
@@ -521,6 +588,33 @@ export const PVE_ENDPOINTS: EndpointTable = {
     GET: {"name":"read_task_status","allowtoken":true,"permissions":{"user":"all","description":"The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they are not the owner of the task."},"protected":true,"proxyto":"node", "params": {
       "node": {"type":"string","format":"pve-node"},
       "upid": {"type":"string"},
+    } },
+  },
+  "/pools": {
+    DELETE: {"name":"delete_pool","allowtoken":true,"permissions":{"check":["perm","/pool/{poolid}",["Pool.Allocate"]]},"protected":true, "params": {
+      "poolid": {"type":"string","format":"pve-poolid"},
+    } },
+    GET: {"name":"index","allowtoken":true,"permissions":{"user":"all","description":"List all pools where you have Pool.Audit permissions on /pool/<pool>, or the pool specific with {poolid}"}, "params": {
+      "poolid": {"type":"string","optional":true,"format":"pve-poolid"},
+      "type": {"type":"string","optional":true,"enum":["qemu","lxc","storage"],"requires":"poolid"},
+    } },
+    POST: {"name":"create_pool","allowtoken":true,"permissions":{"check":["perm","/pool/{poolid}",["Pool.Allocate"]]},"protected":true, "params": {
+      "comment": {"type":"string","optional":true},
+      "poolid": {"type":"string","format":"pve-poolid"},
+    } },
+    PUT: {"name":"update_pool","allowtoken":true,"permissions":{"check":["perm","/pool/{poolid}",["Pool.Allocate"]]},"protected":true, "params": {
+      "allow-move": {"type":"boolean","optional":true,"default":0},
+      "comment": {"type":"string","optional":true},
+      "delete": {"type":"boolean","optional":true,"default":0},
+      "poolid": {"type":"string","format":"pve-poolid"},
+      "storage": {"type":"string","optional":true,"format":"pve-storage-id-list"},
+      "vms": {"type":"string","optional":true,"format":"pve-vmid-list"},
+    } },
+  },
+  "/pools/{poolid}": {
+    GET: {"name":"read_pool","allowtoken":true,"permissions":{"check":["perm","/pool/{poolid}",["Pool.Audit"]]}, "params": {
+      "poolid": {"type":"string","format":"pve-poolid"},
+      "type": {"type":"string","optional":true,"enum":["qemu","lxc","storage"]},
     } },
   },
   "/storage": {

@@ -1050,6 +1050,141 @@ export interface PutStorageStorageParams {
   "zfs-base-path"?: string;
 }
 
+/** GET /nodes/{node}/status (status) */
+export interface GetNodesNodeStatusParams {
+  /** The cluster node name. */
+  node: string;
+}
+
+/** GET /nodes/{node}/qemu/{vmid} (vmdiridx) */
+export interface GetNodesNodeQemuVmidParams {
+  /** The cluster node name. */
+  node: string;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+}
+
+/** GET /nodes/{node}/qemu/{vmid}/pending (vm_pending) */
+export interface GetNodesNodeQemuVmidPendingParams {
+  /** The cluster node name. */
+  node: string;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+}
+
+/** POST /nodes/{node}/qemu/{vmid}/status/reboot (vm_reboot) */
+export interface PostNodesNodeQemuVmidStatusRebootParams {
+  /** The cluster node name. */
+  node: string;
+  /** Wait maximal timeout seconds for the shutdown. */
+  timeout?: number;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+}
+
+/** POST /nodes/{node}/qemu/{vmid}/agent/ping (ping) */
+export interface PostNodesNodeQemuVmidAgentPingParams {
+  /** The cluster node name. */
+  node: string;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+}
+
+/** GET /nodes/{node}/qemu/{vmid}/cloudinit (cloudinit_pending) */
+export interface GetNodesNodeQemuVmidCloudinitParams {
+  /** The cluster node name. */
+  node: string;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+}
+
+/** PUT /nodes/{node}/qemu/{vmid}/cloudinit (cloudinit_update) */
+export interface PutNodesNodeQemuVmidCloudinitParams {
+  /** The cluster node name. */
+  node: string;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+}
+
+/** POST /nodes/{node}/qemu/{vmid}/migrate (migrate_vm) */
+export interface PostNodesNodeQemuVmidMigrateParams {
+  /** Override I/O bandwidth limit (in KiB/s). */
+  bwlimit?: number;
+  /** Allow to migrate VMs which use local devices. */
+  force?: boolean | 0 | 1;
+  /** CIDR of the (sub) network that is used for migration. */
+  migration_network?: string;
+  /** Migration traffic is encrypted using an SSH tunnel by default. */
+  migration_type?: "secure" | "insecure";
+  /** The cluster node name. */
+  node: string;
+  /** Use online/live migration if VM is running. */
+  online?: boolean | 0 | 1;
+  /** Target node. */
+  target: string;
+  /** Mapping from source to target storages. */
+  targetstorage?: string;
+  /** The (unique) ID of the VM. */
+  vmid: number;
+  /** Whether to migrate conntrack entries for running VMs. */
+  "with-conntrack-state"?: boolean | 0 | 1;
+  /** Enable live storage migration for local disk */
+  "with-local-disks"?: boolean | 0 | 1;
+}
+
+/** GET /cluster/status (get_status) */
+export interface GetClusterStatusParams {
+}
+
+/** GET /cluster/ha/resources (index) */
+export interface GetClusterHaResourcesParams {
+  /** Only list resources of specific type */
+  type?: "ct" | "vm";
+}
+
+/** GET /cluster/ha/resources/{sid} (read) */
+export interface GetClusterHaResourcesSidParams {
+  /** HA resource ID. */
+  sid: string;
+}
+
+/** GET /pools (index) */
+export interface GetPoolsParams {
+  poolid?: string;
+  type?: "qemu" | "lxc" | "storage";
+}
+
+/** POST /pools (create_pool) */
+export interface PostPoolsParams {
+  comment?: string;
+  poolid: string;
+}
+
+/** PUT /pools (update_pool) */
+export interface PutPoolsParams {
+  /** Allow adding a guest even if already in another pool. */
+  "allow-move"?: boolean | 0 | 1;
+  comment?: string;
+  /** Remove the passed VMIDs and/or storage IDs instead of adding them. */
+  delete?: boolean | 0 | 1;
+  poolid: string;
+  /** List of storage IDs to add or remove from this pool. */
+  storage?: string;
+  /** List of guest VMIDs to add or remove from this pool. */
+  vms?: string;
+}
+
+/** DELETE /pools (delete_pool) */
+export interface DeletePoolsParams {
+  poolid: string;
+}
+
+/** GET /pools/{poolid} (read_pool) */
+export interface GetPoolsPoolidParams {
+  poolid: string;
+  type?: "qemu" | "lxc" | "storage";
+}
+
 /** Parameters by operation key ("METHOD /path/template"). */
 export interface PveRequestParams {
   "GET /version": GetVersionParams;
@@ -1090,6 +1225,22 @@ export interface PveRequestParams {
   "GET /storage": GetStorageParams;
   "GET /storage/{storage}": GetStorageStorageParams;
   "PUT /storage/{storage}": PutStorageStorageParams;
+  "GET /nodes/{node}/status": GetNodesNodeStatusParams;
+  "GET /nodes/{node}/qemu/{vmid}": GetNodesNodeQemuVmidParams;
+  "GET /nodes/{node}/qemu/{vmid}/pending": GetNodesNodeQemuVmidPendingParams;
+  "POST /nodes/{node}/qemu/{vmid}/status/reboot": PostNodesNodeQemuVmidStatusRebootParams;
+  "POST /nodes/{node}/qemu/{vmid}/agent/ping": PostNodesNodeQemuVmidAgentPingParams;
+  "GET /nodes/{node}/qemu/{vmid}/cloudinit": GetNodesNodeQemuVmidCloudinitParams;
+  "PUT /nodes/{node}/qemu/{vmid}/cloudinit": PutNodesNodeQemuVmidCloudinitParams;
+  "POST /nodes/{node}/qemu/{vmid}/migrate": PostNodesNodeQemuVmidMigrateParams;
+  "GET /cluster/status": GetClusterStatusParams;
+  "GET /cluster/ha/resources": GetClusterHaResourcesParams;
+  "GET /cluster/ha/resources/{sid}": GetClusterHaResourcesSidParams;
+  "GET /pools": GetPoolsParams;
+  "POST /pools": PostPoolsParams;
+  "PUT /pools": PutPoolsParams;
+  "DELETE /pools": DeletePoolsParams;
+  "GET /pools/{poolid}": GetPoolsPoolidParams;
 }
 
 export type PveOperation = keyof PveRequestParams;

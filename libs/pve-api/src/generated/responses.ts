@@ -414,6 +414,157 @@ export const PutStorageStorageResponse = pveObject({
 });
 export type PutStorageStorageResult = z.output<typeof PutStorageStorageResponse>;
 
+/** GET /nodes/{node}/status: the `data` of the response envelope. */
+export const GetNodesNodeStatusResponse = pveObject({
+  "boot-info": pveObject({
+    mode: pveEnum(["efi","legacy-bios"]),
+    secureboot: pveBoolean.optional(),
+  }),
+  cpu: pveNumber,
+  cpuinfo: pveObject({
+    cores: pveInteger,
+    cpus: pveInteger,
+    model: z.string(),
+    sockets: pveInteger,
+  }),
+  "current-kernel": pveObject({
+    machine: z.string(),
+    release: z.string(),
+    sysname: z.string(),
+    version: z.string(),
+  }),
+  loadavg: z.array(z.string()),
+  memory: pveObject({
+    available: pveInteger,
+    free: pveInteger,
+    total: pveInteger,
+    used: pveInteger,
+  }),
+  pveversion: z.string(),
+  rootfs: pveObject({
+    avail: pveInteger,
+    free: pveInteger,
+    total: pveInteger,
+    used: pveInteger,
+  }),
+});
+export type GetNodesNodeStatusResult = z.output<typeof GetNodesNodeStatusResponse>;
+
+/** GET /nodes/{node}/qemu/{vmid}: the `data` of the response envelope. */
+export const GetNodesNodeQemuVmidResponse = z.array(pveObject({
+  subdir: z.string(),
+}));
+export type GetNodesNodeQemuVmidResult = z.output<typeof GetNodesNodeQemuVmidResponse>;
+
+/** GET /nodes/{node}/qemu/{vmid}/pending: the `data` of the response envelope. */
+export const GetNodesNodeQemuVmidPendingResponse = z.array(pveObject({
+  delete: pveInteger.optional(),
+  key: z.string(),
+  pending: z.string().optional(),
+  value: z.string().optional(),
+}));
+export type GetNodesNodeQemuVmidPendingResult = z.output<typeof GetNodesNodeQemuVmidPendingResponse>;
+
+/** POST /nodes/{node}/qemu/{vmid}/status/reboot: the `data` of the response envelope. */
+export const PostNodesNodeQemuVmidStatusRebootResponse = z.string();
+export type PostNodesNodeQemuVmidStatusRebootResult = z.output<typeof PostNodesNodeQemuVmidStatusRebootResponse>;
+
+/** POST /nodes/{node}/qemu/{vmid}/agent/ping: the `data` of the response envelope. */
+export const PostNodesNodeQemuVmidAgentPingResponse = pveAnyObject;
+export type PostNodesNodeQemuVmidAgentPingResult = z.output<typeof PostNodesNodeQemuVmidAgentPingResponse>;
+
+/** GET /nodes/{node}/qemu/{vmid}/cloudinit: the `data` of the response envelope. */
+export const GetNodesNodeQemuVmidCloudinitResponse = z.array(pveObject({
+  delete: pveInteger.optional(),
+  key: z.string(),
+  pending: z.string().optional(),
+  value: z.string().optional(),
+}));
+export type GetNodesNodeQemuVmidCloudinitResult = z.output<typeof GetNodesNodeQemuVmidCloudinitResponse>;
+
+/** PUT /nodes/{node}/qemu/{vmid}/cloudinit: the `data` of the response envelope. */
+export const PutNodesNodeQemuVmidCloudinitResponse = z.null();
+export type PutNodesNodeQemuVmidCloudinitResult = z.output<typeof PutNodesNodeQemuVmidCloudinitResponse>;
+
+/** POST /nodes/{node}/qemu/{vmid}/migrate: the `data` of the response envelope. */
+export const PostNodesNodeQemuVmidMigrateResponse = z.string();
+export type PostNodesNodeQemuVmidMigrateResult = z.output<typeof PostNodesNodeQemuVmidMigrateResponse>;
+
+/** GET /cluster/status: the `data` of the response envelope. */
+export const GetClusterStatusResponse = z.array(pveObject({
+  id: z.string(),
+  ip: z.string().optional(),
+  level: z.string().optional(),
+  local: pveBoolean.optional(),
+  name: z.string(),
+  nodeid: pveInteger.optional(),
+  nodes: pveInteger.optional(),
+  online: pveBoolean.optional(),
+  quorate: pveBoolean.optional(),
+  type: pveEnum(["cluster","node"]),
+  version: pveInteger.optional(),
+}));
+export type GetClusterStatusResult = z.output<typeof GetClusterStatusResponse>;
+
+/** GET /cluster/ha/resources: the `data` of the response envelope. */
+export const GetClusterHaResourcesResponse = z.array(pveObject({
+  sid: z.string(),
+}));
+export type GetClusterHaResourcesResult = z.output<typeof GetClusterHaResourcesResponse>;
+
+/** GET /cluster/ha/resources/{sid}: the `data` of the response envelope. */
+export const GetClusterHaResourcesSidResponse = pveObject({
+  comment: z.string().optional(),
+  digest: z.string(),
+  failback: pveBoolean.optional(),
+  group: z.string().optional(),
+  max_relocate: pveInteger.optional(),
+  max_restart: pveInteger.optional(),
+  sid: z.string(),
+  state: pveEnum(["started","stopped","enabled","disabled","ignored"]).optional(),
+  type: z.string(),
+});
+export type GetClusterHaResourcesSidResult = z.output<typeof GetClusterHaResourcesSidResponse>;
+
+/** GET /pools: the `data` of the response envelope. */
+export const GetPoolsResponse = z.array(pveObject({
+  comment: z.string().optional(),
+  members: z.array(pveObject({
+    id: z.string(),
+    node: z.string(),
+    storage: z.string().optional(),
+    type: pveEnum(["qemu","lxc","openvz","storage"]),
+    vmid: pveInteger.optional(),
+  })).optional(),
+  poolid: z.string(),
+}));
+export type GetPoolsResult = z.output<typeof GetPoolsResponse>;
+
+/** POST /pools: the `data` of the response envelope. */
+export const PostPoolsResponse = z.null();
+export type PostPoolsResult = z.output<typeof PostPoolsResponse>;
+
+/** PUT /pools: the `data` of the response envelope. */
+export const PutPoolsResponse = z.null();
+export type PutPoolsResult = z.output<typeof PutPoolsResponse>;
+
+/** DELETE /pools: the `data` of the response envelope. */
+export const DeletePoolsResponse = z.null();
+export type DeletePoolsResult = z.output<typeof DeletePoolsResponse>;
+
+/** GET /pools/{poolid}: the `data` of the response envelope. */
+export const GetPoolsPoolidResponse = pveObject({
+  comment: z.string().optional(),
+  members: z.array(pveObject({
+    id: z.string(),
+    node: z.string(),
+    storage: z.string().optional(),
+    type: pveEnum(["qemu","lxc","openvz","storage"]),
+    vmid: pveInteger.optional(),
+  })),
+});
+export type GetPoolsPoolidResult = z.output<typeof GetPoolsPoolidResponse>;
+
 /** Response validators by operation key ("METHOD /path/template"). */
 export const PVE_RESPONSES = {
   "GET /version": GetVersionResponse,
@@ -454,6 +605,22 @@ export const PVE_RESPONSES = {
   "GET /storage": GetStorageResponse,
   "GET /storage/{storage}": GetStorageStorageResponse,
   "PUT /storage/{storage}": PutStorageStorageResponse,
+  "GET /nodes/{node}/status": GetNodesNodeStatusResponse,
+  "GET /nodes/{node}/qemu/{vmid}": GetNodesNodeQemuVmidResponse,
+  "GET /nodes/{node}/qemu/{vmid}/pending": GetNodesNodeQemuVmidPendingResponse,
+  "POST /nodes/{node}/qemu/{vmid}/status/reboot": PostNodesNodeQemuVmidStatusRebootResponse,
+  "POST /nodes/{node}/qemu/{vmid}/agent/ping": PostNodesNodeQemuVmidAgentPingResponse,
+  "GET /nodes/{node}/qemu/{vmid}/cloudinit": GetNodesNodeQemuVmidCloudinitResponse,
+  "PUT /nodes/{node}/qemu/{vmid}/cloudinit": PutNodesNodeQemuVmidCloudinitResponse,
+  "POST /nodes/{node}/qemu/{vmid}/migrate": PostNodesNodeQemuVmidMigrateResponse,
+  "GET /cluster/status": GetClusterStatusResponse,
+  "GET /cluster/ha/resources": GetClusterHaResourcesResponse,
+  "GET /cluster/ha/resources/{sid}": GetClusterHaResourcesSidResponse,
+  "GET /pools": GetPoolsResponse,
+  "POST /pools": PostPoolsResponse,
+  "PUT /pools": PutPoolsResponse,
+  "DELETE /pools": DeletePoolsResponse,
+  "GET /pools/{poolid}": GetPoolsPoolidResponse,
 } as const;
 
 export type PveResponses = { [K in keyof typeof PVE_RESPONSES]: z.output<(typeof PVE_RESPONSES)[K]> };

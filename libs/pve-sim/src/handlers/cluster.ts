@@ -1,7 +1,8 @@
 import { ok, type RequestContext, type Route } from '../core';
-import { paramError } from '../errors';
+import { dieError, paramError } from '../errors';
 import { int, str } from '../http/params';
 import { storageUsedBytes } from '../storage/volumes';
+import { poolOfVm } from './pools';
 import { bootDiskBytes, cpuCount, maxMemBytes } from './vm-common';
 
 /** pve-manager 9.0.3 (GA); repoid = first 16 hex digits of its commit. */
@@ -34,7 +35,14 @@ function vmItems(ctx: RequestContext) {
   const items: Array<Record<string, unknown>> = [];
   for (const [id, vm] of Object.entries(ctx.state.vms)) {
     if (!ctx.core.perms.has(ctx.caller.authId, `/vms/${id}`, 'VM.Audit')) continue;
-    const base = { id: `qemu/${id}`, vmid: Number(id), node: vm.node, type: 'qemu' };
+    const pool = poolOfVm(ctx.state, Number(id));
+    const base = {
+      id: `qemu/${id}`,
+      vmid: Number(id),
+      node: vm.node,
+      type: 'qemu',
+      ...(pool ? { pool } : {}),
+    };
     // Stats come from the RRD broadcast: a brand-new guest has none yet.
     if (now - vm.createdAt < ctx.core.timing.rrdLagMs) {
       items.push({ ...base, status: 'unknown' });
@@ -89,7 +97,49 @@ function storageItems(ctx: RequestContext) {
   return items;
 }
 
+/**
+ * `GET /cluster/status`: the cluster entry (only when there is more than one node: a standalone host has no
+ * corosync config and reports just itself) and one entry per node; the node answering is `local`.
+ */
+function clusterStatus(ctx: RequestContext) {
+  const names = Object.keys(ctx.state.nodes);
+  const nodes = names.map((name, i) => ({
+    type: 'node',
+    id: `node/${name}`,
+    name,
+    nodeid: names.length > 1 ? i + 1 : 0,
+    ip: `127.0.0.${i + 1}`,
+    local: i === 0 ? 1 : 0,
+    online: ctx.state.nodes[name]!.online ? 1 : 0,
+    level: '',
+  }));
+  if (names.length === 1) return nodes;
+  const online = nodes.filter((n) => n.online === 1).length;
+  return [
+    {
+      type: 'cluster',
+      id: 'cluster',
+      name: ctx.state.clusterName,
+      nodes: names.length,
+      quorate: online * 2 > names.length ? 1 : 0,
+      version: names.length,
+    },
+    ...nodes,
+  ];
+}
+
 export const clusterRoutes: Route[] = [
+  { method: 'GET', template: '/cluster/status', handler: (ctx) => ok(clusterStatus(ctx)) },
+  // No HA groups or resources are modelled: the list is empty and every sid is unknown, as on a cluster
+  // without HA. The bpg provider reads these only when it migrates a VM.
+  { method: 'GET', template: '/cluster/ha/resources', handler: () => ok([]) },
+  {
+    method: 'GET',
+    template: '/cluster/ha/resources/{sid}',
+    handler: (ctx) => {
+      throw dieError(`no such resource '${str(ctx.params, 'sid')}'`);
+    },
+  },
   { method: 'GET', template: '/version', handler: () => ok({ ...PVE_VERSION }) },
   { method: 'GET', template: '/nodes', handler: (ctx) => ok(nodeItems(ctx)) },
   {

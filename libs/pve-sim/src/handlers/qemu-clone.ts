@@ -5,6 +5,7 @@ import { bool, int, str } from '../http/params';
 import type { SimState, VmState } from '../state/schema';
 import { allocateVolname, formatSize, getStorage } from '../storage/volumes';
 import type { TaskContext } from '../tasks/runner';
+import { addVmToPool, removeVmFromPools } from './pools';
 import { freeVolumes } from './qemu-disks';
 import { regenerateMacs } from './qemu-net';
 import { checkStorageSpace } from './qemu-perms';
@@ -12,6 +13,11 @@ import { assertUnlocked, loadVm, lockVm, vmVolumes } from './vm-common';
 
 const TARGET_LOCK_TIMEOUT_MS = 1000;
 const SOURCE_LOCK_TIMEOUT_MS = 10_000;
+
+/** Node-local storage records which node holds the volume; shared storage does not. */
+function placement(state: SimState, storage: string, node: string): { node: string | undefined } {
+  return { node: getStorage(state, storage).shared ? undefined : node };
+}
 
 /** One disk of the clone: linked (`base-…/vm-…` on the same storage) or a full copy. */
 function cloneVolume(
@@ -22,6 +28,7 @@ function cloneVolume(
   storage: string | undefined,
   key: string,
   task: TaskContext,
+  node: string,
 ): string {
   const source = state.volumes[volid];
   if (!source) throw new Error(`volume '${volid}' does not exist`);
@@ -31,7 +38,13 @@ function cloneVolume(
     const volname = `${source.volname}/${allocateVolname(state, source.storage, newid, 'disk').volname}`;
     task.log(`create linked clone of drive ${key} (${volid})`);
     const newVolid = `${source.storage}:${volname}`;
-    state.volumes[newVolid] = { ...source, volname, vmid: newid, ctime: Math.floor(Date.now() / 1000) };
+    state.volumes[newVolid] = {
+      ...source,
+      volname,
+      vmid: newid,
+      ctime: Math.floor(Date.now() / 1000),
+      ...placement(state, source.storage, node),
+    };
     return newVolid;
   }
   const target = cloudinit ? source.storage : (storage ?? source.storage);
@@ -45,6 +58,7 @@ function cloneVolume(
     format,
     vmid: newid,
     ctime: Math.floor(Date.now() / 1000),
+    ...placement(state, target, node),
   };
   if (!cloudinit) task.log(`transferred ${formatSize(source.size)} of ${formatSize(source.size)} (100.00%)`);
   return newVolid;
@@ -70,9 +84,19 @@ async function cloneVm(ctx: RequestContext) {
     if (!config.content.includes('images')) throw dieError(`storage '${storage}' does not support vm images`);
   }
   for (const { volid } of vmVolumes(source.config)) checkStorageSpace(ctx, storage ?? volid.split(':')[0]!);
-  const target = str(ctx.params, 'target');
-  if (target !== undefined && target !== node)
-    throw dieError(`can't clone VM to node '${target}' (VM uses local storage)`);
+  // Another node can only receive the clone when every disk lands on storage that node sees too (shared).
+  const targetNode = str(ctx.params, 'target') ?? node;
+  if (targetNode !== node) {
+    if (!state.nodes[targetNode]) throw dieError(`no such cluster node '${targetNode}'`);
+    for (const { key, volid } of vmVolumes(source.config)) {
+      if (key.startsWith('unused')) continue;
+      const onStorage = full && storage !== undefined ? storage : volid.split(':')[0]!;
+      if (!getStorage(state, onStorage).shared)
+        throw dieError(`can't clone VM to node '${targetNode}' (VM uses local storage)`);
+    }
+  }
+  const pool = str(ctx.params, 'pool');
+  if (pool !== undefined && !state.pools[pool]) throw dieError(`pool '${pool}' does not exist`);
 
   const releaseSource = await lockVm(
     ctx,
@@ -100,7 +124,7 @@ async function cloneVm(ctx: RequestContext) {
 
   const sourceConfig = { ...source.config };
   const clone: VmState = {
-    node,
+    node: targetNode,
     config: { lock: 'clone' },
     snapshots: [],
     running: false,
@@ -118,7 +142,7 @@ async function cloneVm(ctx: RequestContext) {
         delete config[key];
         continue;
       }
-      const newVolid = cloneVolume(state, volid, newid, !full, storage, key, task);
+      const newVolid = cloneVolume(state, volid, newid, !full, storage, key, task, targetNode);
       config[key] = sourceConfig[key]!.replace(volid, newVolid);
     }
     regenerateMacs(config, ctx.core.rng);
@@ -128,6 +152,7 @@ async function cloneVm(ctx: RequestContext) {
     clone.config = { ...config, lock: 'clone' };
     const description = str(ctx.params, 'description') ?? source.description;
     if (description !== undefined) clone.description = description;
+    if (pool !== undefined) addVmToPool(state, pool, newid);
   };
 
   const upid = ctx.core.tasks.start({
@@ -148,7 +173,10 @@ async function cloneVm(ctx: RequestContext) {
         state,
         Object.keys(state.volumes).filter((volid) => state.volumes[volid]!.vmid === newid),
       );
-      if (state.vms[String(newid)] === clone) delete state.vms[String(newid)];
+      if (state.vms[String(newid)] === clone) {
+        delete state.vms[String(newid)];
+        removeVmFromPools(state, newid);
+      }
     },
     cleanup() {
       delete clone.config.lock;

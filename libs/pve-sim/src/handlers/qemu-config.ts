@@ -4,10 +4,11 @@ import { bool, int, str } from '../http/params';
 import { typedConfig, vmDigest } from '../state/config-file';
 import type { VmState } from '../state/schema';
 import type { TaskContext } from '../tasks/runner';
+import { removeVmFromPools } from './pools';
 import { DRIVE_KEY, freeVolumes } from './qemu-disks';
 import { checkConfigPermissions, isRoot } from './qemu-perms';
 import { executeDisks, planConfig } from './qemu-plan';
-import { assertUnlocked, loadVm, lockVm } from './vm-common';
+import { assertUnlocked, loadVm, lockVm, vmVolumes } from './vm-common';
 
 const CONFIG_LOCK_TIMEOUT_MS = 10_000;
 const MODIFIED = 'detected modified configuration - file changed by other user? Try again.';
@@ -123,12 +124,20 @@ async function destroyVm(ctx: RequestContext) {
     user: ctx.caller.authId,
     origin: { method: ctx.method, path: ctx.path },
     async work(task) {
-      const volumes = Object.keys(ctx.state.volumes).filter((v) => ctx.state.volumes[v]!.vmid === vmid);
+      // The config's own disks always go; other volumes carrying this VMID only with destroy-unreferenced-disks.
+      const referenced = new Set(vmVolumes(vm.config).map((v) => v.volid));
+      const unreferenced = bool(ctx.params, 'destroy-unreferenced-disks') ?? false;
+      const volumes = Object.keys(ctx.state.volumes).filter(
+        (v) => ctx.state.volumes[v]!.vmid === vmid && (unreferenced || referenced.has(v)),
+      );
       for (const volid of volumes)
         task.log(`  Logical volume "${volid.split(':')[1]}" successfully removed.`);
       freeVolumes(ctx.state, volumes);
       delete ctx.state.vms[String(vmid)];
-      task.log(`purging VM ${vmid} from related configurations..`);
+      // remove_vm_access: the VMID leaves its pool and ACLs whether or not `purge` is set.
+      removeVmFromPools(ctx.state, vmid);
+      ctx.state.acl = ctx.state.acl.filter((entry) => entry.path !== `/vms/${vmid}`);
+      if (bool(ctx.params, 'purge')) task.log(`purging VM ${vmid} from related configurations..`);
     },
     cleanup: release,
   });

@@ -4,6 +4,7 @@ import { dieError, PveApiError } from '../errors';
 import { bool, int, str } from '../http/params';
 import { vmLockFile } from '../locks';
 import type { VmState } from '../state/schema';
+import { addVmToPool, removeVmFromPools } from './pools';
 import { freeVolumes } from './qemu-disks';
 import { defaultBootOrder, executeDisks, planConfig } from './qemu-plan';
 import { convertToTemplate } from './qemu-template';
@@ -30,6 +31,7 @@ async function createVm(ctx: RequestContext) {
     throw dieError('pve-sim: restoring from a backup archive is not supported');
   const pool = str(ctx.params, 'pool');
   ctx.core.perms.check(ctx.caller.authId, pool ? `/pool/${pool}` : `/vms/${vmid}`, ['VM.Allocate']);
+  if (pool !== undefined && !state.pools[pool]) throw dieError(`pool '${pool}' does not exist`);
   const plan = planConfig(ctx, vmid, node, ctx.params, {});
   const asTemplate = plan.set.template === '1';
   delete plan.set.template;
@@ -77,6 +79,7 @@ async function createVm(ctx: RequestContext) {
       if (boot) config.boot = boot;
       vm.config = config;
       if (plan.description !== undefined) vm.description = plan.description;
+      if (pool !== undefined) addVmToPool(state, pool, vmid);
       if (asTemplate) convertToTemplate(state, vmid, task);
       if (bool(ctx.params, 'start') && !asTemplate) {
         vm.running = true;
@@ -88,7 +91,10 @@ async function createVm(ctx: RequestContext) {
         state,
         Object.keys(state.volumes).filter((volid) => state.volumes[volid]!.vmid === vmid),
       );
-      if (state.vms[String(vmid)] === vm) delete state.vms[String(vmid)];
+      if (state.vms[String(vmid)] === vm) {
+        delete state.vms[String(vmid)];
+        removeVmFromPools(state, vmid);
+      }
     },
     cleanup: release,
   });

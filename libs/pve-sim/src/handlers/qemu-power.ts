@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { PROPERTY_STRING_FORMATS, splitPropertyString } from '@infra/pve-api';
 import { ok, type RequestContext, type Route } from '../core';
 import { dieError } from '../errors';
@@ -6,6 +5,7 @@ import { int, str } from '../http/params';
 import type { VmState } from '../state/schema';
 import { findPciDevice } from './hardware';
 import { assertMappingValid, nodeEntries } from './mapping';
+import { regenerateCloudinit } from './qemu-cloudinit';
 import { assertUnlocked, bootDiskBytes, cpuCount, findVmForPower, loadVm, maxMemBytes } from './vm-common';
 
 function vmSummary(vmid: string, vm: VmState) {
@@ -77,7 +77,7 @@ function checkHostpci(ctx: RequestContext, vmid: number, vm: VmState): void {
 
 function powerTask(
   ctx: RequestContext,
-  type: 'qmstart' | 'qmstop' | 'qmshutdown',
+  type: 'qmstart' | 'qmstop' | 'qmshutdown' | 'qmreboot',
   action: (vm: VmState, vmid: number) => void,
 ) {
   const node = str(ctx.params, 'node')!;
@@ -97,11 +97,16 @@ function powerTask(
   );
 }
 
-/** A stable fake address per VM, so agent answers repeat across runs. */
-function guestIp(vmid: string): string {
-  const h = createHash('sha1').update(vmid).digest();
-  return `10.0.${h[0]! % 250}.${(h[1]! % 240) + 10}`;
+/** The checks every `agent/*` call makes, with qemu-server's texts. */
+function assertAgentAnswers(ctx: RequestContext, vmid: number, vm: VmState): void {
+  if (!agentEnabled(vm)) throw dieError('No QEMU guest agent configured');
+  if (!vm.running) throw dieError(`VM ${vmid} is not running`);
+  if (Date.now() - (vm.startedAt ?? 0) < ctx.core.timing.agentBootMs)
+    throw dieError('QEMU guest agent is not running');
 }
+
+const macOf = (vm: VmState) =>
+  /=([0-9A-Fa-f:]{17})/.exec(vm.config.net0 ?? '')?.[1]?.toLowerCase() ?? undefined;
 
 export const powerRoutes: Route[] = [
   {
@@ -144,6 +149,7 @@ export const powerRoutes: Route[] = [
       return powerTask(ctx, 'qmstart', (target, vmid) => {
         if (target.running) throw new Error(`VM ${vmid} already running`);
         checkHostpci(ctx, vmid, target);
+        regenerateCloudinit(target);
         target.running = true;
         target.startedAt = Date.now();
       });
@@ -169,15 +175,34 @@ export const powerRoutes: Route[] = [
       }),
   },
   {
+    // qm reboot: a clean shutdown and a fresh start; the guest agent goes away until the guest is up again.
+    method: 'POST',
+    template: '/nodes/{node}/qemu/{vmid}/status/reboot',
+    handler(ctx) {
+      const vm = findVmForPower(ctx.state, str(ctx.params, 'node')!, int(ctx.params, 'vmid')!);
+      assertUnlocked(vm);
+      return powerTask(ctx, 'qmreboot', (target, vmid) => {
+        if (!target.running) throw new Error(`VM ${vmid} not running`);
+        target.startedAt = Date.now();
+      });
+    },
+  },
+  {
+    method: 'POST',
+    template: '/nodes/{node}/qemu/{vmid}/agent/ping',
+    handler(ctx) {
+      const vmid = int(ctx.params, 'vmid')!;
+      assertAgentAnswers(ctx, vmid, loadVm(ctx.state, str(ctx.params, 'node')!, vmid));
+      return ok({ result: {} });
+    },
+  },
+  {
     method: 'GET',
     template: '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces',
     handler(ctx) {
       const vmid = int(ctx.params, 'vmid')!;
       const vm = loadVm(ctx.state, str(ctx.params, 'node')!, vmid);
-      if (!agentEnabled(vm)) throw dieError('No QEMU guest agent configured');
-      if (!vm.running) throw dieError(`VM ${vmid} is not running`);
-      if (Date.now() - (vm.startedAt ?? 0) < ctx.core.timing.agentBootMs)
-        throw dieError('QEMU guest agent is not running');
+      assertAgentAnswers(ctx, vmid, vm);
       const stats = {
         'rx-bytes': 0,
         'rx-dropped': 0,
@@ -188,7 +213,8 @@ export const powerRoutes: Route[] = [
         'tx-errs': 0,
         'tx-packets': 0,
       };
-      const mac = /=([0-9A-Fa-f:]{17})/.exec(vm.config.net0 ?? '')?.[1]?.toLowerCase() ?? '00:00:00:00:00:00';
+      const mac = macOf(vm);
+      const addresses = ctx.core.guestAddresses({ vmid, node: vm.node, name: vm.config.name, mac });
       return ok({
         result: [
           {
@@ -199,8 +225,12 @@ export const powerRoutes: Route[] = [
           },
           {
             name: 'eth0',
-            'hardware-address': mac,
-            'ip-addresses': [{ 'ip-address': guestIp(String(vmid)), 'ip-address-type': 'ipv4', prefix: 24 }],
+            'hardware-address': mac ?? '00:00:00:00:00:00',
+            'ip-addresses': addresses.map((a) => ({
+              'ip-address': a.ip,
+              'ip-address-type': a.type ?? (a.ip.includes(':') ? 'ipv6' : 'ipv4'),
+              prefix: a.prefix,
+            })),
             statistics: stats,
           },
         ],

@@ -18,6 +18,7 @@ import {
 const SUPPORTED_CONTENT: Record<StorageState['type'], readonly string[]> = {
   dir: ['images', 'rootdir', 'vztmpl', 'iso', 'backup', 'snippets', 'import'],
   nfs: ['images', 'rootdir', 'vztmpl', 'iso', 'backup', 'snippets', 'import'],
+  rbd: ['images', 'rootdir'],
   lvmthin: ['images', 'rootdir'],
   lvm: ['images', 'rootdir'],
   zfspool: ['images', 'rootdir'],
@@ -36,6 +37,7 @@ function configView(id: string, s: StorageState) {
     ...(s.path ? { path: s.path } : {}),
     ...(s.vgname ? { vgname: s.vgname } : {}),
     ...(s.thinpool ? { thinpool: s.thinpool } : {}),
+    ...(s.pool ? { pool: s.pool } : {}),
     ...(s.nodes ? { nodes: s.nodes.join(',') } : {}),
     ...(s.disable ? { disable: 1 } : {}),
     ...(s.shared ? { shared: 1 } : {}),
@@ -65,8 +67,9 @@ function statusView(ctx: RequestContext, id: string, s: StorageState) {
 function volumeItems(ctx: RequestContext, storageId: string) {
   const content = str(ctx.params, 'content');
   const vmid = int(ctx.params, 'vmid');
+  const node = str(ctx.params, 'node');
   return Object.entries(ctx.state.volumes)
-    .filter(([, v]) => v.storage === storageId)
+    .filter(([, v]) => v.storage === storageId && (v.node === undefined || v.node === node))
     .filter(
       ([, v]) => (content === undefined || v.vtype === content) && (vmid === undefined || v.vmid === vmid),
     )

@@ -6,7 +6,7 @@ import { authenticate } from '../auth/authenticate';
 import type { Caller } from '../auth/permissions';
 import type { RequestContext, SimCore } from '../core';
 import { dieError, isPveApiError, notImplemented, PveApiError, paramError } from '../errors';
-import type { RequestLog } from '../request-log';
+import { type RequestLog, schemaVerdict } from '../request-log';
 import type { RequestValidator } from '../validation';
 import { assertNodeReachable } from './node-check';
 import { extractParams, readBody } from './params';
@@ -53,6 +53,7 @@ export async function handleApiRequest(
   const path = decodePath(rawPath);
   let status = 0;
   let paramNames: string[] = [];
+  let sent: Record<string, unknown> = {};
   const faults = core.faults.forRequest(method, path);
   try {
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
@@ -74,6 +75,7 @@ export async function handleApiRequest(
         await readBody(req),
       );
       paramNames = Object.keys(params);
+      sent = params;
       const match = router.match(method, rawPath);
       const official = validator.describe(method, rawPath);
       let caller: Caller | null = null;
@@ -128,7 +130,8 @@ export async function handleApiRequest(
     if (result.total !== undefined) body.total = result.total;
     sendResult(req, res, body);
   } finally {
-    requestLog.record(method, path, paramNames, status);
+    if (requestLog.enabled)
+      requestLog.record(method, path, paramNames, status, schemaVerdict(method, rawPath, sent));
   }
 }
 

@@ -31,7 +31,9 @@ export const nodeSchema = z.object({
 export type NodeState = z.infer<typeof nodeSchema>;
 
 export const storageSchema = z.object({
-  type: z.enum(['dir', 'lvmthin', 'lvm', 'nfs', 'zfspool']),
+  type: z.enum(['dir', 'lvmthin', 'lvm', 'nfs', 'zfspool', 'rbd']),
+  /** Ceph RBD: the pool the images live in. */
+  pool: z.string().optional(),
   content: z.array(z.string()),
   /** The path Proxmox shows (e.g. /var/lib/vz); files really live under <stateDir>/storage/<id>. */
   path: z.string().optional(),
@@ -55,6 +57,8 @@ export const volumeSchema = z.object({
   ctime: z.number().int(),
   /** Metadata-only (disk images) vs a real file under the storage directory. */
   file: z.boolean(),
+  /** The node whose local storage holds it; absent on shared storage (every node sees the same volume). */
+  node: z.string().optional(),
 });
 export type Volume = z.infer<typeof volumeSchema>;
 
@@ -67,6 +71,8 @@ export const vmSchema = z.object({
   running: z.boolean(),
   startedAt: z.number().optional(),
   createdAt: z.number(),
+  /** The cloud-init keys the drive was last generated from (start or `PUT …/cloudinit`). */
+  cloudinitApplied: z.record(z.string(), z.string()).optional(),
 });
 export type VmState = z.infer<typeof vmSchema>;
 
@@ -77,6 +83,13 @@ export const pciMappingSchema = z.object({
   'live-migration-capable': z.boolean().optional(),
 });
 export type PciMapping = z.infer<typeof pciMappingSchema>;
+
+/** /etc/pve/user.cfg `pool:` lines: members are `qemu/<vmid>` or `storage/<id>`. */
+export const poolSchema = z.object({
+  comment: z.string().optional(),
+  members: z.array(z.string()),
+});
+export type PoolState = z.infer<typeof poolSchema>;
 
 export const userSchema = z.object({
   enable: z.boolean(),
@@ -130,6 +143,8 @@ export const stateSchema = z.object({
   volumes: z.record(z.string(), volumeSchema),
   vms: z.record(z.string(), vmSchema),
   mappings: z.object({ pci: z.record(z.string(), pciMappingSchema) }),
+  /** Added after the first release of the state file: older files load with no pools. */
+  pools: z.record(z.string(), poolSchema).default({}),
   users: z.record(z.string(), userSchema),
   tokens: z.record(z.string(), tokenSchema),
   groups: z.record(z.string(), z.object({ comment: z.string().optional() })),

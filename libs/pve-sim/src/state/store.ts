@@ -20,19 +20,19 @@ export class StateStore {
   private constructor(
     readonly stateDir: string,
     public state: SimState,
-    private readonly nodeName: string,
+    private readonly nodes: readonly string[],
   ) {}
 
-  static async open(stateDir: string, options: { nodeName?: string } = {}): Promise<StateStore> {
+  static async open(stateDir: string, options: { nodes?: readonly string[] } = {}): Promise<StateStore> {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const file = join(stateDir, STATE_FILE);
     const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
     });
-    const nodeName = options.nodeName ?? 'pve';
+    const nodes = options.nodes ?? ['pve'];
     if (text === null) {
-      const store = new StateStore(stateDir, seedState({ nodeName }), nodeName);
+      const store = new StateStore(stateDir, seedState({ nodes }), nodes);
       await store.save();
       return store;
     }
@@ -46,7 +46,7 @@ export class StateStore {
         },
       );
     }
-    return new StateStore(stateDir, parsed.data, nodeName);
+    return new StateStore(stateDir, parsed.data, nodes);
   }
 
   get file(): string {
@@ -76,7 +76,7 @@ export class StateStore {
   async reset(): Promise<void> {
     await this.chain;
     await rm(join(this.stateDir, 'storage'), { recursive: true, force: true });
-    this.state = seedState({ nodeName: this.nodeName });
+    this.state = seedState({ nodes: this.nodes });
     await this.save();
   }
 

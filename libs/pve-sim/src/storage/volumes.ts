@@ -124,7 +124,9 @@ export function allocateImageVolume(
 ): string {
   const { volname, format } = allocateVolname(state, storage, vmid, kind);
   const volid = `${storage}:${volname}`;
+  const node = getStorage(state, storage).shared ? undefined : state.vms[String(vmid)]?.node;
   state.volumes[volid] = {
+    ...(node ? { node } : {}),
     storage,
     volname,
     vtype: 'images',
