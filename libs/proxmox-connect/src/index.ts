@@ -2,3 +2,4 @@ export { type ConnectOptions, connectProxmox, type ProxmoxConnection } from './c
 export { type EmbeddedEndpoint, openEmbeddedSimulator, tokenAccounts } from './embedded';
 export { isEmbedded, MUTATING, type ProxmoxEnvironment, simStateDir } from './environment';
 export { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
+export { presentedCertificate, type TlsSettings, type ToolTrust, toolTrust } from './tool-trust';
