@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { clearSecretsForTests, registerSecret } from '@infra/core';
@@ -52,6 +53,22 @@ describe('runWithSecrets', () => {
       },
     );
     expect(result).toEqual({ exitCode: 0, stdout: 'got ***', stderr: 'err ***' });
+  });
+
+  it('redacts every line of a multi-line secret the child prints (output is redacted line by line)', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519', {
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    registerSecret(privateKey);
+    const result = await runWithSecrets('sh', ['-c', 'printf "key:\\n%s\\n" "$KEY"'], {
+      env: { KEY: privateKey },
+      stream: false,
+    });
+    const body = privateKey.split('\n').filter((line) => line && !line.startsWith('-----'));
+    expect(body.length).toBeGreaterThan(0);
+    for (const line of body) expect(result.stdout).not.toContain(line);
+    expect(result.stdout).toBe('key:\n-----BEGIN PRIVATE KEY-----\n***\n-----END PRIVATE KEY-----\n');
   });
 
   it('hands secrets over on inherited descriptors 3, 4, ...', async () => {
