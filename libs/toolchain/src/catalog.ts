@@ -4,7 +4,17 @@
  * A mise.toml entry with no recipe here is an error, so a typo never silently installs nothing.
  */
 
-/** How a Go tool is built. Both methods build with CGO_ENABLED=0 -trimpath and the shared Go caches. */
+/** Changes to a source tree's go.mod before it is built (`go mod edit`, then optionally `go mod tidy`). */
+export interface GoModEdits {
+  /** Module paths whose `replace` directive is removed. */
+  dropReplace?: readonly string[];
+  /** `replace <from> => <to> <version>` directives to add (or overwrite). */
+  replace?: readonly { from: string; to: string; version: string }[];
+  /** Run `go mod tidy` afterwards (needed when a replace changes the dependency graph). */
+  tidy?: boolean;
+}
+
+/** How a Go tool is built. Every method builds with CGO_ENABLED=0 -trimpath GOWORK=off and the shared Go caches. */
 export interface GoBuild {
   module: string;
   /**
@@ -12,13 +22,22 @@ export interface GoBuild {
    * `source`: `go mod download` the module and `go build` a copy of it as the main module: needed for
    * replace directives, and for modules whose version list the proxy refuses (go install looks it up for
    * deprecation notices). Same go.mod, same go.sum, same dependency versions as go install.
+   * `archive`: the same build, from a source archive in $INFRA_SOURCE_ARCHIVES (checksum-pinned in
+   * mise.toml) for modules the proxy refuses entirely.
    */
-  method: 'install' | 'source';
+  method: 'install' | 'source' | 'archive';
   /** Package path relative to the module root ('.' = the root) and the binary name it produces. */
   packages: readonly { pkg: string; bin: string }[];
-  /** -X flags, given the pinned version without a leading v. */
+  /** Linker flags (-X ..., -s -w), given the pinned version without a leading v. */
   ldflags?: (version: string) => string[];
-  /** Why `source` is used, for the README and the logs. */
+  /** Build tags. */
+  tags?: readonly string[];
+  /** `archive`: the file name in $INFRA_SOURCE_ARCHIVES for a version (a `git archive` of the release tag). */
+  archive?: (version: string) => string;
+  /** Nested modules the module zip leaves out, copied (same version) to `dir` where go.mod's replace points. */
+  nestedModules?: readonly { module: string; dir: string }[];
+  modEdits?: GoModEdits;
+  /** Why `source`/`archive` and the edits are needed, for the README and the logs. */
   why?: string;
 }
 
@@ -80,8 +99,12 @@ export interface PipRecipe extends RecipeBase {
   section: 'tools';
   keys: readonly string[];
   project: string;
+  /** Commands it installs (shimmed); none for a plugin such as molecule-plugins. */
   bins: readonly string[];
-  probe: VersionProbe;
+  /** `distribution`: no command to ask; the venv's installed distribution metadata says the version. */
+  probe: VersionProbe | 'distribution';
+  /** Data derived from the installed package into the cache (see kubernetes-schemas.ts). */
+  derived?: 'kubeconform-schemas';
 }
 
 export interface DebExtractRecipe extends RecipeBase {
@@ -102,6 +125,8 @@ export interface DebSystemRecipe extends RecipeBase {
   /** Where Debian puts the command when it is not on a non-root PATH. */
   systemDirs: readonly string[];
   probe: VersionProbe;
+  /** Environment defaults the shim sets when the caller has not (podman: CONTAINERS_CONF). */
+  shimEnv?: 'podman';
 }
 
 export type Recipe =
@@ -120,7 +145,8 @@ const firstMatch = (pattern: RegExp) => (output: string) => pattern.exec(output)
 const pip = (
   project: string,
   bins: string[],
-  probe: Omit<VersionProbe, 'bin'> & { bin?: string },
+  probe: (Omit<VersionProbe, 'bin'> & { bin?: string }) | 'distribution',
+  derived?: PipRecipe['derived'],
 ): PipRecipe => ({
   id: project,
   cacheName: 'python',
@@ -129,7 +155,29 @@ const pip = (
   keys: [`pipx:${project}`, `pip:${project}`],
   project,
   bins,
-  probe: { bin: probe.bin ?? bins[0]!, args: probe.args, parse: probe.parse },
+  probe:
+    probe === 'distribution' ? probe : { bin: probe.bin ?? bins[0]!, args: probe.args, parse: probe.parse },
+  ...(derived ? { derived } : {}),
+});
+
+/** A Debian package used as installed by the system ("system" in mise.toml: any version of the distribution). */
+const debSystem = (
+  pkg: string,
+  bins: string[],
+  systemDirs: string[],
+  probe: Omit<VersionProbe, 'bin'>,
+  shimEnv?: DebSystemRecipe['shimEnv'],
+): DebSystemRecipe => ({
+  id: pkg,
+  cacheName: pkg,
+  kind: 'deb-system',
+  section: 'debian',
+  keys: [pkg],
+  package: pkg,
+  bins,
+  systemDirs,
+  probe: { bin: bins[0]!, ...probe },
+  ...(shimEnv ? { shimEnv } : {}),
 });
 
 export const CATALOG: readonly Recipe[] = [
@@ -246,6 +294,71 @@ export const CATALOG: readonly Recipe[] = [
     },
     probe: { bin: 'age', args: ['--version'], parse: firstMatch(/v(\d+\.\d+\.\d+\S*)/) },
   },
+  {
+    id: 'talosctl',
+    cacheName: 'talosctl',
+    kind: 'go',
+    section: 'tools',
+    keys: ['talosctl', 'aqua:siderolabs/talos'],
+    bins: ['talosctl'],
+    go: {
+      module: 'github.com/siderolabs/talos',
+      method: 'source',
+      packages: [{ pkg: './cmd/talosctl', bin: 'talosctl' }],
+      tags: ['grpcnotrace'],
+      ldflags: () => ['-s', '-w'],
+      // The module zip leaves out the nested module that go.mod's `replace ... => ./pkg/machinery` points at.
+      nestedModules: [{ module: 'github.com/siderolabs/talos/pkg/machinery', dir: 'pkg/machinery' }],
+      modEdits: {
+        // The smira/containerd fork is not served; upstream containerd/v2 resolves.
+        dropReplace: ['github.com/containerd/containerd/v2'],
+        replace: [
+          // v0.2.38 is refused by the proxy.
+          {
+            from: 'github.com/siderolabs/go-kubernetes',
+            to: 'github.com/siderolabs/go-kubernetes',
+            version: 'v0.2.39',
+          },
+          // v3.6.12 is refused, and the checksum database has no v3.6.11.
+          { from: 'go.etcd.io/etcd/etcdutl/v3', to: 'go.etcd.io/etcd/etcdutl/v3', version: 'v3.6.10' },
+        ],
+      },
+      why: 'go.mod replaces pkg/machinery with the nested module (not in the zip) and pins forks and versions the proxy does not serve',
+    },
+    probe: { bin: 'talosctl', args: ['version', '--client'], parse: firstMatch(/Tag:\s+v(\S+)/) },
+  },
+  {
+    id: 'helm',
+    cacheName: 'helm',
+    kind: 'go',
+    section: 'tools',
+    keys: ['helm', 'aqua:helm/helm'],
+    bins: ['helm'],
+    go: {
+      module: 'helm.sh/helm/v4',
+      method: 'install',
+      packages: [{ pkg: './cmd/helm', bin: 'helm' }],
+      // What helm's Makefile stamps for a release tag; otherwise `helm version` says "v4.3".
+      ldflags: (version) => ['-s', '-w', `-X helm.sh/helm/v4/internal/version.version=v${version}`],
+    },
+    probe: { bin: 'helm', args: ['version', '--short'], parse: firstMatch(/v(\d+\.\d+\.\d+)/) },
+  },
+  {
+    id: 'kubeconform',
+    cacheName: 'kubeconform',
+    kind: 'go',
+    section: 'tools',
+    keys: ['kubeconform', 'aqua:yannh/kubeconform'],
+    bins: ['kubeconform'],
+    go: {
+      module: 'github.com/yannh/kubeconform',
+      method: 'install',
+      packages: [{ pkg: './cmd/kubeconform', bin: 'kubeconform' }],
+      // The release build's stamp (goreleaser); the default is "development".
+      ldflags: (version) => ['-s', '-w', `-X main.version=v${version}`],
+    },
+    probe: { bin: 'kubeconform', args: ['-v'], parse: firstMatch(/v(\d+\.\d+\.\d+)/) },
+  },
   pip(
     'ansible-core',
     [
@@ -269,6 +382,20 @@ export const CATALOG: readonly Recipe[] = [
   pip('yamllint', ['yamllint'], { args: ['--version'], parse: firstMatch(/yamllint (\d\S*)/) }),
   pip('molecule', ['molecule'], { args: ['--version'], parse: firstMatch(/molecule (\d\S*)/) }),
   pip('checkov', ['checkov'], { args: ['--version'], parse: firstMatch(/^(\d+\.\d+\.\d+)\s*$/m) }),
+  // The Ansible community package: collections such as containers.podman (Galaxy is not reachable here).
+  pip('ansible', ['ansible-community'], {
+    args: ['--version'],
+    parse: firstMatch(/Ansible community version (\d\S*)/),
+  }),
+  // Molecule's podman driver: a plugin, no command of its own.
+  pip('molecule-plugins', [], 'distribution'),
+  // Kubernetes JSON schemas v1.25-v1.37 (and a strict validator CLI); rewritten for kubeconform.
+  pip(
+    'kubernetes-validate',
+    ['kubernetes-validate'],
+    { args: ['--version'], parse: firstMatch(/^(\d+\.\d+\.\d+)\s*$/m) },
+    'kubeconform-schemas',
+  ),
   {
     id: 'bpg/proxmox',
     cacheName: 'terraform-provider-proxmox',
@@ -293,9 +420,22 @@ export const CATALOG: readonly Recipe[] = [
     address: 'siderolabs/talos',
     go: {
       module: 'github.com/siderolabs/terraform-provider-talos',
-      method: 'source',
+      method: 'archive',
+      archive: (version) => `terraform-provider-talos-v${version}.tar.gz`,
       packages: [{ pkg: '.', bin: 'terraform-provider-talos' }],
-      why: "the proxy refuses the module's version list (403), which go install reads for deprecation notices",
+      ldflags: () => ['-s', '-w'],
+      // v0.11.0 pins image-factory v1.1.0, which the proxy does not serve; v1.2.0 resolves after a tidy.
+      modEdits: {
+        replace: [
+          {
+            from: 'github.com/siderolabs/image-factory',
+            to: 'github.com/siderolabs/image-factory',
+            version: 'v1.2.0',
+          },
+        ],
+        tidy: true,
+      },
+      why: 'the proxy refuses every version of the module (403)',
     },
   },
   {
@@ -307,9 +447,27 @@ export const CATALOG: readonly Recipe[] = [
     source: 'github.com/hashicorp/proxmox',
     go: {
       module: 'github.com/hashicorp/packer-plugin-proxmox',
-      method: 'source',
+      method: 'archive',
+      archive: (version) => `packer-plugin-proxmox-v${version}.tar.gz`,
       packages: [{ pkg: '.', bin: 'packer-plugin-proxmox' }],
-      why: 'go.mod replaces github.com/zclconf/go-cty with a fork',
+      ldflags: () => ['-s', '-w'],
+      why: 'the proxy refuses the source zip of the module (403)',
+    },
+  },
+  {
+    id: 'packer-plugin-ansible',
+    cacheName: 'packer-plugin-ansible',
+    kind: 'packer-plugin',
+    section: 'packer-plugins',
+    keys: ['github.com/hashicorp/ansible'],
+    source: 'github.com/hashicorp/ansible',
+    go: {
+      module: 'github.com/hashicorp/packer-plugin-ansible',
+      method: 'archive',
+      archive: (version) => `packer-plugin-ansible-v${version}.tar.gz`,
+      packages: [{ pkg: '.', bin: 'packer-plugin-ansible' }],
+      ldflags: () => ['-s', '-w'],
+      why: 'the proxy does not serve the module',
     },
   },
   {
@@ -322,28 +480,34 @@ export const CATALOG: readonly Recipe[] = [
     bins: ['cloud-init'],
     probe: { bin: 'cloud-init', args: ['--version'], parse: firstMatch(/cloud-init\s+(\d[\w.]*)/) },
   },
-  {
-    id: 'openssh-server',
-    cacheName: 'openssh-server',
-    kind: 'deb-system',
-    section: 'debian',
-    keys: ['openssh-server'],
-    package: 'openssh-server',
-    bins: ['sshd'],
-    systemDirs: ['/usr/sbin', '/usr/bin'],
-    probe: { bin: 'sshd', args: ['-V'], parse: firstMatch(/OpenSSH_([\w.]+)/) },
-  },
-  {
-    id: 'openssh-client',
-    cacheName: 'openssh-client',
-    kind: 'deb-system',
-    section: 'debian',
-    keys: ['openssh-client'],
-    package: 'openssh-client',
-    bins: ['ssh', 'ssh-keygen'],
-    systemDirs: ['/usr/bin'],
-    probe: { bin: 'ssh', args: ['-V'], parse: firstMatch(/OpenSSH_([\w.]+)/) },
-  },
+  debSystem('openssh-server', ['sshd'], ['/usr/sbin', '/usr/bin'], {
+    args: ['-V'],
+    parse: firstMatch(/OpenSSH_([\w.]+)/),
+  }),
+  debSystem('openssh-client', ['ssh', 'ssh-keygen'], ['/usr/bin'], {
+    args: ['-V'],
+    parse: firstMatch(/OpenSSH_([\w.]+)/),
+  }),
+  // Molecule's podman driver on these machines (see the generated containers.conf, containers-conf.ts).
+  debSystem(
+    'podman',
+    ['podman'],
+    ['/usr/bin'],
+    { args: ['--version'], parse: firstMatch(/podman version (\S+)/) },
+    'podman',
+  ),
+  debSystem('runc', ['runc'], ['/usr/sbin', '/usr/bin'], {
+    args: ['--version'],
+    parse: firstMatch(/runc version (\S+)/),
+  }),
+  debSystem('fuse-overlayfs', ['fuse-overlayfs'], ['/usr/bin'], {
+    args: ['--version'],
+    parse: firstMatch(/version (\S+)/),
+  }),
+  debSystem('debootstrap', ['debootstrap'], ['/usr/sbin'], {
+    args: ['--version'],
+    parse: firstMatch(/debootstrap (\S+)/),
+  }),
 ];
 
 export function recipeById(id: string): Recipe | undefined {

@@ -1,18 +1,23 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { archiveNeed } from './archives';
+import { locateArchiveSource } from './archives-io';
 import { toolchainEnv } from './env';
 import { capture } from './exec';
-import { readToolMarker } from './facts';
+import { readToolMarker, venvVersionKey } from './facts';
 import { installedPackerPlugin } from './installers/packer-plugin';
 import { loadManifest } from './load';
 import type { ToolSpec } from './manifest';
+import { originOf } from './origin';
 import { type CacheLayout, cacheLayout, providerMirror } from './paths';
 import { versionMatches } from './plan';
 import { findOnPath, probeVersion } from './probe';
 import { readState } from './state';
+import { type Marker, readMarker } from './store';
 
-export type DoctorStatus = 'ok' | 'missing' | 'mismatch' | 'optional-missing';
+/** `registry`: not built here on purpose (INFRA_SOURCE_ARCHIVES=registry); tofu/packer init download it. */
+export type DoctorStatus = 'ok' | 'missing' | 'mismatch' | 'optional-missing' | 'registry';
 
 export interface DoctorRow {
   tool: string;
@@ -24,6 +29,11 @@ export interface DoctorRow {
   path: string | null;
   /** PATH, system, go install, go build, pip, apt-get download, apt-get install, bootstrap. */
   obtained: string | null;
+  /**
+   * Where it came from: `Go module proxy (module@vX)`, `source archive <path> (sha256 <hex>, verified)`,
+   * `PyPI`, `Debian (...)`, `registry (...)`, `PATH (...)`; null when it is not there.
+   */
+  origin: string | null;
   /** What to run when the status is not ok. */
   fix?: string;
 }
@@ -44,13 +54,34 @@ async function checkTool(spec: ToolSpec, layout: CacheLayout, ctx: DoctorContext
   const { recipe } = spec;
   const installFix = `pnpm tsx scripts/toolchain.ts install ${spec.id}`;
   const state = ctx.state?.tools[spec.id];
-  const base = { tool: spec.id, pinned: spec.version, obtained: state?.obtained ?? null };
-  const absent = (path: string | null, fix: string): DoctorRow => ({
-    ...base,
-    found: null,
-    path,
-    status: spec.optional ? 'optional-missing' : 'missing',
-    fix: spec.optional && spec.reason ? `${fix} (optional: ${spec.reason})` : fix,
+  const base = {
+    tool: spec.id,
+    pinned: spec.version,
+    obtained: state?.obtained ?? null,
+    origin: state ? originOf(spec, state.obtained) : null,
+  };
+  const absent = (path: string | null, fix: string): DoctorRow => {
+    if (ctx.archivesFromRegistry && archiveNeed(spec)) {
+      return {
+        ...base,
+        found: null,
+        path: null,
+        status: 'registry',
+        obtained: 'registry',
+        origin: originOf(spec, 'registry'),
+      };
+    }
+    return {
+      ...base,
+      found: null,
+      path,
+      status: spec.optional ? 'optional-missing' : 'missing',
+      fix: spec.optional && spec.reason ? `${fix} (optional: ${spec.reason})` : fix,
+    };
+  };
+  const withMarker = (marker: Marker) => ({
+    obtained: marker.method,
+    origin: originOf(spec, marker.method, marker),
   });
 
   if (recipe.kind === 'bootstrap') {
@@ -61,6 +92,7 @@ async function checkTool(spec: ToolSpec, layout: CacheLayout, ctx: DoctorContext
     return {
       ...base,
       obtained: 'bootstrap',
+      origin: originOf(spec, 'bootstrap'),
       found: version ?? null,
       path: node,
       status: ok ? 'ok' : 'mismatch',
@@ -84,7 +116,7 @@ async function checkTool(spec: ToolSpec, layout: CacheLayout, ctx: DoctorContext
     }
     return {
       ...base,
-      obtained: installed.marker.method,
+      ...withMarker(installed.marker),
       found: installed.marker.version,
       path: binary,
       status: 'ok',
@@ -97,8 +129,10 @@ async function checkTool(spec: ToolSpec, layout: CacheLayout, ctx: DoctorContext
     const described = await capture(plugin, ['describe'], { timeoutMs: 30_000 });
     const version = /"version"\s*:\s*"([^"]+)"/.exec(described.stdout)?.[1];
     const ok = version === spec.version;
+    const built = await readToolMarker(spec, layout, undefined, ctx.allSpecs);
     return {
       ...base,
+      ...(built ? withMarker(built.marker) : {}),
       found: version ?? null,
       path: plugin,
       status: ok ? 'ok' : 'mismatch',
@@ -109,6 +143,35 @@ async function checkTool(spec: ToolSpec, layout: CacheLayout, ctx: DoctorContext
   for (const bin of recipe.bins) {
     if (!(await exists(join(layout.binDir, bin)))) return absent(join(layout.binDir, bin), installFix);
   }
+  let fromMarker = {};
+  if (recipe.kind === 'pip') {
+    const venv = state?.where;
+    const marker = venv ? await readMarker(venv, venvVersionKey(ctx.allSpecs)) : undefined;
+    if (!venv || !marker) return absent(venv ?? null, installFix);
+    fromMarker = withMarker(marker);
+    if (recipe.derived === 'kubeconform-schemas') {
+      // Read through the stable link: it must lead to this version's complete tree.
+      if (!(await readMarker(layout.kubernetesSchemas, spec.version))) {
+        return absent(
+          venv,
+          `${installFix} (derives the kubeconform schemas into ${layout.kubernetesSchemas})`,
+        );
+      }
+    }
+    if (recipe.probe === 'distribution') {
+      const version = await distributionVersion(venv, recipe.project);
+      const ok = version === spec.version;
+      return {
+        ...base,
+        ...fromMarker,
+        found: version ?? null,
+        path: venv,
+        status: ok ? 'ok' : version === undefined ? 'missing' : 'mismatch',
+        ...(ok ? {} : { fix: installFix }),
+      };
+    }
+  }
+  if (recipe.probe === 'distribution') throw new Error(`${spec.id}: a distribution probe needs a pip recipe`);
   const shim = join(layout.binDir, recipe.probe.bin);
   const { version } = await probeVersion(shim, recipe.probe, { ...process.env, ...ctx.env });
   if (version === undefined) {
@@ -120,6 +183,7 @@ async function checkTool(spec: ToolSpec, layout: CacheLayout, ctx: DoctorContext
   const ok = versionMatches(recipe, spec.version, version);
   return {
     ...base,
+    ...fromMarker,
     found: version,
     path: state?.where ?? shim,
     status: ok ? 'ok' : 'mismatch',
@@ -131,6 +195,18 @@ interface DoctorContext {
   env: Record<string, string>;
   state: Awaited<ReturnType<typeof readState>>;
   allSpecs: readonly ToolSpec[];
+  /** INFRA_SOURCE_ARCHIVES=registry: archive-built tools are expected to come from the registry. */
+  archivesFromRegistry: boolean;
+}
+
+/** The installed version of a PyPI distribution in a venv (for plugins with no command to ask). */
+async function distributionVersion(venv: string, project: string): Promise<string | undefined> {
+  const result = await capture(
+    join(venv, 'bin', 'python'),
+    ['-c', 'import sys, importlib.metadata as m; print(m.version(sys.argv[1]))', project],
+    { timeoutMs: 60_000 },
+  );
+  return result.code === 0 ? result.stdout.trim() || undefined : undefined;
 }
 
 /** Checks every pinned tool through the same shims and files other libs use. Never installs anything. */
@@ -141,6 +217,7 @@ export async function doctor(options: { root: string; layout?: CacheLayout }): P
     env: toolchainEnv({ layout }),
     state: await readState(layout),
     allSpecs: specs,
+    archivesFromRegistry: locateArchiveSource(options.root).kind === 'registry',
   };
   const rows: DoctorRow[] = new Array(specs.length);
   const queue = specs.map((spec, index) => ({ spec, index }));
@@ -153,19 +230,19 @@ export async function doctor(options: { root: string; layout?: CacheLayout }): P
   );
   return {
     manifest: file,
-    ok: rows.every((r) => r.status === 'ok' || r.status === 'optional-missing'),
+    ok: rows.every((r) => r.status === 'ok' || r.status === 'optional-missing' || r.status === 'registry'),
     rows,
   };
 }
 
 export function renderDoctorTable(report: DoctorReport): string {
-  const header = ['tool', 'pinned', 'found', 'status', 'obtained', 'path'];
+  const header = ['tool', 'pinned', 'found', 'status', 'origin', 'path'];
   const body = report.rows.map((r) => [
     r.tool,
     r.pinned,
     r.found ?? '-',
     r.status,
-    r.obtained ?? '-',
+    r.origin ?? '-',
     r.path ?? '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));

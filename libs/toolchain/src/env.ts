@@ -1,10 +1,13 @@
 import { delimiter } from 'node:path';
+import { kubeconformSchemaLocation } from './kubernetes-schemas';
 import { type CacheLayout, cacheLayout } from './paths';
 
 /**
  * The environment every tool of the toolchain expects, for other libs to pass to execa/zx/spawn:
  * shims first on PATH, the tofu CLI config with the provider mirrors, the preinstalled packer plugins,
- * and no update checks or telemetry calls (these machines reach no such endpoints, and CI must not wait).
+ * podman's containers.conf, the kubeconform-ready Kubernetes schemas (INFRA_KUBERNETES_SCHEMAS, and the
+ * matching -schema-location template in INFRA_KUBECONFORM_SCHEMA_LOCATION), and no update checks or
+ * telemetry calls (these machines reach no such endpoints, and CI must not wait).
  */
 export function toolchainEnv(
   options: { layout?: CacheLayout; basePath?: string } = {},
@@ -19,6 +22,9 @@ export function toolchainEnv(
     TF_INPUT: '0',
     CHECKPOINT_DISABLE: '1',
     PACKER_PLUGIN_PATH: layout.packerPluginDir,
+    CONTAINERS_CONF: layout.containersConf,
+    INFRA_KUBERNETES_SCHEMAS: layout.kubernetesSchemas,
+    INFRA_KUBECONFORM_SCHEMA_LOCATION: kubeconformSchemaLocation(layout.kubernetesSchemas),
     SOPS_DISABLE_VERSION_CHECK: '1',
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_RETRY_FILES_ENABLED: 'False',

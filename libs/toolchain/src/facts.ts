@@ -25,18 +25,27 @@ export function toolHome(
   return layout.toolDir(spec.recipe.cacheName, spec.version);
 }
 
-export function pipPins(
-  specs: readonly ToolSpec[],
-): { id: string; project: string; version: string; bins: readonly string[] }[] {
+export interface PipPin {
+  id: string;
+  /** What pip installs: `project[extra,...]==version`. */
+  requirement: string;
+  bins: readonly string[];
+}
+
+export function pipPins(specs: readonly ToolSpec[]): PipPin[] {
   return specs
     .filter((s): s is ToolSpec & { recipe: PipRecipe } => s.recipe.kind === 'pip')
-    .map((s) => ({ id: s.id, project: s.recipe.project, version: s.version, bins: s.recipe.bins }));
+    .map((s) => ({
+      id: s.id,
+      requirement: `${s.recipe.project}${s.extras ? `[${s.extras.join(',')}]` : ''}==${s.version}`,
+      bins: s.recipe.bins,
+    }));
 }
 
 /** The marker key of the venv: every pin, so changing one pin makes a new venv. */
 export function venvVersionKey(specs: readonly ToolSpec[]): string {
   return pipPins(specs)
-    .map((p) => `${p.project}==${p.version}`)
+    .map((p) => p.requirement)
     .join(' ');
 }
 
@@ -62,7 +71,7 @@ async function isExecutable(path: string): Promise<boolean> {
 
 /** The main binary on PATH (outside our shims), with all sibling binaries the recipe needs. */
 async function onPath(recipe: Recipe, layout: CacheLayout): Promise<string | undefined> {
-  if (!('bins' in recipe) || recipe.kind === 'bootstrap') return undefined;
+  if (!('bins' in recipe) || recipe.kind === 'bootstrap' || recipe.bins.length === 0) return undefined;
   const main = await findOnPath(recipe.bins[0]!, {
     skipDirs: [layout.binDir],
     extraDirs: recipe.kind === 'deb-system' ? recipe.systemDirs : [],
@@ -89,7 +98,7 @@ export async function gatherFacts(
       const found = await onPath(recipe, layout);
       if (found) {
         const version =
-          recipe.kind === 'deb-system' || !('probe' in recipe)
+          recipe.kind === 'deb-system' || !('probe' in recipe) || recipe.probe === 'distribution'
             ? undefined
             : (await probeVersion(found, recipe.probe)).version;
         fact.onPath = { path: found, version };

@@ -57,16 +57,16 @@ describe.skipIf(!haveGo)('install failures', () => {
     expect(failed.failures[0]?.message).toContain('github.com/terraform-docs/terraform-docs@v0.0.1');
 
     const optional = await scratchRepo(
-      '[_.infra.providers]\n"siderolabs/talos" = { version = "0.0.1", optional = true, reason = "not served here" }\n',
+      '[_.infra.providers]\n"bpg/proxmox" = { version = "0.0.1", optional = true, reason = "not served here" }\n',
     );
     const warned = await installToolchain({ root: optional.root, layout: optional.layout, logger: quiet });
     expect(warned.failures).toEqual([]);
-    expect(warned.rows).toMatchObject([{ tool: 'siderolabs/talos', status: 'unavailable', optional: true }]);
+    expect(warned.rows).toMatchObject([{ tool: 'bpg/proxmox', status: 'unavailable', optional: true }]);
     expect(warned.warnings[0]).toContain('mise.toml: not served here');
     // Not built, so the CLI config leaves it to the registry.
     const config = await capture('cat', [optional.layout.tofuCliConfig]);
     expect(config.stdout).toContain('direct {}');
-    expect(config.stdout).not.toContain('siderolabs');
+    expect(config.stdout).not.toContain('bpg');
   });
 
   it('a compile error in a source build reports the last lines of the build log', async () => {

@@ -1,14 +1,20 @@
-import { mkdir } from 'node:fs/promises';
-import { log as defaultLog, InfraError, type Logger } from '@infra/core';
+import { mkdir, readFile } from 'node:fs/promises';
+import { log as defaultLog, InfraError, type Logger, writeFileAtomic } from '@infra/core';
+import { type ArchiveNeed, archiveNeed } from './archives';
+import { locateArchiveSource, verifyArchives } from './archives-io';
+import { renderContainersConf } from './containers-conf';
 import { gatherFacts, readToolMarker } from './facts';
+import { aptInstall } from './installers/debian';
 import { findPython, type PythonInterpreter } from './installers/python';
+import { ensureKubeconformSchemas } from './kubernetes-schemas-io';
 import { loadManifest } from './load';
 import { acquireInstallLock } from './lock';
 import type { ToolSpec } from './manifest';
 import { type ObtainContext, obtain } from './obtain';
+import { originOf } from './origin';
 import { type CacheLayout, cacheLayout } from './paths';
 import { type Decision, planTools, selectTools } from './plan';
-import { formatSeconds } from './progress';
+import { createProgress, formatSeconds } from './progress';
 import type { Resolution } from './shim-plan';
 import { shimSpecsFor } from './shim-plan';
 import { syncShims } from './shims-io';
@@ -29,7 +35,7 @@ export interface InstallOptions {
   jobs?: number;
 }
 
-export type RowStatus = 'bootstrap' | 'PATH' | 'cached' | 'installed' | 'failed' | 'unavailable';
+export type RowStatus = 'bootstrap' | 'PATH' | 'cached' | 'installed' | 'registry' | 'failed' | 'unavailable';
 
 export interface InstallRow {
   tool: string;
@@ -37,6 +43,8 @@ export interface InstallRow {
   status: RowStatus;
   /** How the binary in use was obtained: PATH, go install, go build, pip, apt-get download, apt-get install... */
   obtained: string;
+  /** Where it came from: Go module proxy (module@v), source archive (path, verified sha256), PyPI, Debian... */
+  origin: string;
   seconds: number;
   where: string;
   optional: boolean;
@@ -60,6 +68,46 @@ function toInfraError(spec: ToolSpec, error: unknown): InfraError {
     hint: 'rerun with INFRA_DEBUG=1 for details; nothing half-installed was left behind',
     cause: error,
   });
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+async function writeIfChanged(path: string, content: string): Promise<void> {
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current !== content) await writeFileAtomic(path, content, { mode: 0o644 });
+}
+
+/** Data other tools read, derived from an installed package: kubernetes-validate's schemas for kubeconform. */
+async function deriveData(
+  decisions: readonly Decision[],
+  resolutions: ReadonlyMap<string, Resolution>,
+  layout: CacheLayout,
+  logger: Logger,
+  failures: InfraError[],
+): Promise<void> {
+  for (const d of decisions) {
+    const { recipe } = d.spec;
+    const resolution = resolutions.get(d.spec.id);
+    if (recipe.kind !== 'pip' || recipe.derived !== 'kubeconform-schemas' || resolution?.from !== 'cache')
+      continue;
+    const started = Date.now();
+    try {
+      const schemas = await ensureKubeconformSchemas(layout, d.spec.version, resolution.home);
+      if (schemas.built) {
+        logger.info(
+          `kubeconform schemas from kubernetes-validate ${d.spec.version} in ${schemas.dir} (${formatSeconds(Date.now() - started)})`,
+        );
+      }
+    } catch (error) {
+      failures.push(toInfraError(d.spec, error));
+    }
+  }
 }
 
 async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -89,7 +137,17 @@ export async function installToolchain(options: InstallOptions): Promise<Install
     const python = await findPython().catch((error: unknown) => error as InfraError);
     const interpreter: PythonInterpreter | undefined = python instanceof Error ? undefined : python;
     const facts = await gatherFacts(selected, layout, interpreter, allSpecs);
-    const decisions = planTools(selected, facts, { force: options.force ?? false });
+    const archiveSource = locateArchiveSource(options.root);
+    const decisions = planTools(selected, facts, {
+      force: options.force ?? false,
+      archivesFromRegistry: archiveSource.kind === 'registry',
+    });
+    // Every archive this run builds from is checked before anything is built: one error, nothing started.
+    const needs = decisions
+      .filter((d) => d.action === 'build')
+      .map((d) => archiveNeed(d.spec))
+      .filter((need): need is ArchiveNeed => need !== undefined);
+    const archives = await verifyArchives(archiveSource, needs);
 
     const resolutions = new Map<string, Resolution>();
     const rows = new Map<string, InstallRow>();
@@ -103,6 +161,8 @@ export async function installToolchain(options: InstallOptions): Promise<Install
       isRoot: process.getuid?.() === 0,
       force: options.force ?? false,
       logger,
+      archives,
+      ready: new Map(),
     };
 
     const row = (
@@ -112,20 +172,25 @@ export async function installToolchain(options: InstallOptions): Promise<Install
       seconds: number,
       where: string,
       message?: string,
-    ) =>
+    ) => {
+      const resolution = resolutions.get(d.spec.id);
+      const marker = resolution?.from === 'cache' ? resolution.marker : undefined;
       rows.set(d.spec.id, {
         tool: d.spec.id,
         version: d.spec.version,
         status,
         obtained,
+        origin: status === 'failed' || status === 'unavailable' ? '-' : originOf(d.spec, obtained, marker),
         seconds,
         where,
         optional: d.spec.optional,
         ...(message ? { message } : {}),
       });
+    };
 
     for (const d of decisions) {
       if (d.action === 'bootstrap') row(d, 'bootstrap', 'tools/bootstrap.sh', 0, process.execPath);
+      if (d.action === 'registry') row(d, 'registry', 'registry', 0, '-');
       if (d.action === 'path') {
         const obtained = d.spec.recipe.kind === 'deb-system' ? 'system' : 'PATH';
         resolutions.set(d.spec.id, { from: 'path', binary: d.pathBinary!, obtained });
@@ -166,12 +231,19 @@ export async function installToolchain(options: InstallOptions): Promise<Install
     const toBuild = decisions.filter((d) => d.action === 'build');
     const kindIs = (...kinds: string[]) => toBuild.filter((d) => kinds.includes(d.spec.recipe.kind));
     const goLane = async () => {
-      // Packer first among the Go tools: the plugin install needs it.
-      const goTools = kindIs('go', 'provider').sort(
+      // One pool for every Go build; packer first, since the plugins' install step waits for it (ctx.ready).
+      const goTools = kindIs('go', 'provider', 'packer-plugin').sort(
         (a, b) => Number(b.spec.id === 'packer') - Number(a.spec.id === 'packer'),
       );
-      await pool(goTools, options.jobs ?? 2, run);
-      for (const d of kindIs('packer-plugin')) await run(d);
+      const done = new Map(goTools.map((d) => [d.spec.id, deferred()]));
+      for (const [id, gate] of done) ctx.ready.set(id, gate.promise);
+      await pool(goTools, options.jobs ?? 2, async (d) => {
+        try {
+          await run(d);
+        } finally {
+          done.get(d.spec.id)?.resolve();
+        }
+      });
     };
     const pythonLane = async () => {
       // One venv serves every pip tool; build it once, then each pip tool resolves to it.
@@ -189,8 +261,22 @@ export async function installToolchain(options: InstallOptions): Promise<Install
       }
     };
     const aptLane = async () => {
-      // dpkg takes one lock: Debian work runs in sequence.
-      for (const d of kindIs('deb-extract', 'deb-system')) await run(d);
+      // dpkg takes one lock: Debian work runs in sequence, the system packages in one apt-get install.
+      const debs = kindIs('deb-extract', 'deb-system');
+      const system = debs.flatMap((d) =>
+        d.spec.recipe.kind === 'deb-system' ? [d.spec.recipe.package] : [],
+      );
+      if (system.length > 1 && ctx.isRoot) {
+        const aptContext = {
+          logFile: layout.logFile('debian', 'system'),
+          progress: createProgress('debian packages', { logger }),
+          subject: 'debian packages',
+          isRoot: true,
+        };
+        // A failure here is reported per package by run() below, with its own log.
+        await aptInstall(system, aptContext, 'the toolchain').catch(() => undefined);
+      }
+      for (const d of debs) await run(d);
     };
     if (toBuild.length > 0) {
       logger.step(
@@ -198,6 +284,7 @@ export async function installToolchain(options: InstallOptions): Promise<Install
       );
     }
     await Promise.all([goLane(), pythonLane(), aptLane()]);
+    await deriveData(decisions, resolutions, layout, logger, failures);
 
     const shims = decisions.flatMap((d) => {
       const resolution = resolutions.get(d.spec.id);
@@ -210,6 +297,9 @@ export async function installToolchain(options: InstallOptions): Promise<Install
     if (synced.removed.length > 0)
       logger.info(`shims removed (no longer pinned): ${synced.removed.join(', ')}`);
     await writeTofuCliConfig(allSpecs, layout, file);
+    if (allSpecs.some((spec) => spec.id === 'podman')) {
+      await writeIfChanged(layout.containersConf, renderContainersConf(file));
+    }
     await writeState(layout, file, decisions, resolutions);
 
     const ordered = decisions.map((d) => rows.get(d.spec.id)).filter((r): r is InstallRow => r !== undefined);
@@ -221,13 +311,13 @@ export async function installToolchain(options: InstallOptions): Promise<Install
 
 /** A fixed-width text table of the rows, for the terminal. */
 export function renderInstallTable(result: InstallResult): string {
-  const header = ['tool', 'version', 'status', 'obtained', 'time', 'where'];
+  const header = ['tool', 'version', 'status', 'time', 'origin', 'where'];
   const body = result.rows.map((r) => [
     r.tool,
     r.version,
     r.optional && r.status === 'unavailable' ? 'unavailable (optional)' : r.status,
-    r.obtained,
     r.seconds > 0 ? formatSeconds(r.seconds * 1000) : '-',
+    r.origin,
     r.where,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));

@@ -24,7 +24,7 @@ opentofu = "1.12.6"
 
 [_.infra.providers]
 "bpg/proxmox" = "0.111.1"
-"siderolabs/talos" = { version = "0.11.0", optional = true, reason = "proxy refuses it" }
+"siderolabs/talos" = { version = "0.11.0", optional = true, reason = "proxy refuses it", sha256 = "c435b8e8a5a791c26fd323a2a879b5b2523cdc805dcb1c49f5f72896fe66efee" }
 
 [_.infra.debian]
 cloud-init = "22.4.2-1+deb12u4"
@@ -110,6 +110,33 @@ sops = "3.13.2"
     expect(typo.code).toBe('TOOLCHAIN_MANIFEST_INVALID');
   });
 
+  it('requires a sha256 for archive-built tools, and only for them', () => {
+    const missing = errorOf('[_.infra.providers]\n"siderolabs/talos" = "0.11.0"\n');
+    expect(missing.code).toBe('TOOLCHAIN_MANIFEST_INVALID');
+    expect(missing.message).toContain(
+      '"siderolabs/talos" is built from terraform-provider-talos-v0.11.0.tar.gz but pins no sha256',
+    );
+    expect(missing.hint).toContain('sha256 = "<sha256sum of terraform-provider-talos-v0.11.0.tar.gz>"');
+    const stray = errorOf(
+      `[_.infra.providers]\n"bpg/proxmox" = { version = "0.111.1", sha256 = "${'a'.repeat(64)}" }\n`,
+    );
+    expect(stray.message).toContain('has a sha256, but it is not built from a source archive');
+    const malformed = errorOf(
+      '[_.infra.providers]\n"siderolabs/talos" = { version = "0.11.0", sha256 = "C435" }\n',
+    );
+    expect(malformed.message).toContain('64 lowercase hex digits');
+  });
+
+  it("reads mise's pipx `extras` into the pip requirement, and rejects it elsewhere", () => {
+    const [spec] = parseManifest(
+      '[tools]\n"pipx:molecule-plugins" = { version = "26.10.12", extras = "podman, docker" }\n',
+    );
+    expect(spec?.extras).toEqual(['podman', 'docker']);
+    expect(errorOf('[tools]\nhelm = { version = "4.3.2", extras = "x" }\n').message).toContain(
+      'is not a comma-separated list of PyPI extras of a pipx: tool',
+    );
+  });
+
   it('rejects the same tool pinned twice under two spellings', () => {
     const error = errorOf('[tools]\nopentofu = "1.12.6"\n"aqua:opentofu/opentofu" = "1.12.5"\n');
     expect(error.code).toBe('TOOLCHAIN_MANIFEST_INVALID');
@@ -136,6 +163,17 @@ sops = "3.13.2"
       'bpg/proxmox',
       'siderolabs/talos',
       'packer-plugin-proxmox',
+      'packer-plugin-ansible',
+      'talosctl',
+      'helm',
+      'kubeconform',
+      'kubernetes-validate',
+      'ansible',
+      'molecule-plugins',
+      'podman',
+      'runc',
+      'fuse-overlayfs',
+      'debootstrap',
       'cloud-init',
       'openssh-server',
       'openssh-client',
@@ -143,6 +181,15 @@ sops = "3.13.2"
       expect(ids).toContain(id);
     }
     expect(specs.find((s) => s.id === 'ansible-core')?.version).toMatch(/^2\.19\.\d+$/);
+    // ansible 12.x requires ansible-core ~=2.19.5: the two pins move together.
+    expect(specs.find((s) => s.id === 'ansible')?.version).toMatch(/^12\.\d+\.\d+$/);
+    expect(specs.find((s) => s.id === 'molecule-plugins')?.extras).toEqual(['podman']);
+    // The archive pins are the sha256s of ../shared/sources/README.md.
+    expect(specs.filter((s) => s.sha256).map((s) => [s.id, s.sha256])).toEqual([
+      ['siderolabs/talos', 'c435b8e8a5a791c26fd323a2a879b5b2523cdc805dcb1c49f5f72896fe66efee'],
+      ['packer-plugin-proxmox', '303fbec4d3247019f15084800b8bba687605dfb70d362408666d9d06c7bbbbce'],
+      ['packer-plugin-ansible', '61e3a4f1f4a9fb1dd70db1312e8fd971b5706cd5a475fbeeb393536432f3e26e'],
+    ]);
     // tools/bootstrap.sh reads the node pin with sed: it must stay a plain `node = "x.y.z"` line.
     expect(text).toMatch(/^node = "\d+\.\d+\.\d+"$/m);
   });

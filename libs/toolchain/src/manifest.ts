@@ -14,6 +14,10 @@ export interface ToolSpec {
   /** An optional tool that cannot be obtained is a warning, not an error. */
   optional: boolean;
   reason?: string;
+  /** Pinned sha256 of the source archive, for recipes built from one (`method: 'archive'`). */
+  sha256?: string;
+  /** PyPI extras (`molecule-plugins[podman]`), from mise's pipx `extras = "a,b"` option. */
+  extras?: readonly string[];
   recipe: Recipe;
 }
 
@@ -22,9 +26,21 @@ const pinTable = z.object({
   optional: z.boolean().optional(),
   reason: z.string().optional(),
 });
-// mise allows extra per-tool options in [tools] tables (os, install_env, ...); we only read `version`.
-const toolValue = z.union([z.string(), pinTable.loose()]);
-const infraValue = z.union([z.string(), pinTable.strict()]);
+// mise allows extra per-tool options in [tools] tables (os, install_env, ...); we read `version` and the
+// pipx backend's `extras`.
+const toolValue = z.union([z.string(), pinTable.extend({ extras: z.string().optional() }).loose()]);
+const infraValue = z.union([
+  z.string(),
+  pinTable
+    .extend({
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (`sha256sum <archive>`)')
+        .optional(),
+    })
+    .strict(),
+]);
+type PinValue = string | (z.infer<typeof pinTable> & { extras?: string; sha256?: string });
 
 const manifestSchema = z
   .object({
@@ -102,7 +118,7 @@ export function parseManifest(text: string, file = 'mise.toml'): ToolSpec[] {
     );
   }
   const infra = parsed.data._?.infra;
-  const tables: [Section, Record<string, string | z.infer<typeof pinTable>>][] = [
+  const tables: [Section, Record<string, PinValue>][] = [
     ['tools', parsed.data.tools],
     ['providers', infra?.providers ?? {}],
     ['packer-plugins', infra?.['packer-plugins'] ?? {}],
@@ -129,12 +145,7 @@ export function parseManifest(text: string, file = 'mise.toml'): ToolSpec[] {
   return specs;
 }
 
-function toSpec(
-  file: string,
-  section: Section,
-  key: string,
-  value: string | z.infer<typeof pinTable>,
-): ToolSpec {
+function toSpec(file: string, section: Section, key: string, value: PinValue): ToolSpec {
   const table = SECTIONS[section];
   const recipe = CATALOG.find((r) => r.section === section && r.keys.includes(key));
   if (!recipe) {
@@ -160,6 +171,42 @@ function toSpec(
       },
     );
   }
+  const fromArchive = 'go' in recipe && recipe.go.method === 'archive';
+  if (fromArchive && !pin.sha256) {
+    const archive = recipe.go.archive?.(pin.version) ?? 'its source archive';
+    throw new InfraError(
+      'TOOLCHAIN_MANIFEST_INVALID',
+      `${file} ${table} "${key}" is built from ${archive} but pins no sha256`,
+      {
+        hint: `write it as "${key}" = { version = "${pin.version}", sha256 = "<sha256sum of ${archive}>" }`,
+        details: { key },
+      },
+    );
+  }
+  if (!fromArchive && pin.sha256) {
+    throw new InfraError(
+      'TOOLCHAIN_MANIFEST_INVALID',
+      `${file} ${table} "${key}" has a sha256, but it is not built from a source archive`,
+      {
+        hint: 'remove sha256: only archive-built tools (providers/plugins the proxy refuses) pin one',
+        details: { key },
+      },
+    );
+  }
+  const extras = pin.extras
+    ?.split(',')
+    .map((extra) => extra.trim())
+    .filter((extra) => extra !== '');
+  if (extras && (recipe.kind !== 'pip' || extras.some((extra) => !/^[A-Za-z0-9][\w.-]*$/.test(extra)))) {
+    throw new InfraError(
+      'TOOLCHAIN_MANIFEST_INVALID',
+      `${file} ${table} "${key}" extras = "${pin.extras}" is not a comma-separated list of PyPI extras of a pipx: tool`,
+      {
+        hint: 'e.g. "pipx:molecule-plugins" = { version = "26.10.12", extras = "podman" }',
+        details: { key },
+      },
+    );
+  }
   return {
     id: recipe.id,
     key,
@@ -167,6 +214,8 @@ function toSpec(
     version: pin.version,
     optional: pin.optional ?? false,
     ...(pin.reason === undefined ? {} : { reason: pin.reason }),
+    ...(pin.sha256 === undefined ? {} : { sha256: pin.sha256 }),
+    ...(extras && extras.length > 0 ? { extras } : {}),
     recipe,
   };
 }

@@ -25,6 +25,10 @@ export interface ObtainContext {
   /** Rebuild even what a previous run left in the cache. */
   force: boolean;
   logger?: Logger;
+  /** Source archives checked against their pins before anything was built, by tool id. */
+  archives: ReadonlyMap<string, { path: string; sha256: string }>;
+  /** Settles when the tool of that id (being obtained in this run) is done; the plugins wait for packer. */
+  ready: Map<string, Promise<void>>;
 }
 
 async function scratchDir(layout: CacheLayout): Promise<string> {
@@ -41,20 +45,17 @@ export async function obtain(spec: ToolSpec, ctx: ObtainContext): Promise<Resolu
   const progress = createProgress(subject, ctx.logger ? { logger: ctx.logger } : {});
   const logFile = layout.logFile(recipe.cacheName, spec.version);
   const workDir = await scratchDir(layout);
+  const archive = ctx.archives.get(spec.id);
+  const goContext = { workDir, logFile, progress, subject, ...(archive ? { archive } : {}) };
   try {
     switch (recipe.kind) {
       case 'go': {
         const home = layout.toolDir(recipe.cacheName, spec.version);
         const marker = await installAtomically(home, async (temp) => {
           const outputs = recipe.go.packages.map((p) => ({ pkg: p.pkg, output: join(temp, 'bin', p.bin) }));
-          const method = await buildGo(recipe.go, spec.version, outputs, {
-            workDir,
-            logFile,
-            progress,
-            subject,
-          });
+          const { method, origin } = await buildGo(recipe.go, spec.version, outputs, goContext);
           const bins = Object.fromEntries(recipe.go.packages.map((p) => [p.bin, join('bin', p.bin)]));
-          return { id: spec.id, version: spec.version, method, bins };
+          return { id: spec.id, version: spec.version, method, origin, bins };
         });
         return { from: 'cache', home, marker };
       }
@@ -64,22 +65,43 @@ export async function obtain(spec: ToolSpec, ctx: ObtainContext): Promise<Resolu
         const inHome = relative(home, binary);
         const marker = await installAtomically(home, async (temp) => {
           const pkg = recipe.go.packages[0]!;
-          const method = await buildGo(
+          const { method, origin } = await buildGo(
             recipe.go,
             spec.version,
             [{ pkg: pkg.pkg, output: join(temp, inHome) }],
-            {
-              workDir,
-              logFile,
-              progress,
-              subject,
-            },
+            goContext,
           );
-          return { id: spec.id, version: spec.version, method, bins: { [pkg.bin]: inHome } };
+          return { id: spec.id, version: spec.version, method, origin, bins: { [pkg.bin]: inHome } };
         });
         return { from: 'cache', home, marker };
       }
       case 'packer-plugin': {
+        const home = layout.toolDir(recipe.cacheName, spec.version);
+        const pkg = recipe.go.packages[0]!;
+        // The built binary may already be cached from an earlier run whose plugin-dir install was lost.
+        let built = ctx.force ? undefined : await readToolMarker(spec, layout, undefined, ctx.allSpecs);
+        if (!built) {
+          const fresh = await installAtomically(home, async (temp) => {
+            const output = join(temp, 'bin', pkg.bin);
+            const { method, origin } = await buildGo(
+              recipe.go,
+              spec.version,
+              [{ pkg: pkg.pkg, output }],
+              goContext,
+            );
+            return {
+              id: spec.id,
+              version: spec.version,
+              method,
+              origin,
+              bins: { [pkg.bin]: join('bin', pkg.bin) },
+            };
+          });
+          built = { home, marker: fresh };
+        }
+        const { marker } = built;
+        // The plugin is built alongside packer; installing it needs packer itself.
+        await ctx.ready.get('packer');
         const packer = ctx.resolutions.get('packer');
         if (!packer) {
           throw new InfraError(
@@ -94,24 +116,6 @@ export async function obtain(spec: ToolSpec, ctx: ObtainContext): Promise<Resolu
           packer.from === 'path'
             ? packer.binary
             : resolveBin(packer.home, packer.marker.bins.packer ?? 'bin/packer');
-        const home = layout.toolDir(recipe.cacheName, spec.version);
-        const pkg = recipe.go.packages[0]!;
-        // The built binary may already be cached from an earlier run whose plugin-dir install was lost.
-        let built = ctx.force ? undefined : await readToolMarker(spec, layout, undefined, ctx.allSpecs);
-        if (!built) {
-          const fresh = await installAtomically(home, async (temp) => {
-            const output = join(temp, 'bin', pkg.bin);
-            const method = await buildGo(recipe.go, spec.version, [{ pkg: pkg.pkg, output }], {
-              workDir,
-              logFile,
-              progress,
-              subject,
-            });
-            return { id: spec.id, version: spec.version, method, bins: { [pkg.bin]: join('bin', pkg.bin) } };
-          });
-          built = { home, marker: fresh };
-        }
-        const { marker } = built;
         await installPackerPlugin({
           packer: packerBin,
           pluginBinary: resolveBin(home, marker.bins[pkg.bin] ?? join('bin', pkg.bin)),
@@ -153,15 +157,17 @@ export async function obtain(spec: ToolSpec, ctx: ObtainContext): Promise<Resolu
         return { from: 'cache', home, marker };
       }
       case 'deb-system': {
-        await aptInstall(
-          [recipe.package],
-          { logFile, progress, subject, isRoot: ctx.isRoot },
-          `${recipe.bins[0]} is missing and`,
-        );
-        const binary = await findOnPath(recipe.bins[0]!, {
-          skipDirs: [layout.binDir],
-          extraDirs: recipe.systemDirs,
-        });
+        const find = () =>
+          findOnPath(recipe.bins[0]!, { skipDirs: [layout.binDir], extraDirs: recipe.systemDirs });
+        // install.ts may have installed it already, in one apt-get run with the other Debian packages.
+        if (!(await find())) {
+          await aptInstall(
+            [recipe.package],
+            { logFile, progress, subject, isRoot: ctx.isRoot },
+            `${recipe.bins[0]} is missing and`,
+          );
+        }
+        const binary = await find();
         if (!binary) {
           throw new InfraError(
             'TOOLCHAIN_INSTALL_FAILED',

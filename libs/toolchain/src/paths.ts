@@ -14,6 +14,9 @@ import { join } from 'node:path';
  *     packer-plugins/                        PACKER_PLUGIN_PATH
  *     python/<hash of the pins>/             one venv for every pipx: pin
  *     cloud-init/<version>/root/             the unpacked .deb
+ *     kubernetes-schemas/<version>/          kubernetes-validate's schemas, rewritten for kubeconform
+ *     share/kubernetes-schemas               -> the pinned version's directory ($INFRA_KUBERNETES_SCHEMAS)
+ *     containers/containers.conf             CONTAINERS_CONF (podman on these machines)
  *     tofu/cli.tfrc                          TF_CLI_CONFIG_FILE
  *     logs/<tool>-<version>.log              build logs
  *     state.json                             what the last install decided, for doctor
@@ -26,6 +29,9 @@ export interface CacheLayout {
   workDir: string;
   packerPluginDir: string;
   tofuCliConfig: string;
+  /** A stable link to the kubeconform schema directory of the pinned kubernetes-validate. */
+  kubernetesSchemas: string;
+  containersConf: string;
   stateFile: string;
   lockFile: string;
   toolDir(cacheName: string, version: string): string;
@@ -50,6 +56,8 @@ export function cacheLayout(cacheDir: string = defaultCacheDir()): CacheLayout {
     workDir: join(toolsDir, '.work'),
     packerPluginDir: join(toolsDir, 'packer-plugins'),
     tofuCliConfig: join(toolsDir, 'tofu', 'cli.tfrc'),
+    kubernetesSchemas: join(toolsDir, 'share', 'kubernetes-schemas'),
+    containersConf: join(toolsDir, 'containers', 'containers.conf'),
     stateFile: join(toolsDir, 'state.json'),
     lockFile: join(toolsDir, '.install.lock'),
     toolDir: (cacheName, version) => join(toolsDir, cacheName, version),
@@ -84,10 +92,10 @@ export function providerMirror(
 /** The venv directory for a set of PyPI pins and a Python minor version: a new pin set gets a new venv. */
 export function pythonVenvDir(
   layout: CacheLayout,
-  pins: readonly { project: string; version: string }[],
+  pins: readonly { requirement: string }[],
   pythonMinor: string,
 ): string {
-  const key = [`python=${pythonMinor}`, ...pins.map((p) => `${p.project}==${p.version}`).sort()].join('\n');
+  const key = [`python=${pythonMinor}`, ...pins.map((p) => p.requirement).sort()].join('\n');
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return join(layout.toolsDir, 'python', hash);
 }

@@ -17,7 +17,7 @@ opentofu = "1.12.6"
 [_.infra.providers]
 "bpg/proxmox" = "0.111.1"
 [_.infra.packer-plugins]
-"github.com/hashicorp/proxmox" = "1.2.4"
+"github.com/hashicorp/proxmox" = { version = "1.2.4", sha256 = "303fbec4d3247019f15084800b8bba687605dfb70d362408666d9d06c7bbbbce" }
 [_.infra.debian]
 cloud-init = "22.4.2-1+deb12u4"
 openssh-server = "system"
@@ -72,6 +72,26 @@ describe('planTool', () => {
     const facts: ToolFacts = { onPath: { path: '/usr/bin/x', version: '0.111.1' }, cached: false };
     expect(planTool(spec('bpg/proxmox'), facts).action).toBe('build');
     expect(planTool(spec('packer-plugin-proxmox'), { ...facts, cached: true }).action).toBe('cache');
+  });
+
+  it('builds archive tools from the archive, or leaves them to the registry with INFRA_SOURCE_ARCHIVES=registry', () => {
+    expect(planTool(spec('packer-plugin-proxmox'), { cached: false })).toMatchObject({
+      action: 'build',
+      reason: 'go build from a source archive',
+    });
+    expect(
+      planTool(spec('packer-plugin-proxmox'), { cached: false }, { archivesFromRegistry: true }),
+    ).toMatchObject({
+      action: 'registry',
+      reason: 'INFRA_SOURCE_ARCHIVES=registry: packer init downloads it',
+    });
+    // A build already in the cache is used either way; proxy builds are not affected.
+    expect(
+      planTool(spec('packer-plugin-proxmox'), { cached: true }, { archivesFromRegistry: true }).action,
+    ).toBe('cache');
+    expect(planTool(spec('bpg/proxmox'), { cached: false }, { archivesFromRegistry: true }).action).toBe(
+      'build',
+    );
   });
 
   it('accepts any version of a "system" Debian package that is present, else installs it with apt', () => {
@@ -141,7 +161,7 @@ describe('selectTools', () => {
 packer = "1.16.0"
 opentofu = "1.12.6"
 [_.infra.packer-plugins]
-"github.com/hashicorp/proxmox" = "1.2.4"
+"github.com/hashicorp/proxmox" = { version = "1.2.4", sha256 = "303fbec4d3247019f15084800b8bba687605dfb70d362408666d9d06c7bbbbce" }
 `);
     expect(selectTools(withPacker, ['tofu']).selected.map((s) => s.id)).toEqual(['opentofu']);
     expect(selectTools(withPacker, ['github.com/hashicorp/proxmox']).selected.map((s) => s.id)).toEqual([
@@ -149,6 +169,10 @@ opentofu = "1.12.6"
       'packer-plugin-proxmox',
     ]);
     expect(selectTools(withPacker, ['terraform', 'opentofu'])).toMatchObject({ unknown: ['terraform'] });
+    // An id wins over another tool's command of the same name (ansible-core ships an `ansible` command).
+    const ansible = parseManifest('[tools]\n"pipx:ansible-core" = "2.19.14"\n"pipx:ansible" = "12.3.0"\n');
+    expect(selectTools(ansible, ['ansible']).selected.map((s) => s.id)).toEqual(['ansible']);
+    expect(selectTools(ansible, ['ansible-playbook']).selected.map((s) => s.id)).toEqual(['ansible-core']);
     expect(selectTools(withPacker, []).selected).toHaveLength(3);
   });
 });

@@ -14,8 +14,10 @@ export interface ToolFacts {
  * - `path`: use the binary already on PATH at the pinned version.
  * - `cache`: use the complete install in $INFRA_CACHE_DIR/tools.
  * - `build`: obtain it now (go build, pip, apt-get).
+ * - `registry`: built from a source archive here, but INFRA_SOURCE_ARCHIVES=registry: `tofu init` /
+ *   `packer init` download it from the public registry instead.
  */
-export type Action = 'bootstrap' | 'path' | 'cache' | 'build';
+export type Action = 'bootstrap' | 'path' | 'cache' | 'build' | 'registry';
 
 export interface Decision {
   spec: ToolSpec;
@@ -44,6 +46,8 @@ export function debianUpstreamVersion(version: string): string {
 export interface PlanOptions {
   /** Rebuild even when the cache has the tool (PATH binaries are still used). */
   force?: boolean;
+  /** INFRA_SOURCE_ARCHIVES=registry: archive-built tools that are not cached are left to the registry. */
+  archivesFromRegistry?: boolean;
 }
 
 export function planTool(spec: ToolSpec, facts: ToolFacts, options: PlanOptions = {}): Decision {
@@ -78,6 +82,10 @@ export function planTool(spec: ToolSpec, facts: ToolFacts, options: PlanOptions 
   if (facts.cached && !options.force) {
     return { spec, action: 'cache', reason: `cached${pathNote}` };
   }
+  if (options.archivesFromRegistry && 'go' in recipe && recipe.go.method === 'archive') {
+    const by = recipe.kind === 'packer-plugin' ? 'packer init' : 'tofu init';
+    return { spec, action: 'registry', reason: `INFRA_SOURCE_ARCHIVES=registry: ${by} downloads it` };
+  }
   const how = obtainVerb(recipe);
   return {
     spec,
@@ -99,6 +107,7 @@ export function obtainVerb(recipe: Recipe): string {
     case 'go':
     case 'provider':
     case 'packer-plugin':
+      if (recipe.go.method === 'archive') return 'go build from a source archive';
       return recipe.go.method === 'install'
         ? 'go install from the Go module proxy'
         : 'go build from the Go module proxy';
@@ -122,10 +131,10 @@ export function selectTools(
   requested: readonly string[],
 ): { selected: ToolSpec[]; unknown: string[] } {
   if (requested.length === 0) return { selected: [...specs], unknown: [] };
+  // An id or key wins over a command name: `ansible` is the ansible package, not ansible-core's command.
   const byName = (name: string) =>
-    specs.find(
-      (s) => s.id === name || s.key === name || ('bins' in s.recipe && s.recipe.bins.includes(name)),
-    );
+    specs.find((s) => s.id === name || s.key === name) ??
+    specs.find((s) => 'bins' in s.recipe && s.recipe.bins.includes(name));
   const wanted = new Set<ToolSpec>();
   const unknown: string[] = [];
   for (const name of requested) {

@@ -25,6 +25,9 @@ export function shimSpecsFor(spec: ToolSpec, resolution: Resolution, layout: Cac
     pathDefaults.PACKER_PLUGIN_PATH = layout.packerPluginDir;
     defaults.CHECKPOINT_DISABLE = '1';
   }
+  if (recipe.kind === 'deb-system' && recipe.shimEnv === 'podman') {
+    pathDefaults.CONTAINERS_CONF = layout.containersConf;
+  }
   return recipe.bins.map((bin): ShimSpec => {
     if (resolution.from === 'path') {
       return {

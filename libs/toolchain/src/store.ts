@@ -15,6 +15,11 @@ const markerSchema = z.object({
   version: z.string(),
   /** How it was obtained: `go install`, `go build`, `pip`, `apt-get download`, ... */
   method: z.string(),
+  /**
+   * Where it came from: `Go module proxy (module@vX)`, `source archive <path> (sha256 <hex>, verified)`,
+   * `PyPI`, `Debian (...)`. Older markers lack it; doctor then derives it from the method (origin.ts).
+   */
+  origin: z.string().optional(),
   obtainedAt: z.string(),
   durationMs: z.number(),
   /** Command name → path relative to the tool directory (or absolute for things outside it). */

@@ -147,6 +147,7 @@ export async function extractDeb(
     id: pkg,
     version,
     method: 'apt-get download',
+    origin: `Debian (${spec})`,
     bins: { [bin]: join('root', 'usr', 'bin', bin) },
     extra: {
       pythonPath: join('root', 'usr', 'lib', 'python3', 'dist-packages'),

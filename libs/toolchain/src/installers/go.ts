@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InfraError, log } from '@infra/core';
+import { sha256File } from '../archives-io';
 import type { GoBuild } from '../catalog';
 import { capture, runLogged, tailLines } from '../exec';
 import type { Progress } from '../progress';
+import { goBuildEnv, goBuildFlags, goModEditArgs, moduleAt } from './go-args';
 
 export interface GoBuildContext {
   /** Scratch directory for source copies (removed afterwards). */
@@ -14,21 +16,20 @@ export interface GoBuildContext {
   /** Tool name and version for messages. */
   subject: string;
   env?: NodeJS.ProcessEnv;
+  /** For `archive` recipes: the archive, already checked against its pin (checked again before use). */
+  archive?: { path: string; sha256: string };
+}
+
+/** How a build went: the method, and where the source came from (doctor shows it). */
+export interface GoBuildResult {
+  method: 'go install' | 'go build';
+  origin: string;
 }
 
 /** A binary to produce: package path in the module and where to write it. */
 export interface GoOutput {
   pkg: string;
   output: string;
-}
-
-/**
- * The environment of every Go build: static binaries, the user's GOPROXY/GOMODCACHE/GOCACHE (shared, so one
- * download and one compile cache serve every tool), and GOFLAGS replaced so a user's -mod=vendor or similar
- * cannot change what is built.
- */
-export function goBuildEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...base, CGO_ENABLED: '0', GOFLAGS: '-mod=mod -buildvcs=false' };
 }
 
 /** One `go env GOVERSION` per PATH: every Go build needs the toolchain, and a missing one is one clear error. */
@@ -85,11 +86,6 @@ async function buildFailure(ctx: GoBuildContext, what: string, code: number): Pr
   );
 }
 
-function ldflagArgs(go: GoBuild, version: string): string[] {
-  const flags = go.ldflags?.(version) ?? [];
-  return ['-trimpath', ...(flags.length > 0 ? ['-ldflags', flags.join(' ')] : [])];
-}
-
 /** `go install module/pkg@vX` into a temporary GOBIN, then each binary lands at its output path. */
 async function goInstall(
   go: GoBuild,
@@ -102,7 +98,7 @@ async function goInstall(
   const targets = go.packages.map((p) => `${join(go.module, p.pkg)}@v${version}`);
   const env = { ...goBuildEnv(ctx.env), GOBIN: gobin };
   const code = await ctx.progress.phase(`go install ${targets.join(' ')}`, () =>
-    runLogged('go', ['install', ...ldflagArgs(go, version), ...targets], { env, logFile: ctx.logFile }),
+    runLogged('go', ['install', ...goBuildFlags(go, version), ...targets], { env, logFile: ctx.logFile }),
   );
   if (code === 0) {
     for (const [index, pkg] of go.packages.entries()) {
@@ -114,51 +110,113 @@ async function goInstall(
   return code;
 }
 
-/** Downloads the module zip and builds a writable copy of it as the main module. */
+/** Runs one go command in the source tree; `what` names it in the failure, `label` in the progress lines. */
+async function run(
+  ctx: GoBuildContext,
+  what: string,
+  args: string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv; label?: string },
+): Promise<void> {
+  const code = await ctx.progress.phase(options.label ?? what, () =>
+    runLogged('go', args, {
+      cwd: options.cwd,
+      env: options.env,
+      logFile: ctx.logFile,
+      timeoutMs: 60 * 60_000,
+    }),
+  );
+  if (code !== 0) throw await buildFailure(ctx, what, code);
+}
+
+/** `go mod download -json module@vX`: the module's (read-only) directory in GOMODCACHE. */
+async function downloadModule(ctx: GoBuildContext, module: string, version: string): Promise<string> {
+  const target = moduleAt(module, version);
+  const download = await ctx.progress.phase(`go mod download ${target}`, () =>
+    capture('go', ['mod', 'download', '-json', target], { env: goBuildEnv(ctx.env), timeoutMs: 30 * 60_000 }),
+  );
+  const { dir, error } = parseModDownload(download.stdout || download.stderr);
+  if (dir) return dir;
+  const message = error ?? download.stderr.trim();
+  throw new InfraError(
+    isProxyRefusal(message) ? 'TOOLCHAIN_SOURCE_UNAVAILABLE' : 'TOOLCHAIN_BUILD_FAILED',
+    `${ctx.subject}: the Go module proxy did not provide ${target}: ${message}`,
+    {
+      hint: isProxyRefusal(message)
+        ? 'the proxy refuses this module version; pin a version it serves, or build it from a source archive (method "archive" in catalog.ts)'
+        : 'check the network access to the Go module proxy (GOPROXY) and rerun',
+    },
+  );
+}
+
+/** A writable copy of a read-only directory (the module cache is read-only; a build may touch go.mod/go.sum). */
+async function copyWritable(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  const copied = await capture('cp', ['-R', from, to]);
+  if (copied.code !== 0) throw new Error(`copying ${from}: ${copied.stderr}`);
+  await capture('chmod', ['-R', 'u+w', to]);
+}
+
+/** Unpacks a `git archive` tarball (one top-level directory) into `to`, after checking its sha256 again. */
+async function unpackArchive(ctx: GoBuildContext, archive: { path: string; sha256: string }, to: string) {
+  const actual = await sha256File(archive.path);
+  if (actual !== archive.sha256) {
+    throw new InfraError(
+      'TOOLCHAIN_ARCHIVE_INVALID',
+      `${ctx.subject}: ${archive.path} changed while installing: sha256 ${actual ?? '(file gone)'}, expected ${archive.sha256}`,
+      { hint: 'put back the unmodified archive and rerun' },
+    );
+  }
+  await mkdir(to, { recursive: true });
+  const code = await ctx.progress.phase(`unpack ${basename(archive.path)}`, () =>
+    runLogged('tar', ['-xzf', archive.path, '-C', to, '--strip-components=1'], { logFile: ctx.logFile }),
+  );
+  if (code !== 0) throw await buildFailure(ctx, `tar -xzf ${archive.path}`, code);
+}
+
+/**
+ * Builds a writable source tree of the module (from the proxy, or from its archive) as the main module: the
+ * nested modules the zip leaves out are copied in, the recipe's go.mod edits applied, then each package is
+ * built. Same go.mod and go.sum as upstream apart from those edits.
+ */
 async function goSourceBuild(
   go: GoBuild,
   version: string,
   outputs: readonly GoOutput[],
   ctx: GoBuildContext,
-): Promise<void> {
+): Promise<string> {
   const env = goBuildEnv(ctx.env);
-  const download = await ctx.progress.phase(`go mod download ${go.module}@v${version}`, () =>
-    capture('go', ['mod', 'download', '-json', `${go.module}@v${version}`], { env, timeoutMs: 30 * 60_000 }),
-  );
-  const { dir, error } = parseModDownload(download.stdout || download.stderr);
-  if (!dir) {
-    const message = error ?? download.stderr.trim();
-    throw new InfraError(
-      isProxyRefusal(message) ? 'TOOLCHAIN_SOURCE_UNAVAILABLE' : 'TOOLCHAIN_BUILD_FAILED',
-      `${ctx.subject}: the Go module proxy did not provide ${go.module}@v${version}: ${message}`,
-      {
-        hint: isProxyRefusal(message)
-          ? 'the proxy refuses this module version; pin a version it serves, or mark the entry optional in mise.toml'
-          : 'check the network access to the Go module proxy (GOPROXY) and rerun',
-      },
-    );
-  }
   const src = join(ctx.workDir, `src-${randomBytes(4).toString('hex')}`);
+  let origin: string;
   try {
-    // The module cache is read-only, and a main-module build may need to touch go.mod/go.sum.
-    const copied = await capture('cp', ['-R', dir, src]);
-    if (copied.code !== 0) throw new Error(`copying ${dir}: ${copied.stderr}`);
-    await capture('chmod', ['-R', 'u+w', src]);
+    if (go.method === 'archive') {
+      if (!ctx.archive) throw new Error(`${ctx.subject}: no verified source archive was handed to the build`);
+      await unpackArchive(ctx, ctx.archive, src);
+      origin = `source archive ${ctx.archive.path} (sha256 ${ctx.archive.sha256}, verified)`;
+    } else {
+      await copyWritable(await downloadModule(ctx, go.module, version), src);
+      origin = `Go module proxy (${moduleAt(go.module, version)})`;
+    }
+    for (const nested of go.nestedModules ?? []) {
+      const target = join(src, nested.dir);
+      await rm(target, { recursive: true, force: true });
+      await copyWritable(await downloadModule(ctx, nested.module, version), target);
+    }
+    const edit = goModEditArgs(go.modEdits);
+    if (edit) await run(ctx, `go ${edit.join(' ')}`, edit, { cwd: src, env });
+    if (go.modEdits?.tidy) await run(ctx, 'go mod tidy', ['mod', 'tidy'], { cwd: src, env });
     for (const [index, pkg] of go.packages.entries()) {
       const output = outputs[index]!.output;
       await mkdir(dirname(output), { recursive: true });
-      const code = await ctx.progress.phase(`go build ${pkg.pkg} (${go.module}@v${version})`, () =>
-        runLogged('go', ['build', ...ldflagArgs(go, version), '-o', output, pkg.pkg], {
-          env,
-          cwd: src,
-          logFile: ctx.logFile,
-        }),
-      );
-      if (code !== 0) throw await buildFailure(ctx, `go build ${pkg.pkg}`, code);
+      await run(ctx, `go build ${pkg.pkg}`, ['build', ...goBuildFlags(go, version), '-o', output, pkg.pkg], {
+        cwd: src,
+        env,
+        label: `go build ${pkg.pkg} (${moduleAt(go.module, version)})`,
+      });
     }
   } finally {
     await rm(src, { recursive: true, force: true });
   }
+  return origin;
 }
 
 /** Builds every package of a recipe to its output path. Returns the method actually used. */
@@ -167,7 +225,7 @@ export async function buildGo(
   version: string,
   outputs: readonly GoOutput[],
   ctx: GoBuildContext,
-): Promise<'go install' | 'go build'> {
+): Promise<GoBuildResult> {
   const pathKey = (ctx.env ?? process.env).PATH ?? '';
   let check = goChecks.get(pathKey);
   if (!check) {
@@ -182,13 +240,13 @@ export async function buildGo(
   await rm(ctx.logFile, { force: true });
   if (go.method === 'install') {
     const code = await goInstall(go, version, outputs, ctx);
-    if (code === 0) return 'go install';
+    if (code === 0)
+      return { method: 'go install', origin: `Go module proxy (${moduleAt(go.module, version)})` };
     const logText = (await tailLines(ctx.logFile, 200)).join('\n');
     if (!needsSourceBuild(logText)) throw await buildFailure(ctx, 'go install', code);
     log.warn(
       `${ctx.subject}: go install is not possible here (see ${ctx.logFile}); building the module source instead`,
     );
   }
-  await goSourceBuild(go, version, outputs, ctx);
-  return 'go build';
+  return { method: 'go build', origin: await goSourceBuild(go, version, outputs, ctx) };
 }

@@ -58,7 +58,7 @@ export async function findPython(env: NodeJS.ProcessEnv = process.env): Promise<
 export async function installVenv(
   dir: string,
   python: PythonInterpreter,
-  pins: readonly { id: string; project: string; version: string; bins: readonly string[] }[],
+  pins: readonly { requirement: string; bins: readonly string[] }[],
   ctx: { logFile: string; progress: Progress; subject: string; env?: NodeJS.ProcessEnv },
 ): Promise<MarkerInput> {
   const env = { ...(ctx.env ?? process.env), PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
@@ -76,7 +76,7 @@ export async function installVenv(
     runLogged(python.executable, ['-m', 'venv', dir], { env, logFile: ctx.logFile }),
   );
   if (code !== 0) throw await fail('creating the venv', code);
-  const requirements = pins.map((p) => `${p.project}==${p.version}`);
+  const requirements = pins.map((p) => p.requirement);
   code = await ctx.progress.phase(`pip install ${requirements.join(' ')}`, () =>
     runLogged(
       join(dir, 'bin', 'python'),
@@ -95,6 +95,7 @@ export async function installVenv(
     id: 'python',
     version: requirements.join(' '),
     method: 'pip',
+    origin: 'PyPI',
     bins,
     extra: { python: python.executable, pythonVersion: python.version, pins: requirements },
   };
