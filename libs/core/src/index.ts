@@ -1,5 +1,13 @@
+export { type Command, defineCommand, defineGroup, type RunContext } from './command/command';
+export { renderHelp, usageLine } from './command/help';
+export { jsonOption, type OptionSpec, option, type PositionalSpec, positional } from './command/option';
+export { runCommand, runScript } from './command/run';
+export { UsageError } from './command/usage-error';
 export { InfraError, isInfraError } from './errors';
+export { reportFailure } from './failure';
 export { writeFileAtomic } from './fs';
 export { createLogger, type Logger, log, printResult } from './log';
 export { runMain } from './main';
+export { type ChildEnvOptions, childEnv } from './process/env';
+export { findExecutable, type ProcessResult, type RunProcessOptions, runProcess } from './process/run';
 export { clearSecretsForTests, redact, registeredSecretCount, registerSecret } from './redact';

@@ -38,8 +38,16 @@ export function createLogger(stream: Stream = process.stderr): Logger {
 
 export const log: Logger = createLogger();
 
+let resultPrinted = false;
+
 /** Writes a result to stdout (redacted): JSON when asked for, text otherwise. */
 export function printResult(value: unknown, asJson: boolean, text?: () => string): void {
   const body = asJson ? JSON.stringify(value, null, 2) : (text?.() ?? String(value));
+  resultPrinted = true;
   process.stdout.write(`${redact(body)}\n`);
+}
+
+/** Whether this process printed its result already (then a later failure adds no second JSON document). */
+export function hasPrintedResult(): boolean {
+  return resultPrinted;
 }

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, registerSecret } from '../redact';
+import { childEnv } from './env';
+import { runProcess } from './run';
+
+afterEach(() => clearSecretsForTests());
+
+/** Running (a zombie waiting for a reaper counts as gone). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+describe('childEnv', () => {
+  it('keeps only the base variables, LC_*, the allowlist and explicit values', () => {
+    const from = {
+      PATH: '/bin',
+      HOME: '/root',
+      LC_ALL: 'C.UTF-8',
+      AWS_SECRET_ACCESS_KEY: 'nope',
+      SSH_AUTH_SOCK: '/tmp/agent',
+      TERM: 'xterm',
+    };
+    expect(
+      childEnv({ from, pass: ['SSH_AUTH_SOCK', 'UNSET'], env: { TF_VAR_x: '1', TERM: undefined } }),
+    ).toEqual({ PATH: '/bin', HOME: '/root', LC_ALL: 'C.UTF-8', SSH_AUTH_SOCK: '/tmp/agent', TF_VAR_x: '1' });
+  });
+});
+
+describe('runProcess', () => {
+  it('returns exit code and output as data, with a minimal environment', async () => {
+    process.env.INFRA_TEST_LEAK = 'must-not-reach-the-child';
+    try {
+      const result = await runProcess('sh', ['-c', 'echo "out $1"; echo err >&2; env; exit 3', 'sh', 'a b'], {
+        env: { EXTRA: 'yes' },
+      });
+      expect(result.exitCode).toBe(3);
+      expect(result.stdout).toMatch(/^out a b\n/);
+      expect(result.stdout).toContain('EXTRA=yes');
+      expect(result.stdout).not.toContain('INFRA_TEST_LEAK');
+      expect(result.stderr).toBe('err\n');
+    } finally {
+      delete process.env.INFRA_TEST_LEAK;
+    }
+  });
+
+  it('passes arguments without a shell interpreting them', async () => {
+    const result = await runProcess('printf', ['%s|', '$(id)', '; rm -rf /', "it's"]);
+    expect(result.stdout).toBe("$(id)|; rm -rf /|it's|");
+  });
+
+  it('redacts captured and streamed output and the command line, unless rawStdout is asked for', async () => {
+    registerSecret('hunter2-secret');
+    const lines: string[] = [];
+    const result = await runProcess('sh', ['-c', 'echo token=hunter2-secret; echo hunter2-secret >&2'], {
+      output: 'stream',
+      onLine: (line, stream) => lines.push(`${stream}:${line}`),
+    });
+    expect(result.stdout).toBe('token=***\n');
+    expect(result.stderr).toBe('***\n');
+    expect(lines.sort()).toEqual(['stderr:***', 'stdout:token=***']);
+    const raw = await runProcess('echo', ['hunter2-secret'], { rawStdout: true });
+    expect(raw.stdout).toBe('hunter2-secret\n');
+    expect(raw.command).toBe('echo ***');
+  });
+
+  it('feeds input to stdin, which is otherwise closed', async () => {
+    expect((await runProcess('cat', [], { input: 'from stdin' })).stdout).toBe('from stdin');
+    expect((await runProcess('cat', [])).stdout).toBe('');
+  });
+
+  it('throws TOOL_MISSING for a program not on the PATH', async () => {
+    await expect(runProcess('no-such-tool-xyz', [])).rejects.toMatchObject({
+      code: 'TOOL_MISSING',
+      message: 'no-such-tool-xyz is not installed (not found on PATH)',
+    });
+  });
+
+  it('throws PROCESS_FAILED with the end of stderr when check is set', async () => {
+    await expect(runProcess('sh', ['-c', 'echo broken >&2; exit 4'], { check: true })).rejects.toMatchObject({
+      code: 'PROCESS_FAILED',
+      message: 'sh -c echo broken >&2; exit 4 exited with 4:\nbroken',
+    });
+  });
+
+  it('kills the whole process group on abort and rejects with the abort reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'run-process-'));
+    try {
+      const pidFile = join(dir, 'grandchild.pid');
+      const controller = new AbortController();
+      const running = runProcess('sh', ['-c', `sleep 60 & echo $! > ${pidFile}; wait`], {
+        signal: controller.signal,
+      });
+      let grandchild = 0;
+      for (let i = 0; i < 100 && !grandchild; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        grandchild = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+      }
+      expect(alive(grandchild)).toBe(true);
+      const reason = new Error('stop now');
+      controller.abort(reason);
+      await expect(running).rejects.toBe(reason);
+      for (let i = 0; i < 40 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(grandchild)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('times out with TOOL_TIMEOUT', async () => {
+    await expect(runProcess('sleep', ['30'], { timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'TOOL_TIMEOUT',
+    });
+  });
+});

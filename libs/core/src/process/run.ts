@@ -1,0 +1,202 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { $, type ProcessPromise } from 'zx';
+import { trackProcessGroup } from '../command/interrupt';
+import { InfraError } from '../errors';
+import { redact } from '../redact';
+import { type ChildEnvOptions, childEnv } from './env';
+
+/**
+ * The one way this repository runs a program. zx's `$` underneath (array arguments, each quoted: no shell
+ * injection), plus the rules every caller would otherwise re-implement: a minimal child environment, output
+ * through the redactor, stdin closed unless `input` is given, cancellation by AbortSignal that kills the
+ * whole process group, a clear TOOL_MISSING error, and a typed result where a non-zero exit is data.
+ */
+
+export interface RunProcessOptions extends Omit<ChildEnvOptions, 'from'> {
+  cwd?: string;
+  /** Fed to stdin, which is otherwise closed (no tool may prompt). */
+  input?: string | Uint8Array;
+  /**
+   * `capture` (default): collect stdout and stderr. `stream`: also write each line, redacted, to `onLine`
+   * (default: our stderr, prefixed with the program name), for long steps a person watches.
+   */
+  output?: 'capture' | 'stream';
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Aborting it (SIGINT via the command framework, a caller's own timeout) kills the process group. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Throw PROCESS_FAILED on a non-zero exit instead of returning it. */
+  check?: boolean;
+  /**
+   * Return stdout exactly as the program wrote it, not redacted: only for callers that parse secret
+   * material they asked for (a decrypted file). Streamed lines and error messages are always redacted.
+   */
+  rawStdout?: boolean;
+}
+
+export interface ProcessResult {
+  /** `sops --decrypt file.yaml`, for messages (redacted). */
+  command: string;
+  exitCode: number;
+  /** Set when the program died of a signal. */
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+const KILL_GRACE_MS = 3000;
+
+/** POSIX single quotes: the shell passes every argument through untouched (no expansion, no injection). */
+const posixQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
+
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The program's path as the child's PATH resolves it (not ours: a toolchain PATH may differ). */
+export async function findExecutable(program: string, env: { PATH?: string }, cwd?: string) {
+  if (program.includes('/')) {
+    const path = isAbsolute(program) ? program : resolve(cwd ?? process.cwd(), program);
+    return (await isExecutable(path)) ? path : undefined;
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && (await isExecutable(join(dir, program)))) return join(dir, program);
+  }
+  return undefined;
+}
+
+function lineSplitter(emit: (line: string) => void) {
+  let pending = '';
+  return {
+    push(chunk: Buffer) {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) emit(line);
+    },
+    flush() {
+      if (pending) emit(pending);
+      pending = '';
+    },
+  };
+}
+
+export async function runProcess(
+  program: string,
+  args: readonly string[],
+  options: RunProcessOptions = {},
+): Promise<ProcessResult> {
+  const env = childEnv({
+    ...(options.pass ? { pass: options.pass } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const command = redact([program, ...args].join(' '));
+  const binary = await findExecutable(program, env, options.cwd);
+  if (!binary) {
+    throw new InfraError('TOOL_MISSING', `${program} is not installed (not found on PATH)`, {
+      hint: 'run ./infra setup (it installs the pinned toolchain), then retry',
+      details: { tool: program },
+    });
+  }
+  options.signal?.throwIfAborted();
+
+  const name = program.split('/').pop() ?? program;
+  const onLine = options.onLine ?? ((line: string) => process.stderr.write(`  ${name}: ${line}\n`));
+  const splitters = {
+    stdout: lineSplitter((line) => onLine(redact(line), 'stdout')),
+    stderr: lineSplitter((line) => onLine(redact(line), 'stderr')),
+  };
+  const streaming = options.output === 'stream';
+  const started = performance.now();
+  const child: ProcessPromise = $({
+    cwd: options.cwd ?? process.cwd(),
+    env,
+    // POSIX sh + `exec`: the program replaces the shell, so its exit status and signals are its own. (bash,
+    // zx's default, also starts ~1 s slower here with a piped stdin and a minimal environment.)
+    shell: '/bin/sh',
+    prefix: 'exec ',
+    postfix: '',
+    quote: posixQuote,
+    // Its own process group, so cancelling kills what it started too.
+    detached: true,
+    nothrow: true,
+    quiet: true,
+    verbose: false,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(options.input === undefined ? {} : { input: Buffer.from(options.input) }),
+    log: (entry) => {
+      if (!streaming) return;
+      if (entry.kind === 'stdout' || entry.kind === 'stderr') splitters[entry.kind].push(entry.data);
+    },
+  })`${[binary, ...args]}`;
+
+  let stopReason: unknown;
+  // The child leads its own process group (detached): signal the group, not zx's ps-based tree walk.
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = (reason: unknown) => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    killGroup('SIGTERM');
+    // Not cleared when the leader exits: a member that ignored SIGTERM still gets SIGKILL.
+    setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  const onAbort = () => stop(options.signal?.reason ?? new InfraError('ABORTED', `${command} was cancelled`));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            stop(
+              new InfraError('TOOL_TIMEOUT', `${command} did not finish in ${options.timeoutMs} ms`, {
+                hint: 'rerun with INFRA_DEBUG=1 to see what it was doing',
+              }),
+            ),
+          options.timeoutMs,
+        );
+  const untrack = child.pid === undefined ? () => false : trackProcessGroup(child.pid);
+
+  let output: Awaited<ProcessPromise>;
+  try {
+    output = await child;
+  } finally {
+    untrack();
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    splitters.stdout.flush();
+    splitters.stderr.flush();
+  }
+  if (stopReason !== undefined) throw stopReason;
+
+  const result: ProcessResult = {
+    command,
+    exitCode: output.exitCode ?? (output.signal ? 128 : 1),
+    signal: output.signal,
+    stdout: options.rawStdout ? output.stdout : redact(output.stdout),
+    stderr: redact(output.stderr),
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (options.check && result.exitCode !== 0) {
+    const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
+    throw new InfraError(
+      'PROCESS_FAILED',
+      `${command} exited with ${result.exitCode}${tail ? `:\n${tail}` : ''}`,
+      {
+        details: { command, exitCode: result.exitCode },
+      },
+    );
+  }
+  return result;
+}
