@@ -15,12 +15,13 @@ const sim = (...args: string[]) =>
 let stateDir: string;
 afterAll(async () => {
   await sim('stop', '--state-dir', stateDir).catch(() => undefined);
-  await rm(stateDir, { recursive: true, force: true });
+  await rm(join(stateDir, '..', '..'), { recursive: true, force: true });
 });
 
 describe('scripts/sim.ts', () => {
-  it('starts detached, hands out a token, reports status, and stops', async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'pve-sim-cli-'));
+  it('starts detached in a state folder that does not exist yet, hands out a token, reports status, and stops', async () => {
+    // As on a fresh clone: no .infra/sim/ yet (the detached start opens sim.log in it first).
+    stateDir = join(await mkdtemp(join(tmpdir(), 'pve-sim-cli-')), 'not-yet', 'sim');
     const started = JSON.parse(
       (await sim('start', '--detach', '--port', '0', '--state-dir', stateDir, '--json')).stdout,
     );
@@ -56,8 +57,15 @@ describe('scripts/sim.ts', () => {
     });
   });
 
-  it('rejects bad arguments with a usage error', async () => {
-    await expect(sim('explode')).rejects.toMatchObject({ stderr: expect.stringContaining('[USAGE]') });
+  it('rejects bad arguments with a usage error (exit 2)', async () => {
+    await expect(sim('explode')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command "explode"'),
+    });
+    await expect(sim('start', '--prot', '1')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/unknown option --prot \[USAGE\]\nusage: sim\.ts start /),
+    });
     await expect(sim('start', '--faults', '{"kind":"nope"}', '--state-dir', stateDir)).rejects.toMatchObject({
       stderr: expect.stringContaining('SIM_FAULTS_INVALID'),
     });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -159,6 +159,8 @@ export async function startDetached(
   timeoutMs = 30_000,
 ): Promise<RunningInfo> {
   const logFile = join(stateDir, 'sim.log');
+  // A fresh clone has no state folder yet: the log is opened before the child creates the rest.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const fd = openSync(logFile, 'a', 0o600);
   const child = spawn(process.execPath, nodeArgs, { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
