@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { InfraError } from '@infra/core';
+import { z } from 'zod';
+import { type BuildOptions, ensureTalosSimBinary } from './build';
+
+export interface TalosSimOptions extends BuildOptions {
+  stateDir: string;
+  /** One loopback address per node (127.0.0.x). */
+  nodes: string[];
+  /** Installer image of the template the VMs boot from: its schematic and version are what a fresh node runs. */
+  templateImage: string;
+  /** apid port (default 50000, as Talos). */
+  port?: number;
+  validationMode?: 'cloud' | 'metal';
+  bootDelayMs?: number;
+  allowSchematicChange?: boolean;
+  memoryMiB?: number;
+  diskGiB?: number;
+  /** How long to wait for the listeners (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface TalosSim {
+  stateDir: string;
+  nodes: string[];
+  port: number;
+  pid: number;
+  /** True when this call started it (stop() then ends it). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+const statusSchema = z.object({
+  pid: z.number(),
+  port: z.number(),
+  nodes: z.array(z.object({ address: z.string(), mode: z.string(), up: z.boolean() })),
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The simulator serving stateDir in another process, if any (from <stateDir>/sim.json). */
+export async function findRunningTalosSim(stateDir: string): Promise<z.infer<typeof statusSchema> | null> {
+  const text = await readFile(join(stateDir, 'sim.json'), 'utf8').catch(() => null);
+  if (!text) return null;
+  const parsed = statusSchema.safeParse(JSON.parse(text));
+  return parsed.success && alive(parsed.data.pid) ? parsed.data : null;
+}
+
+/**
+ * The simulator for these nodes: the one already serving stateDir when it serves the same addresses, or a new
+ * child process (built on demand). Output goes to <stateDir>/talos-sim.log.
+ */
+export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim> {
+  const port = options.port ?? 50000;
+  const running = await findRunningTalosSim(options.stateDir);
+  if (running) {
+    const addresses = running.nodes.map((n) => n.address).sort();
+    if (running.port === port && addresses.join() === [...options.nodes].sort().join())
+      return {
+        stateDir: options.stateDir,
+        nodes: options.nodes,
+        port,
+        pid: running.pid,
+        started: false,
+        stop: async () => {},
+      };
+    throw new InfraError(
+      'TALOS_SIM_BUSY',
+      `a Talos simulator (pid ${running.pid}) already serves ${options.stateDir} for other nodes (${addresses.join(', ')})`,
+      { hint: `stop it (kill ${running.pid}) so this run can start one for ${options.nodes.join(', ')}` },
+    );
+  }
+  const binary = await ensureTalosSimBinary(options);
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const args = [
+    '--state-dir',
+    options.stateDir,
+    '--template-image',
+    options.templateImage,
+    '--port',
+    String(port),
+    '--validation-mode',
+    options.validationMode ?? 'cloud',
+    '--boot-delay',
+    `${options.bootDelayMs ?? 500}ms`,
+    '--memory-mib',
+    String(options.memoryMiB ?? 4096),
+    '--disk-gib',
+    String(options.diskGiB ?? 64),
+    ...(options.allowSchematicChange ? ['--allow-schematic-change'] : []),
+    ...options.nodes.flatMap((n) => ['--node', n]),
+  ];
+  const logFd = openSync(join(options.stateDir, 'talos-sim.log'), 'a', 0o600);
+  const child = spawn(binary.path, args, {
+    stdio: ['ignore', 'pipe', logFd],
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  closeSync(logFd);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const ready = new Promise<void>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.trim() === 'talos-sim: ready') resolve();
+    });
+    child.once('exit', (code) =>
+      reject(
+        new InfraError(
+          'TALOS_SIM_START_FAILED',
+          `the Talos simulator exited (code ${code}) before it served ${options.nodes.join(', ')}`,
+          {
+            hint: `see ${join(options.stateDir, 'talos-sim.log')}`,
+          },
+        ),
+      ),
+    );
+    child.once('error', reject);
+  });
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ready,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new InfraError(
+                'TALOS_SIM_START_TIMEOUT',
+                `the Talos simulator did not serve within ${timeoutMs} ms`,
+                { hint: `see ${join(options.stateDir, 'talos-sim.log')}` },
+              ),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(forced);
+  };
+  return { stateDir: options.stateDir, nodes: options.nodes, port, pid: child.pid!, started: true, stop };
+}
