@@ -1,32 +1,16 @@
 #!/usr/bin/env tsx
 /**
- * Builds a golden VM template (what `nx run <os>:build-image [-c <env>]` runs).
- *
- *   pnpm tsx scripts/build-image.ts --os <os> [-e <env>] [--dry-run] [--json] [--base-only]
- *
- * `talos` builds the Talos template from the Image Factory; an OS under `images:` in infra.config.yaml (debian)
- * builds a base template from its official cloud image, then runs `packer build packer/<os>/` where the host and
- * the toolchain can (`--base-only` stops after the base template).
+ * Builds a golden VM template (what `nx run <os>:build-image [-c <env>]` runs). `talos` builds the Talos
+ * template from the Image Factory; an OS under `images:` in infra.config.yaml (debian) builds a base template
+ * from its official cloud image, then runs `packer build packer/<os>/` where the host and the toolchain can
+ * (`--base-only` stops after the base template).
  * Idempotent: a template whose fingerprint matches the configuration is left alone (read-only calls only).
  * `--dry-run` prints the Proxmox API calls a build would make. With `endpoint: embedded` / `factory: embedded`
  * (the `local` environment) both simulators run in this process, with state in .infra/sim/.
  */
-import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/core';
+import { defineCommand, InfraError, jsonOption, log, option, printResult, runScript } from '@infra/core';
 import type { StepEvent } from '@infra/template-builder';
 import { z } from 'zod';
-
-const USAGE = 'usage: build-image.ts --os <talos|debian|...> [-e <env>] [--dry-run] [--json] [--base-only]';
-
-const argsSchema = z.object({
-  os: z
-    .string({ error: 'missing --os' })
-    .regex(/^[a-z][a-z0-9-]*$/, 'expected --os like "talos" or "debian"'),
-  env: z.string().default('local'),
-  'dry-run': z.boolean().default(false),
-  json: z.boolean().default(false),
-  'base-only': z.boolean().default(false),
-});
 
 const onEvent = (event: StepEvent) => {
   if (event.type === 'start') log.step(`[${event.index + 1}/${event.total}] ${event.step.title}`);
@@ -35,55 +19,58 @@ const onEvent = (event: StepEvent) => {
   else log.warn(event.message);
 };
 
-await runMain(async () => {
-  const { values } = parseArgs({
-    options: {
-      os: { type: 'string' },
-      env: { type: 'string', short: 'e' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      'base-only': { type: 'boolean' },
-    },
-  });
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success)
-    throw new InfraError('USAGE', parsed.error.issues.map((i) => i.message).join('; '), { hint: USAGE });
-  const args = parsed.data;
-  const { loadEnvironment } = await import('@infra/config');
-  const builder = await import('@infra/template-builder');
-  const environment = await loadEnvironment(args.env);
-  const buildable = ['talos', ...Object.keys(environment.images)];
-  if (!buildable.includes(args.os)) {
-    throw new InfraError(
-      'BUILD_OS_UNSUPPORTED',
-      `environment "${environment.name}" cannot build "${args.os}": buildable OSes are ${buildable.join(', ')}`,
-      {
-        hint: `pick one of ${buildable.join(', ')}, or add images.${args.os} (version, source.url, source.checksum) to infra.config.yaml`,
-      },
-    );
-  }
-  const mode = args['dry-run'] ? ' (dry run)' : args['base-only'] ? ' (base template only)' : '';
-  log.step(`${args.os}:build-image for environment "${environment.name}"${mode}`);
-  const common = { dryRun: args['dry-run'], logger: log, onEvent };
-  if (args.os === 'talos') {
-    const result = await builder.buildTalosTemplate(environment, common);
+export const command = defineCommand({
+  description: 'build a golden VM template (talos, or an OS under images: in infra.config.yaml)',
+  options: {
+    os: option.value(
+      'the OS to build: talos, or one under images: in infra.config.yaml',
+      z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected an OS name like "talos" or "debian"'),
+    ),
+    env: option.string('environment', { short: 'e', default: 'local' }),
+    'dry-run': option.flag('print the Proxmox API calls a build would make, change nothing'),
+    'base-only': option.flag('stop after the base template (no packer build)'),
+    json: jsonOption,
+  },
+  examples: ['build-image.ts --os talos -e local', 'build-image.ts --os debian --dry-run'],
+  run: async ({ args }) => {
+    const { loadEnvironment } = await import('@infra/config');
+    const builder = await import('@infra/template-builder');
+    const environment = await loadEnvironment(args.env);
+    const buildable = ['talos', ...Object.keys(environment.images)];
+    if (!buildable.includes(args.os)) {
+      throw new InfraError(
+        'BUILD_OS_UNSUPPORTED',
+        `environment "${environment.name}" cannot build "${args.os}": buildable OSes are ${buildable.join(', ')}`,
+        {
+          hint: `pick one of ${buildable.join(', ')}, or add images.${args.os} (version, source.url, source.checksum) to infra.config.yaml`,
+        },
+      );
+    }
+    const mode = args['dry-run'] ? ' (dry run)' : args['base-only'] ? ' (base template only)' : '';
+    log.step(`${args.os}:build-image for environment "${environment.name}"${mode}`);
+    const common = { dryRun: args['dry-run'], logger: log, onEvent };
+    if (args.os === 'talos') {
+      const result = await builder.buildTalosTemplate(environment, common);
+      if (!args.json && result.status !== 'dry-run')
+        log.success(result.status === 'built' ? 'template built' : 'template is up to date');
+      printResult(result, args.json, () => builder.formatBuildResult(result));
+      return;
+    }
+    const result = await builder.buildCloudImageTemplate(environment, args.os, {
+      ...common,
+      baseOnly: args['base-only'],
+    });
+    for (const warning of result.warnings) log.warn(warning);
     if (!args.json && result.status !== 'dry-run')
-      log.success(result.status === 'built' ? 'template built' : 'template is up to date');
-    printResult(result, args.json, () => builder.formatBuildResult(result));
-    return;
-  }
-  const result = await builder.buildCloudImageTemplate(environment, args.os, {
-    ...common,
-    baseOnly: args['base-only'],
-  });
-  for (const warning of result.warnings) log.warn(warning);
-  if (!args.json && result.status !== 'dry-run')
-    log.success(result.status === 'built' ? 'base template built' : 'base template is up to date');
-  printResult(result, args.json, () => {
-    const packer =
-      result.packer.status === 'built'
-        ? `golden template: VM ${result.packer.templateVmid} (packer build from base VM ${result.packer.baseVmid})`
-        : `golden template: not built (${result.packer.reason})`;
-    return `${builder.formatBuildResult(result)}\n${packer}`;
-  });
+      log.success(result.status === 'built' ? 'base template built' : 'base template is up to date');
+    printResult(result, args.json, () => {
+      const packer =
+        result.packer.status === 'built'
+          ? `golden template: VM ${result.packer.templateVmid} (packer build from base VM ${result.packer.baseVmid})`
+          : `golden template: not built (${result.packer.reason})`;
+      return `${builder.formatBuildResult(result)}\n${packer}`;
+    });
+  },
 });
+
+await runScript(import.meta.url, command);

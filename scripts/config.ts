@@ -1,10 +1,4 @@
 #!/usr/bin/env tsx
-/**
- * pnpm tsx scripts/config.ts describe <component> [-e <env>] [--json]   resolved values + the layer each came from
- * pnpm tsx scripts/config.ts validate                                   checks every environment in infra.config.yaml
- */
-import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/core';
 import {
   DEFAULT_ENVIRONMENT,
   describeComponent,
@@ -12,42 +6,55 @@ import {
   loadResolvedEnvironment,
   validateConfig,
 } from '@infra/config';
-import { z } from 'zod';
+/** infra.config.yaml: resolved values with the layer each came from, and a check of every environment. */
+import {
+  defineCommand,
+  defineGroup,
+  jsonOption,
+  option,
+  positional,
+  printResult,
+  runScript,
+} from '@infra/core';
 
-const USAGE = 'usage: config.ts describe <component> [-e <env>] [--json] | config.ts validate [--json]';
-
-const argsSchema = z.object({
-  command: z.enum(['describe', 'validate'], { error: USAGE }),
-  component: z.string().optional(),
-  env: z.string().default(DEFAULT_ENVIRONMENT),
-  json: z.boolean().default(false),
+const describe = defineCommand({
+  description: 'resolved values of one component and the layer each came from',
+  positionals: {
+    component: positional.required(
+      'component',
+      'talos, debian, proxmox, templates, gpu, secrets, proxmox-vm, ...',
+    ),
+  },
+  options: {
+    env: option.string('environment', { short: 'e', default: DEFAULT_ENVIRONMENT }),
+    json: jsonOption,
+  },
+  examples: ['config.ts describe talos -e local'],
+  run: async ({ args, log }) => {
+    const resolved = await loadResolvedEnvironment(args.env);
+    const described = describeComponent(resolved, args.component);
+    if (!args.json)
+      log.step(`${args.component} in environment "${args.env}" (${resolved.environment.configFile})`);
+    printResult(described, args.json, () => formatDescribed(described));
+  },
 });
 
-await runMain(async () => {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { env: { type: 'string', short: 'e' }, json: { type: 'boolean' } },
-  });
-  const parsed = argsSchema.safeParse({ command: positionals[0], component: positionals[1], ...values });
-  if (!parsed.success) throw new InfraError('USAGE', USAGE);
-  const args = parsed.data;
-
-  if (args.command === 'validate') {
+const validate = defineCommand({
+  description: 'check every environment in infra.config.yaml',
+  options: { json: jsonOption },
+  run: async ({ args }) => {
     const names = await validateConfig();
     printResult(
       { valid: true, environments: names },
       args.json,
       () => `infra.config.yaml is valid (environments: ${names.join(', ')})`,
     );
-    return;
-  }
-  if (!args.component)
-    throw new InfraError('USAGE', USAGE, {
-      hint: 'components: talos, debian, proxmox, templates, gpu, secrets, proxmox-vm',
-    });
-  const resolved = await loadResolvedEnvironment(args.env);
-  const described = describeComponent(resolved, args.component);
-  if (!args.json)
-    log.step(`${args.component} in environment "${args.env}" (${resolved.environment.configFile})`);
-  printResult(described, args.json, () => formatDescribed(described));
+  },
 });
+
+export const command = defineGroup({
+  description: 'infra.config.yaml: describe resolved values, validate every environment',
+  subcommands: { describe, validate },
+});
+
+await runScript(import.meta.url, command);

@@ -2,22 +2,25 @@
 /**
  * NVIDIA GPU passthrough setup of the Proxmox host: detect → plan → diff → apply with backups → verify.
  *
- *   pnpm tsx scripts/gpu-host.ts collect --out <dir>   facts bundle (layout: libs/gpu-host-setup/README.md)
- *   pnpm tsx scripts/gpu-host.ts plan [--facts <dir>]  what would change, as diffs (--json for the plan)
- *   pnpm tsx scripts/gpu-host.ts apply [--yes]         back up, write, refresh initramfs/bootloader; never reboots
- *   pnpm tsx scripts/gpu-host.ts verify                after the reboot: IOMMU, isolation, cmdline, vfio-pci, drift
- *   pnpm tsx scripts/gpu-host.ts rollback [--force]    restore the latest backup set
- *   pnpm tsx scripts/gpu-host.ts map                   create/update the Proxmox PCI mapping (gpu.mapping)
- *
  * Host: --host user@host[:port] (ssh; --identity, --known-hosts), --local (on the Proxmox host itself), or the
  * config's gpu.host.ssh. --root <dir> prefixes every host path (tests, dry runs on a copy). Options come from the
  * gpu section of infra.config.yaml (-e <env>, default local); --select, --iommu-pt/--no-iommu-pt, --disable-vga
- * override it.
+ * override it. The facts bundle layout is in libs/gpu-host-setup/README.md.
  */
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
-import { InfraError, isInfraError, log, printResult, runMain } from '@infra/core';
 import { type Environment, loadEnvironment } from '@infra/config';
+import {
+  defineCommand,
+  defineGroup,
+  InfraError,
+  isInfraError,
+  jsonOption,
+  log,
+  option,
+  printResult,
+  runScript,
+  type ValuesOf,
+} from '@infra/core';
 import {
   applyPlan,
   collectFacts,
@@ -37,64 +40,45 @@ import {
   verifyFacts,
   writeFactsBundle,
 } from '@infra/gpu-host-setup';
-import { z } from 'zod';
 
-const USAGE =
-  'usage: gpu-host.ts <collect|plan|apply|verify|rollback|map> [--host user@host[:port] | --local] [--identity <key>] ' +
-  '[--known-hosts <file>] [--root <dir>] [-e <env>] [--facts <dir>] [--out <dir>] [--select <pci address>] ' +
-  '[--iommu-pt | --no-iommu-pt] [--disable-vga] [--backup-dir <dir>] [--yes] [--force] [--mapping <name>] [--node <node>] [--json]';
+const base = {
+  env: option.string('environment whose gpu section gives the defaults', { short: 'e', default: 'local' }),
+  json: jsonOption,
+};
+const hostOptions = {
+  host: option.string('the Proxmox host over ssh (default: gpu.host.ssh)', { value: 'user@host[:port]' }),
+  local: option.flag('run on this machine (you are on the Proxmox host)'),
+  identity: option.string('ssh private key', { short: 'i', value: 'key' }),
+  'known-hosts': option.string('ssh known_hosts file to verify the host key against', { value: 'file' }),
+  root: option.string('prefix every host path with this folder (tests, dry runs on a copy)', {
+    value: 'dir',
+  }),
+};
+const planOptions = {
+  select: option.string('the GPU to pass through, when there are several', { value: 'pci address' }),
+  'iommu-pt': option.flag('add iommu=pt to the kernel command line'),
+  'no-iommu-pt': option.flag('leave iommu=pt out'),
+  'disable-vga': option.flag('keep the host console off the GPU (video=efifb:off)'),
+};
+const backupDir = {
+  'backup-dir': option.string(`where backups are kept on the host (default: ${DEFAULT_BACKUP_ROOT})`, {
+    value: 'dir',
+  }),
+};
+const facts = {
+  facts: option.string('read facts from a bundle (from collect --out) instead of a host', { value: 'dir' }),
+};
 
-const argsSchema = z.object({
-  command: z.enum(['collect', 'plan', 'apply', 'verify', 'rollback', 'map']),
-  env: z.string().default('local'),
-  host: z.string().optional(),
-  local: z.boolean().optional(),
-  identity: z.string().optional(),
-  'known-hosts': z.string().optional(),
-  root: z.string().optional(),
-  facts: z.string().optional(),
-  out: z.string().optional(),
-  select: z.string().optional(),
-  'iommu-pt': z.boolean().optional(),
-  'no-iommu-pt': z.boolean().optional(),
-  'disable-vga': z.boolean().optional(),
-  'backup-dir': z.string().optional(),
-  yes: z.boolean().default(false),
-  force: z.boolean().default(false),
-  mapping: z.string().optional(),
-  node: z.string().optional(),
-  json: z.boolean().default(false),
-});
-type Args = z.infer<typeof argsSchema>;
-
-function parseCommandLine(): Args {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      env: { type: 'string', short: 'e' },
-      host: { type: 'string' },
-      local: { type: 'boolean' },
-      identity: { type: 'string', short: 'i' },
-      'known-hosts': { type: 'string' },
-      root: { type: 'string' },
-      facts: { type: 'string' },
-      out: { type: 'string' },
-      select: { type: 'string' },
-      'iommu-pt': { type: 'boolean' },
-      'no-iommu-pt': { type: 'boolean' },
-      'disable-vga': { type: 'boolean' },
-      'backup-dir': { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      force: { type: 'boolean' },
-      mapping: { type: 'string' },
-      node: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
-  const parsed = argsSchema.safeParse({ command: positionals[0], ...values });
-  if (!parsed.success || positionals.length > 1) throw new InfraError('USAGE', USAGE);
-  return parsed.data;
-}
+type Args = ValuesOf<typeof base> &
+  Partial<
+    ValuesOf<typeof hostOptions & typeof planOptions & typeof backupDir & typeof facts> & {
+      out: string | undefined;
+      yes: boolean;
+      force: boolean;
+      mapping: string | undefined;
+      node: string | undefined;
+    }
+  > & { command: 'collect' | 'plan' | 'apply' | 'verify' | 'rollback' | 'map' };
 
 /** The environment, or undefined when there is no config file at all (flags alone are then enough). */
 async function environmentOrNothing(name: string): Promise<Environment | undefined> {
@@ -124,8 +108,7 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-await runMain(async () => {
-  const args = parseCommandLine();
+async function gpuHost(args: Args): Promise<number | undefined> {
   const environment = await environmentOrNothing(args.env);
   const iommuPt = args['iommu-pt'] ? true : args['no-iommu-pt'] ? false : undefined;
   const settings = resolveSettings(
@@ -272,4 +255,67 @@ await runMain(async () => {
   } finally {
     await host.close();
   }
+}
+
+const runAs =
+  (name: Args['command']) =>
+  async ({ args }: { args: Omit<Args, 'command'> }) =>
+    gpuHost({ ...args, command: name });
+
+export const command = defineGroup({
+  description: 'NVIDIA GPU passthrough on the Proxmox host: collect, plan, apply, verify, rollback, map',
+  subcommands: {
+    collect: defineCommand({
+      description: 'gather the facts bundle from the host (kernel, PCI devices, boot configuration)',
+      options: {
+        ...base,
+        ...hostOptions,
+        out: option.string('write the bundle to this folder', { value: 'dir' }),
+      },
+      run: runAs('collect'),
+    }),
+    plan: defineCommand({
+      description: 'what would change, as diffs (--json for the plan)',
+      options: { ...base, ...hostOptions, ...planOptions, ...facts },
+      run: runAs('plan'),
+    }),
+    apply: defineCommand({
+      description: 'back up, write, refresh initramfs/bootloader; never reboots',
+      options: {
+        ...base,
+        ...hostOptions,
+        ...planOptions,
+        ...backupDir,
+        yes: option.flag('apply without asking (after reading `gpu-host.ts plan`)', { short: 'y' }),
+      },
+      run: runAs('apply'),
+    }),
+    verify: defineCommand({
+      description: 'after the reboot: IOMMU, isolation, cmdline, vfio-pci, drift',
+      options: { ...base, ...hostOptions, ...planOptions, ...backupDir, ...facts },
+      run: runAs('verify'),
+    }),
+    rollback: defineCommand({
+      description: 'restore the latest backup set',
+      options: {
+        ...base,
+        ...hostOptions,
+        ...backupDir,
+        force: option.flag('restore even files changed since the apply'),
+      },
+      run: runAs('rollback'),
+    }),
+    map: defineCommand({
+      description: 'create or update the Proxmox PCI mapping (gpu.mapping)',
+      options: {
+        ...base,
+        select: planOptions.select,
+        mapping: option.string('mapping name (default: gpu.mapping)', { value: 'name' }),
+        node: option.string('Proxmox node (default: proxmox.node)', { value: 'node' }),
+      },
+      run: runAs('map'),
+    }),
+  },
 });
+
+await runScript(import.meta.url, command);

@@ -1,12 +1,15 @@
-#!/usr/bin/env -S pnpm tsx
-/**
- * The pinned IaC toolchain (versions in mise.toml; logic in libs/toolchain).
- *   install [tool...] [--force] [--jobs N] [--json]   obtain what is missing; idempotent; prints a summary
- *   doctor [--json]                                    each tool: pinned vs found, path, how obtained
- *   env [--shell]                                      the environment the tools expect (JSON or export lines)
- */
-import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/core';
+#!/usr/bin/env tsx
+/** The pinned IaC toolchain (versions in mise.toml; logic in libs/toolchain). */
+import {
+  defineCommand,
+  defineGroup,
+  jsonOption,
+  log,
+  option,
+  positional,
+  printResult,
+  runScript,
+} from '@infra/core';
 import {
   doctor,
   findRepoRoot,
@@ -16,74 +19,60 @@ import {
   renderShellExports,
   toolchainEnv,
 } from '@infra/toolchain';
-import { z } from 'zod';
 
-const USAGE =
-  'usage: toolchain.ts install [tool...] [--force] [--jobs N] [--json] | doctor [--json] | env [--shell]';
-
-const flagsSchema = z.object({
-  json: z.boolean().default(false),
-  shell: z.boolean().default(false),
-  force: z.boolean().default(false),
-  jobs: z.coerce.number().int().min(1).max(16).optional(),
-});
-
-await runMain(async () => {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      shell: { type: 'boolean' },
-      force: { type: 'boolean' },
-      jobs: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
-  }
-  const parsed = flagsSchema.safeParse(values);
-  if (!parsed.success) {
-    throw new InfraError('TOOLCHAIN_BAD_ARGUMENTS', `invalid option: ${parsed.error.issues[0]?.message}`, {
-      hint: USAGE,
+const install = defineCommand({
+  description: 'obtain every pinned tool that is missing (idempotent); prints a summary',
+  positionals: { tools: positional.rest('tool', 'only these tools (default: all)') },
+  options: {
+    force: option.flag('rebuild even when the pinned version is present'),
+    jobs: option.integer('parallel builds (default: $INFRA_TOOLCHAIN_JOBS, else by CPU count)', {
+      min: 1,
+      max: 16,
+    }),
+    json: jsonOption,
+  },
+  run: async ({ args }) => {
+    const jobs =
+      args.jobs ?? (process.env.INFRA_TOOLCHAIN_JOBS ? Number(process.env.INFRA_TOOLCHAIN_JOBS) : undefined);
+    const result = await installToolchain({
+      root: findRepoRoot(),
+      tools: args.tools,
+      force: args.force,
+      ...(jobs ? { jobs } : {}),
     });
-  }
-  const flags = parsed.data;
-  const root = findRepoRoot();
-
-  switch (command) {
-    case 'install': {
-      const jobs =
-        flags.jobs ??
-        (process.env.INFRA_TOOLCHAIN_JOBS ? Number(process.env.INFRA_TOOLCHAIN_JOBS) : undefined);
-      const result = await installToolchain({
-        root,
-        tools: rest,
-        force: flags.force,
-        ...(jobs ? { jobs } : {}),
-      });
-      for (const warning of result.warnings) log.warn(warning);
-      const failures = result.failures.map((f) => ({ code: f.code, message: f.message, hint: f.hint }));
-      printResult({ ...result, failures }, flags.json, () => renderInstallTable(result));
-      if (result.failures.length > 0) {
-        for (const failure of result.failures.slice(1)) log.error(`${failure.message} [${failure.code}]`);
-        throw result.failures[0]!;
-      }
-      return 0;
+    for (const warning of result.warnings) log.warn(warning);
+    const failures = result.failures.map((f) => ({ code: f.code, message: f.message, hint: f.hint }));
+    printResult({ ...result, failures }, args.json, () => renderInstallTable(result));
+    if (result.failures.length > 0) {
+      for (const failure of result.failures.slice(1)) log.error(`${failure.message} [${failure.code}]`);
+      throw result.failures[0]!;
     }
-    case 'doctor': {
-      const report = await doctor({ root });
-      printResult(report, flags.json, () => renderDoctorTable(report));
-      return report.ok ? 0 : 1;
-    }
-    case 'env': {
-      const env = toolchainEnv();
-      printResult(env, !flags.shell, () => renderShellExports(env));
-      return 0;
-    }
-    default:
-      throw new InfraError('TOOLCHAIN_BAD_ARGUMENTS', `unknown subcommand "${command}"`, { hint: USAGE });
-  }
+  },
 });
+
+const doctorCommand = defineCommand({
+  description: 'each tool: pinned vs found, path, how it was obtained',
+  options: { json: jsonOption },
+  run: async ({ args }) => {
+    const report = await doctor({ root: findRepoRoot() });
+    printResult(report, args.json, () => renderDoctorTable(report));
+    return report.ok ? 0 : 1;
+  },
+});
+
+const env = defineCommand({
+  description: 'the environment the tools expect, as JSON (or export lines with --shell)',
+  options: { shell: option.flag('print `export NAME=value` lines for eval in a shell') },
+  examples: ['eval "$(pnpm -s tsx scripts/toolchain.ts env --shell)"'],
+  run: ({ args }) => {
+    const vars = toolchainEnv();
+    printResult(vars, !args.shell, () => renderShellExports(vars));
+  },
+});
+
+export const command = defineGroup({
+  description: 'the pinned IaC toolchain: install, doctor, env',
+  subcommands: { install, doctor: doctorCommand, env },
+});
+
+await runScript(import.meta.url, command);

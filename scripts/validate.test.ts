@@ -67,7 +67,7 @@ describe('scripts/validate.ts', () => {
 
   it('rejects an unknown kind or a missing project with a clear message', async () => {
     const usage = await run('helm', 'charts/x');
-    expect(usage.exitCode).toBe(1);
+    expect(usage.exitCode).toBe(2);
     expect(usage.stderr).toMatch(
       /usage: validate\.ts <packer\|terraform\|ansible-role\|ansible-playbooks\|talos\|secrets>/,
     );

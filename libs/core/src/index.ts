@@ -1,6 +1,13 @@
 export { type Command, defineCommand, defineGroup, type RunContext } from './command/command';
 export { renderHelp, usageLine } from './command/help';
-export { jsonOption, type OptionSpec, option, type PositionalSpec, positional } from './command/option';
+export {
+  jsonOption,
+  type OptionSpec,
+  option,
+  type PositionalSpec,
+  positional,
+  type ValuesOf,
+} from './command/option';
 export { runCommand, runScript } from './command/run';
 export { UsageError } from './command/usage-error';
 export { InfraError, isInfraError } from './errors';

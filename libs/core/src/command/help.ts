@@ -21,9 +21,10 @@ function optionSynopsis(name: string, spec: OptionSpec): string {
   return spec.kind === 'list' ? `${value}...` : value;
 }
 
-function positionalSynopsis(spec: PositionalSpec): string {
+function positionalSynopsis(spec: PositionalSpec, withChoices = true): string {
   if (spec.kind === 'rest') return `[${spec.valueName}...]`;
-  return defaultOf(spec).required ? `<${spec.valueName}>` : `[${spec.valueName}]`;
+  const name = withChoices && spec.choices ? spec.choices.join('|') : spec.valueName;
+  return defaultOf(spec).required ? `<${name}>` : `[${name}]`;
 }
 
 /** One line: `usage: sim.ts start [--port <N>] [--detach]`. Required options are shown without brackets. */
@@ -33,12 +34,19 @@ export function usageLine(path: string, command: Command): string {
   return `usage: ${[path, ...leafSynopsis(command)].join(' ')}`;
 }
 
+/** Past this many optional options the usage line says `[options]` and leaves them to `--help`. */
+const MAX_LISTED_OPTIONS = 6;
+
 function leafSynopsis(command: LeafCommand): string[] {
-  const parts = Object.values(command.positionals).map(positionalSynopsis);
-  for (const [name, spec] of Object.entries(command.options)) {
+  const parts = Object.values(command.positionals).map((spec) => positionalSynopsis(spec));
+  const options = Object.entries(command.options);
+  const optional = options.filter(([, spec]) => !defaultOf(spec).required);
+  for (const [name, spec] of options) {
     const synopsis = optionSynopsis(name, spec);
-    parts.push(defaultOf(spec).required ? synopsis : `[${synopsis}]`);
+    if (defaultOf(spec).required) parts.push(synopsis);
+    else if (optional.length <= MAX_LISTED_OPTIONS) parts.push(`[${synopsis}]`);
   }
+  if (optional.length > MAX_LISTED_OPTIONS) parts.push('[options]');
   return parts;
 }
 
@@ -60,7 +68,14 @@ export function renderHelp(path: string, command: Command): string {
     const positionals = Object.values(command.positionals);
     if (positionals.length > 0) {
       lines.push('', 'arguments:');
-      lines.push(...table(positionals.map((spec) => [positionalSynopsis(spec), spec.description])));
+      lines.push(
+        ...table(
+          positionals.map((spec) => [
+            positionalSynopsis(spec, false),
+            spec.choices ? `${spec.description}: ${spec.choices.join(', ')}` : spec.description,
+          ]),
+        ),
+      );
     }
     lines.push('', 'options:');
     const rows: [string, string][] = Object.entries(command.options).map(([name, spec]) => {

@@ -16,6 +16,8 @@ export interface OptionSpec<T = unknown> {
   readonly short?: string;
   /** Shown as `--port <N>`. */
   readonly valueName?: string;
+  /** The accepted values, when they are a fixed set (help and shell completion list them). */
+  readonly choices?: readonly string[];
   readonly schema: z.ZodType<T, RawValue>;
 }
 
@@ -24,6 +26,8 @@ export interface PositionalSpec<T = unknown> {
   readonly description: string;
   /** Shown as `<file>`; `rest` as `[file...]`. */
   readonly valueName: string;
+  /** The accepted values, when they are a fixed set (the usage line shows `<a|b|c>`). */
+  readonly choices?: readonly string[];
   readonly schema: z.ZodType<T, RawValue>;
 }
 
@@ -115,23 +119,23 @@ function oneOf<const V extends readonly [string, ...string[]]>(
 ): OptionSpec<unknown> {
   const { default: fallback, ...rest } = display;
   const schema = z.enum(values, { error: `expected one of ${values.join(', ')}` });
-  return value(description, fallback === undefined ? schema.optional() : schema.default(fallback), {
+  const spec = value(description, fallback === undefined ? schema.optional() : schema.default(fallback), {
     value: values.join('|'),
     ...rest,
   });
+  return { ...spec, choices: values };
 }
 
-/** `--name <value>` that may be repeated; every value checked by `item`. */
-function list(
+/** `--name <value>` that may be repeated; every value checked (and typed) by `item`. */
+function list<T extends string = string>(
   description: string,
-  display: Display & { item?: z.ZodType<string, string> } = {},
-): OptionSpec<string[]> {
-  const { item = z.string(), ...rest } = display;
-  const { value: valueName, ...others } = rest;
+  display: Display & { item?: z.ZodType<T, string> } = {},
+): OptionSpec<T[]> {
+  const { item = z.string() as unknown as z.ZodType<T, string>, value: valueName, ...rest } = display;
   return {
     kind: 'list',
     description,
-    ...others,
+    ...rest,
     ...(valueName ? { valueName } : {}),
     schema: asRaw(z.array(item).default([])),
   };
@@ -166,8 +170,8 @@ function positionalOneOf<const V extends readonly [string, ...string[]]>(
   valueName: string,
   description: string,
 ): PositionalSpec<V[number]> {
-  return positionalValue(
-    values.join('|'),
+  const spec = positionalValue(
+    valueName,
     description,
     z.enum(values, {
       error: (issue) =>
@@ -176,6 +180,7 @@ function positionalOneOf<const V extends readonly [string, ...string[]]>(
           : `unknown ${valueName} "${String(issue.input)}": expected one of ${values.join(', ')}`,
     }),
   );
+  return { ...spec, choices: values };
 }
 
 /** Every remaining positional (zero or more). */
