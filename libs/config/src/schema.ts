@@ -77,6 +77,11 @@ export const templatesSchema = z.strictObject({
 
 export const talosSchema = z.strictObject({
   version: z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, 'expected a Talos version like "v1.13.9"'),
+  /** The cluster's Kubernetes version: schemas, Helm's kube version, the Talos compatibility check. */
+  kubernetesVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'expected a Kubernetes version like "1.36.3" (no leading v)')
+    .optional(),
   platform: z.enum(['nocloud', 'metal', 'openstack', 'vmware', 'aws', 'gcp', 'azure']),
   arch: z.enum(['amd64', 'arm64']).default('amd64'),
   schematic: z.string().min(1),

@@ -33,6 +33,14 @@ export {
   type ValidationReport,
   validateProject,
 } from './kinds';
+export {
+  kubeconform,
+  kubernetesCheckov,
+  kubernetesGpuRules,
+  kubernetesProjectLoader,
+  kubernetesRender,
+} from './kubernetes';
+export { type KubeconformProblem, parseKubeconform, pointerToPath } from './kubernetes-output';
 export { packerFmt, packerInitAndValidate } from './packer';
 export { type BuildTimeValues, EMBEDDED_PROXMOX_API_URL, packerVariables, toPackerEnv } from './packer-vars';
 export { fromScratchPath, toRepoPath } from './paths';

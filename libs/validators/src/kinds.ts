@@ -9,6 +9,13 @@ import type { ToolEnv } from './exec';
 import { listFiles } from './files';
 import { dedupeFindings, type Finding, hasErrors, sortFindings } from './finding';
 import { validateImageManifest } from './image-manifest';
+import {
+  kubeconform,
+  kubernetesCheckov,
+  kubernetesGpuRules,
+  kubernetesProjectLoader,
+  kubernetesRender,
+} from './kubernetes';
 import { packerFmt, packerInitAndValidate } from './packer';
 import { toRepoPath } from './paths';
 import { secretsCheck } from './secrets';
@@ -26,6 +33,7 @@ export const VALIDATION_KINDS = [
   'ansible-playbooks',
   'talos',
   'secrets',
+  'kubernetes',
 ] as const;
 export type ValidationKind = (typeof VALIDATION_KINDS)[number];
 
@@ -121,6 +129,17 @@ async function stepsFor(
       return [step('talos patches', (c) => talosPatches(c, environment)), step('yamllint', yamllint)];
     case 'secrets':
       return [step('sops check', secretsCheck)];
+    case 'kubernetes': {
+      // Rendered once (Helm included) and shared by the steps.
+      const load = kubernetesProjectLoader(ctx, environment);
+      return [
+        step('render (helm)', (c) => kubernetesRender(c, load)),
+        step('kubeconform', (c) => kubeconform(c, load)),
+        step('gpu rules', (c) => kubernetesGpuRules(c, load)),
+        step('checkov', (c) => kubernetesCheckov(c, load)),
+        step('yamllint', yamllint),
+      ];
+    }
   }
 }
 

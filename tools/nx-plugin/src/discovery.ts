@@ -10,6 +10,7 @@
  * | ansible/playbooks/*.y(a)ml                       | ansible/playbooks            | ansible-playbooks    |
  * | talos/**                                         | talos                        | talos-config         |
  * | secrets/**                                       | secrets                      | secrets              |
+ * | kubernetes/<c>/component.yaml                    | kubernetes/<c>               | k8s-<c>              |
  *
  * Playbooks are one project because Nx project roots are folders and the playbooks share one; images do not
  * depend on that project (see references.ts), so a playbook change still reaches only the images that run it.
@@ -21,7 +22,8 @@ export type ProjectKind =
   | 'ansible-role'
   | 'ansible-playbooks'
   | 'talos'
-  | 'secrets';
+  | 'secrets'
+  | 'kubernetes';
 
 export interface IacProject {
   kind: ProjectKind;
@@ -42,6 +44,7 @@ export const PROJECT_FILES_GLOB = `{${[
   'ansible/playbooks/*.yaml',
   'talos/**/*',
   'secrets/**/*',
+  'kubernetes/*/component.yaml',
 ].join(',')}}`;
 
 /** The first argument `scripts/validate.ts` takes for each kind. */
@@ -53,6 +56,7 @@ export const VALIDATOR_KIND: Record<ProjectKind, string> = {
   'ansible-playbooks': 'ansible-playbooks',
   talos: 'talos',
   secrets: 'secrets',
+  kubernetes: 'kubernetes',
 };
 
 export function classifyProjectFile(file: string): IacProject | undefined {
@@ -76,6 +80,9 @@ export function classifyProjectFile(file: string): IacProject | undefined {
   }
   if (top === 'talos' && parts.length >= 2) return { kind: 'talos', root: 'talos', name: 'talos-config' };
   if (top === 'secrets' && parts.length >= 2) return { kind: 'secrets', root: 'secrets', name: 'secrets' };
+  if (top === 'kubernetes' && parts.length === 3 && third === 'component.yaml') {
+    return { kind: 'kubernetes', root: `kubernetes/${second}`, name: `k8s-${second}` };
+  }
   return undefined;
 }
 
@@ -116,5 +123,6 @@ export function classifyProjectRoot(root: string): ProjectKind | undefined {
   if (root === 'ansible/playbooks') return 'ansible-playbooks';
   if (root === 'talos') return 'talos';
   if (root === 'secrets') return 'secrets';
+  if (parts.length === 2 && parts[0] === 'kubernetes') return 'kubernetes';
   return undefined;
 }

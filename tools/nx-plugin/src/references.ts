@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { type IacProject, owningProject } from './discovery';
 import { playbookReferences, roleMetaDependencies, taskFileRoles } from './parsers/ansible';
 import { allStringLiterals, parseHcl, stringSymbols } from './parsers/hcl';
@@ -35,6 +35,9 @@ export interface ProjectAnalysis {
   fileInputs: Array<{ path: string; kind: PathKind }>;
 }
 
+/** The Talos patch defining the GPU node's label and taint (libs/platform GPU_NODE_PATCH). */
+const GPU_NODE_PATCH = 'talos/patches/gpu-worker.yaml';
+
 /** The image built through the Talos API rather than Packer; it consumes the `talos/` machine config. */
 const TALOS_IMAGE = 'talos';
 
@@ -50,6 +53,10 @@ const TALOS_IMAGE = 'talos';
  * - Roles: `meta/main.yml` dependencies and `include_role`/`import_role` in any task file.
  * - Playbooks: the roles each one runs.
  * - The `talos` image depends on the Talos machine config (`talos-config`).
+ * - Kubernetes components read the GPU node patch (label and taint) as a file input, and depend on the
+ *   components a Flux Kustomization's `path: ./kubernetes/<c>` delivers. The Talos machine config reads the
+ *   `delivery: cluster-critical` components (its `cluster.inlineManifests`) as folder inputs: no edge, so the
+ *   images built from the machine config do not hash the manifests.
  */
 export function analyzeProject(
   project: IacProject,
@@ -95,7 +102,27 @@ export function analyzeProject(
         addRoles(playbookReferences(reader.readFile(file) ?? '').roles, file);
       }
       break;
+    case 'kubernetes':
+      analysis.input(GPU_NODE_PATCH, 'file');
+      for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
+        // Manifests are multi-document YAML.
+        const documents = parseAllDocuments(reader.readFile(file) ?? '');
+        const texts = (Array.isArray(documents) ? documents : []).map((doc) => doc.toString());
+        for (const value of texts.flatMap(_yamlStrings)) {
+          const target = /^\.\/(kubernetes\/[\w.-]+)\/?$/.exec(value)?.[1];
+          if (target && projects.some((p) => p.kind === 'kubernetes' && p.root === target)) {
+            analysis.edge(target, file);
+          }
+        }
+      }
+      break;
     case 'talos':
+      for (const component of projects.filter((p) => p.kind === 'kubernetes')) {
+        if (_isClusterCritical(reader.readFile(`${component.root}/component.yaml`))) {
+          analysis.input(component.root, 'dir');
+        }
+      }
+      break;
     case 'secrets':
       break;
   }
@@ -198,6 +225,15 @@ function _withImports(playbooks: readonly string[], reader: WorkspaceReader): st
     }
   }
   return [...seen];
+}
+
+/** A component the control plane's machine config carries (`delivery: cluster-critical` in component.yaml). */
+function _isClusterCritical(text: string | undefined): boolean {
+  try {
+    return (parseYaml(text ?? '') as { delivery?: unknown } | null)?.delivery === 'cluster-critical';
+  } catch {
+    return false;
+  }
 }
 
 function _yamlStrings(text: string): string[] {

@@ -64,18 +64,21 @@ const TOOL_CONFIG: Record<ProjectKind, readonly string[]> = {
   ],
   talos: ['{workspaceRoot}/.yamllint*'],
   secrets: ['{workspaceRoot}/.sops.yaml'],
+  kubernetes: ['{workspaceRoot}/.yamllint*', '{workspaceRoot}/.checkov.y*ml'],
 };
 
 /**
  * Kinds whose result the environment config can change, so the config file is one of their inputs:
  * images (packer validate gets the variables the config injects), Terraform environments (their variables
  * come from it) and the Talos machine config (validated against the schema of the configured Talos
- * version). Terraform modules, roles, playbooks and secrets are environment-independent.
+ * version) and Kubernetes components (schemas and Helm of the configured Kubernetes version, checked against
+ * the Talos version). Terraform modules, roles, playbooks and secrets are environment-independent.
  */
 export const CONFIG_DEPENDENT_KINDS: ReadonlySet<ProjectKind> = new Set([
   'packer',
   'terraform-environment',
   'talos',
+  'kubernetes',
 ]);
 
 /**
@@ -93,8 +96,13 @@ export function validateInputs(
   // A module's README is checked against terraform-docs, so the module's own validate reads its Markdown.
   const own: TargetInput[] = project.kind === 'terraform-module' ? ['{projectRoot}/**/*'] : [IAC_FILES];
   const dependencies: TargetInput[] = [`^${IAC_FILES}`];
-  const referenced = analysis.fileInputs.map(({ path, kind }) =>
-    kind === 'dir' ? `{workspaceRoot}/${path}/**/*` : `{workspaceRoot}/${path}`,
+  const referenced = analysis.fileInputs.flatMap(({ path, kind }) =>
+    kind === 'file'
+      ? [`{workspaceRoot}/${path}`]
+      : // The Talos machine config reads the cluster-critical components' manifests, not their READMEs.
+        project.kind === 'talos'
+        ? [`{workspaceRoot}/${path}/**/*`, `!{workspaceRoot}/${path}/**/*.md`]
+        : [`{workspaceRoot}/${path}/**/*`],
   );
   const config = CONFIG_DEPENDENT_KINDS.has(project.kind)
     ? [`{workspaceRoot}/${context.options.configFile}`]

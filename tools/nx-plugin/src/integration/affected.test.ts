@@ -13,12 +13,16 @@ import { createFixtureRepo, type FixtureRepo } from '../test-utils/fixture-repo'
  *   so a README anywhere, or a validator test file, marks nothing.
  */
 const IMAGES = ['debian', 'talos', 'ubuntu'];
+const K8S = ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama'];
 const IAC = [
   ...IMAGES,
   'ansible-playbooks',
   'ansible-role-baseline',
   'ansible-role-common',
   'ansible-role-docker',
+  'k8s-flux',
+  'k8s-nvidia-device-plugin',
+  'k8s-ollama',
   'secrets',
   'talos-config',
   'tf-env-local',
@@ -85,6 +89,39 @@ const CASES: Case[] = [
   },
   { kind: 'secret', files: ['secrets/local.enc.yaml'], project: ['secrets'], task: ['secrets'] },
   {
+    // The machine config carries the cluster-critical set as inlineManifests (folder inputs, no edge): in task
+    // mode nothing else; project mode adds the image that depends on talos-config.
+    kind: 'device plugin values',
+    files: ['kubernetes/nvidia-device-plugin/values.yaml'],
+    project: ['k8s-nvidia-device-plugin', 'talos', 'talos-config'],
+    task: ['k8s-nvidia-device-plugin', 'talos-config'],
+  },
+  {
+    kind: 'device plugin README',
+    files: ['kubernetes/nvidia-device-plugin/README.md'],
+    project: ['k8s-nvidia-device-plugin', 'talos', 'talos-config'],
+    task: [],
+  },
+  {
+    kind: 'app delivered by Flux',
+    files: ['kubernetes/ollama/service.yaml'],
+    project: ['k8s-flux', 'k8s-ollama'],
+    task: ['k8s-flux', 'k8s-ollama'],
+  },
+  {
+    kind: 'Flux Kustomizations',
+    files: ['kubernetes/flux/apps.yaml'],
+    project: ['k8s-flux'],
+    task: ['k8s-flux'],
+  },
+  {
+    kind: 'GPU node label and taint',
+    files: ['talos/patches/gpu-worker.yaml'],
+    project: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config'],
+    task: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config'],
+  },
+  { kind: 'kubernetes README outside components', files: ['kubernetes/README.md'], project: [], task: [] },
+  {
     kind: 'README and docs outside projects',
     files: ['README.md', 'docs/architecture.md'],
     project: [],
@@ -105,8 +142,8 @@ const CASES: Case[] = [
   {
     kind: 'environment config',
     files: ['infra.config.yaml'],
-    project: [...IMAGES, 'talos-config', 'tf-env-local'],
-    task: [...IMAGES, 'talos-config', 'tf-env-local'],
+    project: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local'],
+    task: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local'],
   },
   { kind: 'tool versions (mise.toml)', files: ['mise.toml'], project: IAC, task: IAC },
   {

@@ -42,6 +42,7 @@ describe('nx graph', () => {
       'ansible-playbooks -> ansible-role-docker (static)',
       'ansible-role-baseline -> ansible-role-common (static)',
       'debian -> ansible-role-baseline (static)',
+      'k8s-flux -> k8s-ollama (static)',
       'talos -> talos-config (implicit)',
       'tf-env-local -> tf-module-vm (static)',
       'ubuntu -> ansible-role-docker (static)',
@@ -68,6 +69,9 @@ describe('nx graph', () => {
       'tf-env-local': validate('terraform', 'terraform/environments/local'),
       'talos-config': validate('talos', 'talos'),
       secrets: validate('secrets', 'secrets'),
+      'k8s-flux': validate('kubernetes', 'kubernetes/flux'),
+      'k8s-nvidia-device-plugin': validate('kubernetes', 'kubernetes/nvidia-device-plugin'),
+      'k8s-ollama': validate('kubernetes', 'kubernetes/ollama'),
     });
     for (const node of Object.values(graph.nodes)) {
       const target = node.data.targets.validate;
@@ -102,11 +106,11 @@ describe('caching of validate', () => {
     // A cache of its own, so the earlier build-image run's validate results do not count.
     const env = { NX_CACHE_DIRECTORY: join(repo.dir, '.nx/cache-replay-test') };
     const first = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
-    expect(first.ran).toHaveLength(12);
+    expect(first.ran).toHaveLength(15);
     expect(first.cached).toBe(0);
     const second = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
-    expect(second.ran).toHaveLength(12);
-    expect(second.cached).toBe(12);
+    expect(second.ran).toHaveLength(15);
+    expect(second.cached).toBe(15);
   });
 
   it('after one role change, affected runs only the images and projects using it, then caches them', () => {
@@ -122,6 +126,6 @@ describe('caching of validate', () => {
     expect(again.cached).toBe(3);
     // The untouched projects still hit the cache with the new commit in place.
     const all = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static']));
-    expect(all.cached).toBe(12);
+    expect(all.cached).toBe(15);
   });
 });

@@ -3,7 +3,8 @@
  * A small but complete IaC tree for the integration tests and the benchmark's fixture mode: three images
  * (debian runs role baseline through a playbook, ubuntu runs role docker, talos is API-built), a role
  * dependency (baseline → common), a module used by an environment and one that is not, Talos patches,
- * secrets, READMEs, the config file, and a validator script over workspace libs.
+ * secrets, READMEs, the config file, a validator script over workspace libs, and Kubernetes components (a
+ * cluster-critical chart the Talos machine config carries, an app, and the Flux Kustomizations delivering it).
  */
 export const FIXTURE_TREE: Readonly<Record<string, string>> = {
   '.gitignore': 'node_modules\n.nx\n',
@@ -107,5 +108,31 @@ export const FIXTURE_TREE: Readonly<Record<string, string>> = {
   'talos/schematic.yaml':
     'customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/qemu-guest-agent\n',
   'talos/patches/qemu-guest-agent.yaml': 'machine:\n  features:\n    kubePrism:\n      enabled: true\n',
+  'talos/patches/gpu-worker.yaml':
+    'machine:\n  nodeLabels:\n    nvidia.com/gpu.present: "true"\n  kubelet:\n    extraArgs:\n      register-with-taints: nvidia.com/gpu=present:NoSchedule\n',
+
+  'kubernetes/README.md': '# kubernetes\n',
+  'kubernetes/nvidia-device-plugin/component.yaml': [
+    'delivery: cluster-critical',
+    'helm: { chart: nvidia-device-plugin, release: nvidia-device-plugin, namespace: gpu, values: values.yaml }',
+    '',
+  ].join('\n'),
+  'kubernetes/nvidia-device-plugin/values.yaml': 'runtimeClassName: nvidia\n',
+  'kubernetes/nvidia-device-plugin/README.md': '# device plugin\n',
+  'kubernetes/ollama/component.yaml': 'delivery: gitops\n',
+  'kubernetes/ollama/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ollama\n',
+  'kubernetes/flux/component.yaml': 'delivery: gitops\n',
+  'kubernetes/flux/apps.yaml': [
+    'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+    'kind: Kustomization',
+    'metadata: { name: ollama, namespace: flux-system }',
+    'spec: { path: ./kubernetes/ollama }',
+    '---',
+    'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+    'kind: Kustomization',
+    'metadata: { name: absent, namespace: flux-system }',
+    'spec: { path: ./kubernetes/absent }',
+    '',
+  ].join('\n'),
   'secrets/local.enc.yaml': 'token: ENC[AES256_GCM,data:abc,type:str]\nsops:\n  version: 3.11.0\n',
 };

@@ -1,0 +1,55 @@
+export {
+  type ChartPin,
+  chartArchive,
+  parseChartPins,
+  SOURCE_ARCHIVES_SETTING,
+  sourceArchivesDir,
+} from './chart';
+export {
+  type ClusterOptions,
+  checkInlineManifests,
+  clusterVersions,
+  type InlineManifest,
+  type InlineManifestProblem,
+  inlineManifestOf,
+  renderClusterCritical,
+  renderClusterCriticalComponents,
+} from './cluster-critical';
+export { kubernetesCompatibility, TALOS_KUBERNETES_SUPPORT } from './compat';
+export {
+  COMPONENT_FILE,
+  type Component,
+  DELIVERIES,
+  type Delivery,
+  KUBERNETES_DIR,
+  listComponents,
+  loadComponent,
+} from './component';
+export { PLATFORM_ERRORS } from './errors';
+export { checkFluxKustomizations, isFluxKustomization } from './flux';
+export { GPU_NODE_PATCH, type GpuNode, gpuNodeFromPatch, loadGpuNode, type Taint } from './gpu-node';
+export {
+  type FieldPath,
+  formatFieldPath,
+  type ManifestDocument,
+  objectRef,
+  type ParseProblem,
+  parseManifests,
+} from './manifests';
+export {
+  assertKubernetesVersion,
+  type RenderedComponent,
+  type RenderOptions,
+  renderChart,
+  renderComponent,
+  renderedText,
+  type ToolResult,
+  type ToolRunner,
+} from './render';
+export {
+  checkDevicePluginScheduling,
+  checkGpuWorkloads,
+  GPU_RESOURCE,
+  NVIDIA_RUNTIME_CLASS,
+  type PlatformFinding,
+} from './rules';
