@@ -86,8 +86,10 @@ export function checkFluxKustomizations(
     };
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
+        // An unknown key is named by its own path, so the line is the key's.
+        const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
         findings.push({
-          ...at(issue.path),
+          ...at(path),
           rule: 'flux-schema',
           message: `${issue.message} (Flux kustomize.toolkit.fluxcd.io/v1)`,
         });
