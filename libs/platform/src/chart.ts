@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InfraError } from '@infra/core';
+import { locateArchiveSource, SOURCE_ARCHIVES_SETTING } from '@infra/toolchain';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { PLATFORM_ERRORS } from './errors';
-
-/** The setting naming the folder of source archives no registry serves (shared with @infra/toolchain). */
-export const SOURCE_ARCHIVES_SETTING = 'INFRA_SOURCE_ARCHIVES';
 
 /** mise.toml `[_.charts]`: each chart's version, its archive's file name and sha256. mise never parses `_`. */
 const chartPinSchema = z.strictObject({
@@ -51,24 +48,16 @@ export function parseChartPins(text: string): Record<string, ChartPin> {
 }
 
 /**
- * The archives folder: $INFRA_SOURCE_ARCHIVES (absolute, or relative to the repo root), else `../shared/sources`
- * next to the repo root or, for a linked git worktree, next to the main worktree.
+ * The archives folder, as @infra/toolchain finds it for the tools it builds: $INFRA_SOURCE_ARCHIVES, else
+ * `../shared/sources` next to the repository (or its main worktree). Undefined when there is none, or when the
+ * setting says `registry` (no chart registry is used: the chart is rendered from the archive only).
  */
 export function sourceArchivesDir(
   repoRoot: string,
   env: Record<string, string | undefined>,
 ): string | undefined {
-  const isDir = (path: string) => existsSync(path) && statSync(path).isDirectory();
-  const setting = env[SOURCE_ARCHIVES_SETTING]?.trim();
-  if (setting) return isAbsolute(setting) ? setting : resolve(repoRoot, setting);
-  const roots = [repoRoot];
-  const gitFile = join(repoRoot, '.git');
-  if (existsSync(gitFile) && !isDir(gitFile)) {
-    // A linked worktree: ".git" says "gitdir: <main>/.git/worktrees/<name>".
-    const gitdir = /^gitdir:\s*(.+)$/m.exec(readFileSync(gitFile, 'utf8'))?.[1]?.trim();
-    if (gitdir) roots.push(dirname(dirname(dirname(resolve(repoRoot, gitdir)))));
-  }
-  return roots.map((root) => resolve(root, '..', 'shared', 'sources')).find(isDir);
+  const source = locateArchiveSource(repoRoot, env);
+  return source.kind === 'folder' ? source.dir : undefined;
 }
 
 /** The pinned chart archive, checked against its sha256 before Helm reads it. */

@@ -2,7 +2,6 @@ export {
   type ChartPin,
   chartArchive,
   parseChartPins,
-  SOURCE_ARCHIVES_SETTING,
   sourceArchivesDir,
 } from './chart';
 export {

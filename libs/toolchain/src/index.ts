@@ -1,3 +1,5 @@
+export { type ArchiveSource, REGISTRY_SETTING_VALUE, SOURCE_ARCHIVES_SETTING } from './archives';
+export { locateArchiveSource } from './archives-io';
 export { CATALOG, type Recipe, recipeById } from './catalog';
 export { type DoctorReport, type DoctorRow, doctor, renderDoctorTable } from './doctor';
 export { renderShellExports, toolchainEnv } from './env';

@@ -33,6 +33,7 @@ describe('classifyProjectFile', () => {
     ['ansible/playbooks/debian.yml', 'ansible-playbooks', 'ansible/playbooks', 'ansible-playbooks'],
     ['talos/patches/nvidia.yaml', 'talos', 'talos', 'talos-config'],
     ['secrets/local.enc.yaml', 'secrets', 'secrets', 'secrets'],
+    ['kubernetes/ollama/component.yaml', 'kubernetes', 'kubernetes/ollama', 'k8s-ollama'],
   ])('%s → %s project %s (%s)', (file, kind, root, name) => {
     expect(classifyProjectFile(file)).toEqual({ kind, root, name });
     expect(classifyProjectRoot(root)).toBe(kind);

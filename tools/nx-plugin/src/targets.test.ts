@@ -50,7 +50,7 @@ describe('validateInputs', () => {
     expect(own.slice(0, 2)).toEqual(['{projectRoot}/**/*', '^iacFiles']);
   });
 
-  it('makes the config file an input exactly of images, terraform environments and the talos config', () => {
+  it('makes the config file an input exactly of images, terraform environments, the talos config and k8s components', () => {
     const roots = [
       'packer/debian',
       'terraform/modules/vm',
@@ -59,12 +59,23 @@ describe('validateInputs', () => {
       'ansible/playbooks',
       'talos',
       'secrets',
+      'kubernetes/ollama',
     ];
     const withConfig = roots.filter((root) =>
       validateInputs(project(root), noRefs, context).includes('{workspaceRoot}/infra.config.yaml'),
     );
-    expect(withConfig).toEqual(['packer/debian', 'terraform/environments/local', 'talos']);
-    expect([...CONFIG_DEPENDENT_KINDS].sort()).toEqual(['packer', 'talos', 'terraform-environment']);
+    expect(withConfig).toEqual([
+      'packer/debian',
+      'terraform/environments/local',
+      'talos',
+      'kubernetes/ollama',
+    ]);
+    expect([...CONFIG_DEPENDENT_KINDS].sort()).toEqual([
+      'kubernetes',
+      'packer',
+      'talos',
+      'terraform-environment',
+    ]);
   });
 });
 
