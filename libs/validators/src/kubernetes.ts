@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { InfraError, isInfraError } from '@infra/core';
 import {
@@ -155,6 +155,25 @@ export function kubeconform(ctx: ValidationContext, load: Load): Promise<Finding
       );
     }
     const [major, minor] = project.kubernetesVersion.split('.');
+    const schemaDir =
+      ctx.env.INFRA_KUBERNETES_SCHEMAS &&
+      join(ctx.env.INFRA_KUBERNETES_SCHEMAS, `v${major}.${minor}.0-local-strict`);
+    if (
+      schemaDir &&
+      !(await stat(schemaDir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    ) {
+      throw new InfraError(
+        'TOOL_MISSING',
+        `the Kubernetes ${major}.${minor} schemas for kubeconform are not installed (${schemaDir})`,
+        {
+          hint: "run ./infra setup (it rewrites kubernetes-validate's schemas for kubeconform into the toolchain cache)",
+          details: { tool: 'kubernetes-validate' },
+        },
+      );
+    }
     const run = await runTool(
       'kubeconform',
       [
