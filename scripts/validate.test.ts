@@ -69,7 +69,7 @@ describe('scripts/validate.ts', () => {
     const usage = await run('helm', 'charts/x');
     expect(usage.exitCode).toBe(2);
     expect(usage.stderr).toMatch(
-      /usage: validate\.ts <packer\|terraform\|ansible-role\|ansible-playbooks\|talos\|secrets>/,
+      /usage: validate\.ts <packer\|terraform\|ansible-role\|ansible-playbooks\|talos\|secrets\|kubernetes>/,
     );
     const missing = await run('terraform', 'terraform/nope');
     expect(missing.exitCode).toBe(1);
