@@ -32,7 +32,8 @@ export const command = defineCommand({
     json: jsonOption,
   },
   examples: ['build-image.ts --os talos -e local', 'build-image.ts --os debian --dry-run'],
-  run: async ({ args }) => {
+  // Ctrl-C / SIGTERM abort `signal`: the build stops its running task and cleans up like a failure.
+  run: async ({ args, signal }) => {
     const { loadEnvironment } = await import('@infra/config');
     const builder = await import('@infra/template-builder');
     const environment = await loadEnvironment(args.env);
@@ -48,7 +49,7 @@ export const command = defineCommand({
     }
     const mode = args['dry-run'] ? ' (dry run)' : args['base-only'] ? ' (base template only)' : '';
     log.step(`${args.os}:build-image for environment "${environment.name}"${mode}`);
-    const common = { dryRun: args['dry-run'], logger: log, onEvent };
+    const common = { dryRun: args['dry-run'], logger: log, onEvent, signal };
     if (args.os === 'talos') {
       const result = await builder.buildTalosTemplate(environment, common);
       if (!args.json && result.status !== 'dry-run')

@@ -38,6 +38,11 @@ export class PveTaskRunner extends PveCore {
     return { lines, total: env.total ?? lines.length };
   }
 
+  /** Asks Proxmox to stop a running task (the task then ends with an error, e.g. `interrupted by signal`). */
+  async stopTask(node: string, upid: string): Promise<void> {
+    await this.call('DELETE /nodes/{node}/tasks/{upid}', { node, upid });
+  }
+
   /** Waits until the task stops; throws PveTaskFailedError (with the log tail) unless it ended OK or with warnings. */
   async waitForTask(upid: string, options: WaitOptions = {}): Promise<TaskOutcome> {
     return waitForTask(

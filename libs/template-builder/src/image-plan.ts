@@ -1,5 +1,6 @@
 import type { VmHardware } from '@infra/config';
 import { InfraError } from '@infra/core';
+import { BUILDING_TAG, type BuildRun, buildingRunId, runTag } from './run-marker';
 
 /**
  * The pure core every image build shares (Talos and cloud images): what the node looks like, the storage checks,
@@ -12,6 +13,10 @@ export interface ObservedVm {
   name?: string;
   template: boolean;
   tags: string[];
+  /** `running`/`stopped` as the node reports it (absent for other nodes' VMs). */
+  status?: string;
+  /** The config lock (`create`, `clone`, …) if one is set. */
+  lock?: string;
   /** Only fetched for VMs that carry a fingerprint tag. */
   description?: string;
 }
@@ -35,7 +40,16 @@ export interface ObservedNode {
 
 type Params = Record<string, string | number>;
 export type ApiStep =
-  | { kind: 'destroy-partial'; title: string; method: 'DELETE'; path: string; params: Params; vmid: number }
+  | {
+      kind: 'destroy-partial';
+      title: string;
+      method: 'DELETE';
+      path: string;
+      params: Params;
+      vmid: number;
+      /** Checked again right before the delete: the run marker and name the leftover had when observed. */
+      leftover: { runId: string; name: string };
+    }
   | {
       kind: 'download';
       title: string;
@@ -62,13 +76,27 @@ export type ApiStep =
       path: string;
       params: Record<string, never>;
       vmid: number;
+    }
+  | {
+      kind: 'finish';
+      title: string;
+      method: 'PUT';
+      path: string;
+      /** The finished template's tags (the build markers removed). */
+      params: { tags: string };
+      vmid: number;
     };
+
+/** The steps that act on the VM this run creates (their VMID moves when the create finds it taken). */
+type VmStep = Extract<ApiStep, { kind: 'create' | 'resize' | 'template' | 'finish' }>;
 
 /** A build that is not up to date: where the template goes, its description (per OS) and the steps. */
 export interface ImagePlan<Description> {
   fingerprint: string;
   vmid: number;
   name: string;
+  /** The build run whose markers the new VM carries until it is a template. */
+  runId: string;
   volid: string;
   description: Description;
   steps: ApiStep[];
@@ -86,8 +114,10 @@ export interface TemplatePlacement {
   vmidRange: { start: number; end: number };
 }
 
-/** Reads the fingerprint out of a VM description written by this OS's builder (undefined: not ours). */
-export type DescriptionFingerprint = (description: string | undefined) => string | undefined;
+/** Reads a VM description written by this OS's builder (undefined: not ours). */
+export type ReadDescription = (
+  description: string | undefined,
+) => { fingerprint: string; buildRun?: string } | undefined;
 
 export function splitTags(raw: string | undefined): string[] {
   return (raw ?? '').split(/[;, ]+/).filter(Boolean);
@@ -112,28 +142,55 @@ export const findTemplate = (
   node: string,
   fingerprint: string,
   vms: readonly ObservedVm[],
-  readFingerprint: DescriptionFingerprint,
-): ObservedVm | undefined => vmsWithFingerprint(node, fingerprint, vms, readFingerprint, true)[0];
+  readDescription: ReadDescription,
+): ObservedVm | undefined => {
+  const tag = fingerprintTag(fingerprint);
+  return vms.find(
+    (vm) =>
+      vm.node === node &&
+      vm.template &&
+      vm.tags.includes(tag) &&
+      readDescription(vm.description)?.fingerprint === fingerprint,
+  );
+};
 
 /** Proxmox tags allow lowercase letters, digits and `-_+.`; 24 hex digits are plenty to tell builds apart. */
 export const fingerprintTag = (fingerprint: string) => `fp-${fingerprint.slice(0, 24)}`;
 
-/** VMs on `node` with this fingerprint in tag and description: templates (`template`) or leftovers of a failed run. */
-export function vmsWithFingerprint(
+/**
+ * Unfinished builds of this template that an interrupted run left behind (issue: clones carry the fingerprint
+ * tag and description too). Only a VM with all of these counts: not a template, stopped, no config lock, the
+ * `infra-building` marker with one run tag, the same run id in its description, this fingerprint in tag and
+ * description, and the name this fingerprint's template gets. `ownRun` (a live run) is never a leftover.
+ */
+export function leftoverBuilds(
   node: string,
   fingerprint: string,
+  name: string,
   vms: readonly ObservedVm[],
-  readFingerprint: DescriptionFingerprint,
-  template: boolean,
-): ObservedVm[] {
+  readDescription: ReadDescription,
+  ownRun: string,
+): Array<ObservedVm & { runId: string }> {
   const tag = fingerprintTag(fingerprint);
-  return vms.filter(
-    (vm) =>
+  const found: Array<ObservedVm & { runId: string }> = [];
+  for (const vm of vms) {
+    const runId = buildingRunId(vm.tags);
+    const description = readDescription(vm.description);
+    if (
       vm.node === node &&
-      vm.template === template &&
+      !vm.template &&
+      vm.status === 'stopped' &&
+      vm.lock === undefined &&
+      runId !== undefined &&
+      runId !== ownRun &&
       vm.tags.includes(tag) &&
-      readFingerprint(vm.description) === fingerprint,
-  );
+      vm.name === name &&
+      description?.fingerprint === fingerprint &&
+      description.buildRun === runId
+    )
+      found.push({ ...vm, runId });
+  }
+  return found;
 }
 
 /** Storage problems fail before any change, each with the fix. `what` names the image in messages. */
@@ -199,18 +256,20 @@ export function pickVmid(
 export interface ImageStepsInput {
   placement: TemplatePlacement;
   fingerprint: string;
-  readFingerprint: DescriptionFingerprint;
+  readDescription: ReadDescription;
+  run: BuildRun;
   /** Names the image in titles and errors, e.g. "the Talos v1.13.9 disk image". */
   what: string;
   /** Download into `<images>:import/<filename>` (a `.qcow2` name), verified by Proxmox with the checksum. */
   download: { filename: string; url: string; checksum: string; algorithm: 'sha256' | 'sha512' };
   name: string;
+  /** The recipe's create parameters; `tags` without the build markers (the planner adds them). */
   createParams: (vmid: number, volid: string) => Params;
   /** The template's boot disk is grown to this size (the image's own disk is usually 2-4 GiB). */
   diskGiB: number;
 }
 
-/** The steps of a build that is not up to date: remove leftovers, download (unless present), create, resize, template. */
+/** The steps of a build that is not up to date: remove leftovers, download (unless present), create, resize, template, finish. */
 export function planImageSteps(
   input: ImageStepsInput,
   observed: ObservedNode,
@@ -218,14 +277,22 @@ export function planImageSteps(
   const { placement, fingerprint, download } = input;
   const node = placement.node;
   checkStorages(placement, observed, input.what);
-  const stale = vmsWithFingerprint(node, fingerprint, observed.vms, input.readFingerprint, false);
+  const stale = leftoverBuilds(
+    node,
+    fingerprint,
+    input.name,
+    observed.vms,
+    input.readDescription,
+    input.run.id,
+  );
   const steps: ApiStep[] = stale.map((vm) => ({
     kind: 'destroy-partial',
-    title: `remove VM ${vm.vmid} left by an interrupted build`,
+    title: `remove VM ${vm.vmid}, left unfinished by build run ${vm.runId}`,
     method: 'DELETE',
     path: `/nodes/${node}/qemu/${vm.vmid}`,
     params: { purge: 1, 'destroy-unreferenced-disks': 1 },
     vmid: vm.vmid,
+    leftover: { runId: vm.runId, name: input.name },
   }));
   const volid = `${placement.storage.images}:import/${download.filename}`;
   if (!observed.importVolumes.includes(volid)) {
@@ -249,13 +316,21 @@ export function planImageSteps(
     placement.vmidRange,
     observed.vms.map((v) => v.vmid).filter((id) => !staleIds.has(id)),
   );
-  steps.push(
+  steps.push(...vmSteps(input, node, vmid, volid));
+  return { vmid, volid, steps };
+}
+
+/** create (with the build markers) → resize → template → finish (markers removed), for one VMID. */
+function vmSteps(input: ImageStepsInput, node: string, vmid: number, volid: string): VmStep[] {
+  const params = input.createParams(vmid, volid);
+  const tags = splitTags(String(params.tags ?? ''));
+  return [
     {
       kind: 'create',
       title: `create VM ${vmid} (${input.name}) from the imported disk`,
       method: 'POST',
       path: `/nodes/${node}/qemu`,
-      params: input.createParams(vmid, volid),
+      params: { ...params, tags: [...tags, BUILDING_TAG, runTag(input.run)].join(';') },
       vmid,
     },
     {
@@ -276,8 +351,27 @@ export function planImageSteps(
       params: {},
       vmid,
     },
-  );
-  return { vmid, volid, steps };
+    {
+      kind: 'finish',
+      title: `remove the build markers from template ${vmid}`,
+      method: 'PUT',
+      path: `/nodes/${node}/qemu/${vmid}/config`,
+      params: { tags: tags.join(';') },
+      vmid,
+    },
+  ];
+}
+
+/** The same steps aimed at another VMID (the create found `from` taken by someone else). */
+export function retargetSteps(steps: readonly ApiStep[], from: number, to: number): ApiStep[] {
+  const path = (p: string) =>
+    p.replace(`/qemu/${from}/`, `/qemu/${to}/`).replace(new RegExp(`/qemu/${from}$`), `/qemu/${to}`);
+  const title = (t: string) => t.replace(new RegExp(`\\b${from}\\b`, 'g'), String(to));
+  return steps.map((step): ApiStep => {
+    if (step.kind === 'download' || step.kind === 'destroy-partial' || step.vmid !== from) return step;
+    const moved = { ...step, vmid: to, path: path(step.path), title: title(step.title) };
+    return moved.kind === 'create' ? { ...moved, params: { ...moved.params, vmid: to } } : moved;
+  });
 }
 
 /**

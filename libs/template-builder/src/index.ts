@@ -31,23 +31,24 @@ export {
   parseCloudImageDescription,
 } from './cloud-image/spec';
 export { type Connection, connectEnvironment, prepareEmbeddedHost } from './connect';
-export { type BuildSummary, formatBuildResult } from './format';
-export {
-  checkStorages,
-  planImageSteps,
-  stableJson,
-  type TemplatePlacement,
-  vmsWithFingerprint,
-} from './image-plan';
-export { type BuildResult, type BuildTalosOptions, buildTalosTemplate, talosSpec } from './talos/build';
-export { imageSha256 } from './talos/checksum';
 export {
   deleteVolume,
   type ExecutablePlan,
   type ExecuteOptions,
   executeBuildPlan,
   type StepEvent,
-} from './talos/execute';
+} from './execute';
+export { type BuildSummary, formatBuildResult } from './format';
+export {
+  checkStorages,
+  leftoverBuilds,
+  planImageSteps,
+  retargetSteps,
+  stableJson,
+  type TemplatePlacement,
+} from './image-plan';
+export { type BuildResult, type BuildTalosOptions, buildTalosTemplate, talosSpec } from './talos/build';
+export { imageSha256 } from './talos/checksum';
 export { observeForBuild, observeTemplates } from './talos/observe';
 export {
   type ApiStep,

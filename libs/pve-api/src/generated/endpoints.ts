@@ -575,6 +575,12 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "storage": {"type":"string","format":"pve-storage-id","typetext":"<storage ID>"},
     } },
   },
+  "/nodes/{node}/tasks/{upid}": {
+    DELETE: {"name":"stop_task","allowtoken":true,"permissions":{"user":"all","description":"The user needs 'Sys.Modify' permissions on '/nodes/<node>' if they aren't the owner of the task."},"protected":true,"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
+      "upid": {"type":"string"},
+    } },
+  },
   "/nodes/{node}/tasks/{upid}/log": {
     GET: {"name":"read_task_log","allowtoken":true,"permissions":{"user":"all","description":"The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they aren't the owner of the task."},"protected":true,"proxyto":"node", "params": {
       "download": {"type":"boolean","optional":true},

@@ -906,6 +906,13 @@ export interface GetNodesNodeTasksUpidLogParams {
   upid: string;
 }
 
+/** DELETE /nodes/{node}/tasks/{upid} (stop_task) */
+export interface DeleteNodesNodeTasksUpidParams {
+  /** The cluster node name. */
+  node: string;
+  upid: string;
+}
+
 /** GET /access/permissions (permissions) */
 export interface GetAccessPermissionsParams {
   /** Only dump this specific path, not the whole tree. */
@@ -1220,6 +1227,7 @@ export interface PveRequestParams {
   "DELETE /cluster/mapping/pci/{id}": DeleteClusterMappingPciIdParams;
   "GET /nodes/{node}/tasks/{upid}/status": GetNodesNodeTasksUpidStatusParams;
   "GET /nodes/{node}/tasks/{upid}/log": GetNodesNodeTasksUpidLogParams;
+  "DELETE /nodes/{node}/tasks/{upid}": DeleteNodesNodeTasksUpidParams;
   "GET /access/permissions": GetAccessPermissionsParams;
   "POST /access/ticket": PostAccessTicketParams;
   "GET /storage": GetStorageParams;

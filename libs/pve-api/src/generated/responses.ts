@@ -381,6 +381,10 @@ export const GetNodesNodeTasksUpidLogResponse = z.array(pveObject({
 }));
 export type GetNodesNodeTasksUpidLogResult = z.output<typeof GetNodesNodeTasksUpidLogResponse>;
 
+/** DELETE /nodes/{node}/tasks/{upid}: the `data` of the response envelope. */
+export const DeleteNodesNodeTasksUpidResponse = z.null();
+export type DeleteNodesNodeTasksUpidResult = z.output<typeof DeleteNodesNodeTasksUpidResponse>;
+
 /** GET /access/permissions: the `data` of the response envelope. */
 export const GetAccessPermissionsResponse = pveAnyObject;
 export type GetAccessPermissionsResult = z.output<typeof GetAccessPermissionsResponse>;
@@ -600,6 +604,7 @@ export const PVE_RESPONSES = {
   "DELETE /cluster/mapping/pci/{id}": DeleteClusterMappingPciIdResponse,
   "GET /nodes/{node}/tasks/{upid}/status": GetNodesNodeTasksUpidStatusResponse,
   "GET /nodes/{node}/tasks/{upid}/log": GetNodesNodeTasksUpidLogResponse,
+  "DELETE /nodes/{node}/tasks/{upid}": DeleteNodesNodeTasksUpidResponse,
   "GET /access/permissions": GetAccessPermissionsResponse,
   "POST /access/ticket": PostAccessTicketResponse,
   "GET /storage": GetStorageResponse,

@@ -77,9 +77,12 @@ async function createVm(ctx: RequestContext) {
       };
       const boot = config.boot ?? defaultBootOrder(config);
       if (boot) config.boot = boot;
-      vm.config = config;
+      // Still locked until the task ends; written now, as qemu-server writes the config once the disks exist.
+      vm.config = { ...config, lock: 'create' };
       if (plan.description !== undefined) vm.description = plan.description;
       if (pool !== undefined) addVmToPool(state, pool, vmid);
+      await ctx.core.store.save();
+      delete vm.config.lock;
       if (asTemplate) convertToTemplate(state, vmid, task);
       if (bool(ctx.params, 'start') && !asTemplate) {
         vm.running = true;

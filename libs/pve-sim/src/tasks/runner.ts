@@ -1,6 +1,7 @@
 import type { Rng } from '../rng';
 import type { TaskRecord } from '../state/schema';
 import type { StateStore } from '../state/store';
+import { recoverInterruptedTasks } from './recover';
 import { encodeUpid } from './upid';
 
 export interface TaskContext {
@@ -49,13 +50,7 @@ export class TaskRunner {
     private readonly options: TaskRunnerOptions,
   ) {
     // Workers that were running when the last process stopped are gone, and their logs have no final line.
-    for (const task of store.state.tasks) {
-      if (task.status === 'running') {
-        task.status = 'stopped';
-        task.exitstatus = 'unexpected status';
-        task.endtime = Math.floor(Date.now() / 1000);
-      }
-    }
+    recoverInterruptedTasks(store.state);
   }
 
   start(spec: TaskSpec): string {
@@ -113,6 +108,8 @@ export class TaskRunner {
     };
     const minimum = delay(this.options.durationMs(), signal);
     let error: string | null = null;
+    // Decided when the task starts (as documented), so a rule added later never hits an older task.
+    const injectedWarnings = this.options.injectWarnings?.(spec) ?? [];
     try {
       const injected = this.options.injectFailure?.(spec);
       if (injected) {
@@ -121,7 +118,7 @@ export class TaskRunner {
         throw new Error(injected.message);
       }
       await spec.work(ctx);
-      for (const warning of this.options.injectWarnings?.(spec) ?? []) ctx.warn(warning);
+      for (const warning of injectedWarnings) ctx.warn(warning);
       await minimum;
       if (signal.aborted) throw new Error('interrupted by signal');
     } catch (caught) {

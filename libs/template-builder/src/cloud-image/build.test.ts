@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type Environment, loadEnvironment } from '@infra/config';
 import type { FaultRule } from '@infra/pve-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprintTag } from '../image-plan';
+import type { StepEvent } from '../execute';
+import { type ApiStep, fingerprintTag } from '../image-plan';
 import { type Harness, startHarness } from '../testing/harness';
 import { buildCloudImageTemplate } from './build';
 import { type ServedImage, serveCloudImage } from './testing';
@@ -106,7 +107,7 @@ describe('buildCloudImageTemplate (debian)', () => {
     const bigger = await debianEnv(t.h, t.image, '{ cores: 4, memoryMiB: 4096, diskGiB: 16, balloon: true }');
     const result = await buildCloudImageTemplate(bigger, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({ status: 'built', vmid: 9001 });
-    expect(result.steps.map((s) => s.kind)).toEqual(['create', 'resize', 'template']);
+    expect(result.steps.map((s) => s.kind)).toEqual(['create', 'resize', 'template', 'finish']);
     expect(await nodeState(t.h)).toMatchObject({
       vms: [
         [9000, true],
@@ -130,31 +131,48 @@ describe('buildCloudImageTemplate (debian)', () => {
       'POST /nodes/pve/qemu',
       'PUT /nodes/pve/qemu/9002/resize',
       'POST /nodes/pve/qemu/9002/template',
+      'PUT /nodes/pve/qemu/9002/config',
     ]);
     expect((await t.h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);
   });
 });
 
 describe('debian build failures leave nothing behind', () => {
-  const cases: Array<[string, FaultRule]> = [
-    ['download', { kind: 'task-failure', taskType: 'download', message: 'checksum mismatch', times: 1 }],
-    ['create', { kind: 'task-failure', taskType: 'qmcreate', message: 'import failed: disk full', times: 1 }],
+  // Armed when the step starts (the build lock's create must not hit the qmcreate fault).
+  const cases: Array<[string, ApiStep['kind'], FaultRule, string]> = [
+    [
+      'download',
+      'download',
+      { kind: 'task-failure', taskType: 'download', message: 'checksum mismatch', times: 1 },
+      'this run had created nothing, nothing to clean up',
+    ],
+    [
+      'create',
+      'create',
+      { kind: 'task-failure', taskType: 'qmcreate', message: 'import failed: disk full', times: 1 },
+      'cleaned up: VM 9000 (already gone), volume local:import/',
+    ],
     [
       'template',
+      'template',
       { kind: 'task-failure', taskType: 'qmtemplate', message: 'VM is locked (backup)', times: 1 },
+      'cleaned up: VM 9000, volume local:import/',
     ],
   ];
   const t = debianSuite();
 
   it.each(cases)(
     'failure at %s: BUILD_FAILED with cleanup, nothing left on the node',
-    async (_name, fault) => {
+    async (_name, kind, fault, summary) => {
       t.h.sim.faults.clear();
-      t.h.sim.faults.add(fault);
-      const error = await buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection }).catch(
-        (e: unknown) => e,
-      );
-      expect(error).toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining('cleaned up') });
+      const onEvent = (e: StepEvent) => {
+        if (e.type === 'start' && e.step.kind === kind) t.h.sim.faults.add(fault);
+      };
+      const error = await buildCloudImageTemplate(t.env, 'debian', {
+        connection: t.h.connection,
+        onEvent,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining(summary) });
       expect(await nodeState(t.h)).toEqual({ vms: [], volumes: [] });
       t.h.sim.faults.clear();
     },

@@ -1,12 +1,24 @@
 import type { Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
-import { type BuildOptions, type BuildResultCommon, reportedSteps, requestCounter } from '../build-common';
+import {
+  type BuildOptions,
+  type BuildResultCommon,
+  reportedSteps,
+  requestCounter,
+  underBuildLock,
+} from '../build-common';
 import { connectEnvironment, prepareEmbeddedHost } from '../connect';
-import { executeBuildPlan } from '../talos/execute';
+import { executeBuildPlan } from '../execute';
+import { newBuildRun } from '../run-marker';
 import { observeForBuild, observeTemplates } from '../talos/observe';
 import { type PackerStageResult, packerReadiness, packerSkipReason, runPackerBuild } from './packer';
 import { findCloudImageTemplate, planCloudImageBuild } from './plan';
-import { cloudImageFingerprint, cloudImageSpec, cloudImageTemplateName } from './spec';
+import {
+  cloudImageFingerprint,
+  cloudImageSpec,
+  cloudImageTemplateName,
+  parseCloudImageDescription,
+} from './spec';
 
 export interface BuildCloudImageOptions extends BuildOptions {
   /** Stop after the base template (no Packer stage). */
@@ -57,10 +69,12 @@ export async function buildCloudImageTemplate(
     options.connection ?? (await connectEnvironment(environment, { ...(log ? { logger: log } : {}) }));
   const counts = requestCounter(connection);
   const warnings: string[] = [];
+  let runId = options.run?.id ?? '';
   const result = (
     fields: Pick<CloudImageBuildResult, 'status' | 'vmid' | 'steps' | 'packer'>,
   ): CloudImageBuildResult => ({
     environment: environment.name,
+    runId,
     os,
     version: spec.version,
     node: spec.node,
@@ -101,31 +115,51 @@ export async function buildCloudImageTemplate(
     if (connection.pveEmbedded && (await prepareEmbeddedHost(client, environment))) {
       log?.info(`embedded Proxmox: enabled "import" content on storage ${spec.storage.images}`);
     }
-    const observed = await observeForBuild(client, spec, nodeVms);
-    const decision = planCloudImageBuild(spec, observed, (options.now ?? (() => new Date()))());
-    if (decision.status === 'up-to-date') {
+    const run = options.run ?? newBuildRun();
+    runId = run.id;
+    const now = (options.now ?? (() => new Date()))();
+    const decide = async () => {
+      const observed = await observeForBuild(client, spec, await observeTemplates(client, spec, fingerprint));
+      return planCloudImageBuild(spec, observed, now, run);
+    };
+    // Planned before the lock too, so that storage and VMID problems fail before any change.
+    const first = await decide();
+    if (first.status === 'up-to-date') {
       return result({
         status: 'up-to-date',
-        vmid: decision.template.vmid,
+        vmid: first.template.vmid,
         steps: [],
-        packer: await packerStage(decision.template.vmid),
+        packer: await packerStage(first.template.vmid),
       });
     }
-    const { plan } = decision;
-    const steps = reportedSteps(plan.steps);
     if (options.dryRun) {
       return result({
         status: 'dry-run',
-        vmid: plan.vmid,
-        steps,
+        vmid: first.plan.vmid,
+        steps: reportedSteps(first.plan.steps),
         packer: { status: 'skipped', reason: 'dry run' },
       });
     }
-    await executeBuildPlan(client, plan, {
-      node: spec.node,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    const base = await underBuildLock(connection, spec.node, run, options, async (signal) => {
+      // Looked at again under the lock: a build that waited finds what the other one built.
+      const decision = await decide();
+      if (decision.status === 'up-to-date') return { vmid: decision.template.vmid, built: undefined };
+      const done = await executeBuildPlan(client, decision.plan, {
+        node: spec.node,
+        vmidRange: spec.vmidRange,
+        readDescription: parseCloudImageDescription,
+        signal,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+      warnings.push(...done.warnings);
+      return { vmid: done.vmid, built: reportedSteps(done.steps) };
     });
-    return result({ status: 'built', vmid: plan.vmid, steps, packer: await packerStage(plan.vmid) });
+    return result({
+      status: base.built ? 'built' : 'up-to-date',
+      vmid: base.vmid,
+      steps: base.built ?? [],
+      packer: await packerStage(base.vmid),
+    });
   } finally {
     if (!options.connection) await connection.close();
   }

@@ -35,6 +35,7 @@ const observed: ObservedNode = {
   importVolumes: [],
 };
 const NOW = new Date('2026-11-22T00:00:00Z');
+const RUN = { id: 'bbbbbbbbbbbb' };
 
 describe('cloud-image fingerprint', () => {
   it('changes with what defines the template, not with where it lives', () => {
@@ -62,7 +63,7 @@ describe('cloud-image fingerprint', () => {
 
 describe('planCloudImageBuild', () => {
   it('plans download (sha512 from the config) → create with the cloud VM recipe → template, on the next free VMID', () => {
-    const decision = planCloudImageBuild(spec, observed, NOW);
+    const decision = planCloudImageBuild(spec, observed, NOW, RUN);
     if (decision.status !== 'build') throw new Error('expected a build');
     const { plan } = decision;
     expect(plan.vmid).toBe(9001);
@@ -72,6 +73,7 @@ describe('planCloudImageBuild', () => {
       'create POST /nodes/pve/qemu',
       'resize PUT /nodes/pve/qemu/9001/resize',
       'template POST /nodes/pve/qemu/9001/template',
+      'finish PUT /nodes/pve/qemu/9001/config',
     ]);
     expect(plan.steps[2]?.params).toEqual({ disk: 'scsi0', size: `${spec.hardware.diskGiB}G` });
     expect(plan.steps[0]?.params).toEqual({
@@ -95,37 +97,62 @@ describe('planCloudImageBuild', () => {
       ide2: 'local-lvm:cloudinit',
       ipconfig0: 'ip=dhcp',
       net0: 'virtio,bridge=vmbr0',
-      tags: `infra;debian;fp-${plan.fingerprint.slice(0, 24)}`,
+      tags: `infra;debian;fp-${plan.fingerprint.slice(0, 24)};infra-building;infra-run-${RUN.id}`,
     });
-    expect(JSON.parse(String(plan.steps[1]?.params.description))).toEqual(plan.description);
-    expect(plan.description).toMatchObject({ os: 'debian', version: '13', builtAt: NOW.toISOString() });
+    expect(plan.steps.at(-1)?.params).toEqual({ tags: `infra;debian;fp-${plan.fingerprint.slice(0, 24)}` });
+    expect(JSON.parse(String(plan.steps[1]?.params['description' as never]))).toEqual(plan.description);
+    expect(plan.description).toMatchObject({
+      os: 'debian',
+      version: '13',
+      builtAt: NOW.toISOString(),
+      buildRun: RUN.id,
+    });
   });
 
   it('is up to date when a template carries the fingerprint in tag and description; a leftover VM is removed first', () => {
-    const first = planCloudImageBuild(spec, observed, NOW);
+    const first = planCloudImageBuild(spec, observed, NOW, RUN);
     if (first.status !== 'build') throw new Error('expected a build');
     const tags = ['infra', 'debian', `fp-${first.fingerprint.slice(0, 24)}`];
     const description = JSON.stringify(first.plan.description);
     const done = { vmid: 9001, node: 'pve', template: true, tags, description };
-    expect(planCloudImageBuild(spec, { ...observed, vms: [done] }, NOW)).toMatchObject({
+    expect(planCloudImageBuild(spec, { ...observed, vms: [done] }, NOW, RUN)).toMatchObject({
       status: 'up-to-date',
       template: { vmid: 9001 },
       description: first.plan.description,
     });
-    const partial = { ...done, template: false };
+    const partial = {
+      ...done,
+      template: false,
+      status: 'stopped',
+      name: first.plan.name,
+      tags: [...tags, 'infra-building', 'infra-run-0123456789ab'],
+      description: JSON.stringify({ ...first.plan.description, buildRun: '0123456789ab' }),
+    };
     const again = planCloudImageBuild(
       spec,
       { ...observed, vms: [partial], importVolumes: [first.plan.volid] },
       NOW,
+      RUN,
     );
     expect(again.status === 'build' && again.plan.steps.map((s) => s.kind)).toEqual([
       'destroy-partial',
       'create',
       'resize',
       'template',
+      'finish',
+    ]);
+    // the same VM without the building marker (a user's clone of a deleted template) is never removed
+    const clone = { ...done, template: false, status: 'stopped', name: first.plan.name };
+    const kept = planCloudImageBuild(spec, { ...observed, vms: [clone] }, NOW, RUN);
+    expect(kept.status === 'build' && kept.plan.steps.map((s) => s.kind)).toEqual([
+      'download',
+      'create',
+      'resize',
+      'template',
+      'finish',
     ]);
     const talosLike = { ...done, description: JSON.stringify({ ...first.plan.description, managedBy: 'x' }) };
-    expect(planCloudImageBuild(spec, { ...observed, vms: [talosLike] }, NOW).status).toBe('build');
+    expect(planCloudImageBuild(spec, { ...observed, vms: [talosLike] }, NOW, RUN).status).toBe('build');
   });
 });
 

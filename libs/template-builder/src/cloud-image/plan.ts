@@ -8,6 +8,7 @@ import {
   type ObservedVm,
   planImageSteps,
 } from '../image-plan';
+import type { BuildRun } from '../run-marker';
 import {
   CLOUD_IMAGE_MANAGED_BY,
   type CloudImageDescription,
@@ -25,9 +26,6 @@ import {
 export type CloudImagePlan = ImagePlan<CloudImageDescription>;
 
 export type CloudImageDecision = ImageDecision<CloudImageDescription>;
-
-export const readCloudImageFingerprint = (text: string | undefined) =>
-  parseCloudImageDescription(text)?.fingerprint;
 
 /** A generic cloud-image VM: UEFI q35, VirtIO SCSI single with an iothread, serial console, agent, DHCP via cloud-init. */
 export function cloudImageVmParams(
@@ -56,12 +54,13 @@ export const findCloudImageTemplate = (
   spec: Pick<CloudImageSpec, 'node'>,
   fingerprint: string,
   vms: readonly ObservedVm[],
-) => findTemplate(spec.node, fingerprint, vms, readCloudImageFingerprint);
+) => findTemplate(spec.node, fingerprint, vms, parseCloudImageDescription);
 
 export function planCloudImageBuild(
   spec: CloudImageSpec,
   observed: ObservedNode,
   now: Date,
+  run: BuildRun,
 ): CloudImageDecision {
   const fingerprint = cloudImageFingerprint(spec);
   const name = cloudImageTemplateName(spec, fingerprint);
@@ -80,12 +79,14 @@ export function planCloudImageBuild(
     importVolume: `${spec.storage.images}:import/${filename}`,
     hardware: spec.hardware,
     builtAt: now.toISOString(),
+    buildRun: run.id,
   };
   const { vmid, volid, steps } = planImageSteps(
     {
       placement: spec,
       fingerprint,
-      readFingerprint: readCloudImageFingerprint,
+      readDescription: parseCloudImageDescription,
+      run,
       what: `the ${spec.os} ${spec.version} cloud image`,
       download: { filename, ...spec.source },
       name,
@@ -94,5 +95,9 @@ export function planCloudImageBuild(
     },
     observed,
   );
-  return { status: 'build', fingerprint, plan: { fingerprint, vmid, name, volid, description, steps } };
+  return {
+    status: 'build',
+    fingerprint,
+    plan: { fingerprint, vmid, name, runId: run.id, volid, description, steps },
+  };
 }

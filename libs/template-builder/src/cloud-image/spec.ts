@@ -95,6 +95,8 @@ export interface CloudImageDescription {
   importVolume: string;
   hardware: VmHardware;
   builtAt: string;
+  /** The build run that made it (its marker tags are removed once it is a template). */
+  buildRun: string;
 }
 
 export const parseCloudImageDescription = (text: string | undefined) =>

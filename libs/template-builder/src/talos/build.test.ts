@@ -1,5 +1,7 @@
 import type { FaultRule } from '@infra/pve-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StepEvent } from '../execute';
+import type { ApiStep } from '../image-plan';
 import { type Harness, startHarness } from '../testing/harness';
 import { buildTalosTemplate } from './build';
 import { pruneTalosTemplates } from './prune';
@@ -106,6 +108,7 @@ describe('buildTalosTemplate', () => {
       'POST /nodes/pve/qemu',
       'PUT /nodes/pve/qemu/9002/resize',
       'POST /nodes/pve/qemu/9002/template',
+      'PUT /nodes/pve/qemu/9002/config',
     ]);
     expect((await h.logSince(mark)).filter((e) => MUTATING.has(e.method))).toEqual([]);
   });
@@ -125,26 +128,35 @@ describe('buildTalosTemplate', () => {
 });
 
 describe('failures leave nothing behind', () => {
-  const cases: Array<[string, FaultRule]> = [
+  // Each fault is armed when its step starts (the build lock is a VM too, and its create must not hit it).
+  // A failed download task wrote nothing (Proxmox downloads to a temporary file), so nothing is removed.
+  const cases: Array<[string, ApiStep['kind'], FaultRule, string]> = [
     [
       'download task',
+      'download',
       {
         kind: 'task-failure',
         taskType: 'download',
         message: "checksum mismatch: got 'x' != expect 'y', aborting",
         times: 1,
       },
+      'this run had created nothing, nothing to clean up',
     ],
     [
       'create task',
+      'create',
       { kind: 'task-failure', taskType: 'qmcreate', message: 'import failed: disk full', times: 1 },
+      'cleaned up: VM 9000 (already gone), volume local:import/',
     ],
     [
       'template task',
+      'template',
       { kind: 'task-failure', taskType: 'qmtemplate', message: 'VM is locked (backup)', times: 1 },
+      'cleaned up: VM 9000, volume local:import/',
     ],
     [
       'template request',
+      'template',
       {
         kind: 'error',
         status: 500,
@@ -153,6 +165,7 @@ describe('failures leave nothing behind', () => {
         message: 'boom',
         times: 10,
       },
+      'cleaned up: VM 9000, volume local:import/',
     ],
   ];
   let h: Harness;
@@ -163,11 +176,15 @@ describe('failures leave nothing behind', () => {
 
   it.each(cases)(
     'failure at the %s: BUILD_FAILED, no VM, no volume; the next build succeeds',
-    async (_name, fault) => {
+    async (_name, kind, fault, summary) => {
       h.sim.faults.clear();
-      h.sim.faults.add(fault);
-      const error = await buildTalosTemplate(h.env, { connection: h.connection }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining('cleaned up') });
+      const onEvent = (e: StepEvent) => {
+        if (e.type === 'start' && e.step.kind === kind) h.sim.faults.add(fault);
+      };
+      const error = await buildTalosTemplate(h.env, { connection: h.connection, onEvent }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining(summary) });
       expect(await nodeState(h)).toEqual({ vms: [], volumes: [] });
       h.sim.faults.clear();
       expect((await buildTalosTemplate(h.env, { connection: h.connection })).status).toBe('built');

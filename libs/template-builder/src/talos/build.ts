@@ -7,13 +7,20 @@ import {
   loadSchematicFile,
   parseTalosVersion,
 } from '@infra/talos-factory';
-import { type BuildOptions, type BuildResultCommon, reportedSteps, requestCounter } from '../build-common';
+import {
+  type BuildOptions,
+  type BuildResultCommon,
+  reportedSteps,
+  requestCounter,
+  underBuildLock,
+} from '../build-common';
 import { connectEnvironment, prepareEmbeddedHost } from '../connect';
+import { executeBuildPlan } from '../execute';
+import { newBuildRun } from '../run-marker';
 import { imageSha256 } from './checksum';
-import { executeBuildPlan } from './execute';
 import { observeForBuild, observeTemplates } from './observe';
 import { findUpToDate, planTalosBuild } from './plan';
-import { type TalosTemplateSpec, templateFingerprint, templateName } from './spec';
+import { parseTemplateDescription, type TalosTemplateSpec, templateFingerprint, templateName } from './spec';
 
 export type BuildTalosOptions = BuildOptions;
 
@@ -54,6 +61,7 @@ export async function buildTalosTemplate(
   ];
   for (const w of warnings) log?.warn(w);
   const spec = talosSpec(environment, schematic.id);
+  const run = options.run ?? newBuildRun();
   const fingerprint = templateFingerprint(spec);
   log?.info(
     `schematic ${schematic.id} · Talos ${spec.talosVersion} · fingerprint ${fingerprint.slice(0, 16)}…`,
@@ -66,6 +74,7 @@ export async function buildTalosTemplate(
     environment: environment.name,
     node: spec.node,
     fingerprint,
+    runId: run.id,
     schematicId: schematic.id,
     talosVersion: spec.talosVersion,
     name: templateName(spec),
@@ -118,49 +127,56 @@ export async function buildTalosTemplate(
     const sha256 = options.dryRun
       ? '<sha256 of the image, computed before the download>'
       : await imageSha256(imageUrl, { cacheDir: checksumCache });
-    const observed = await observeForBuild(client, spec, nodeVms);
-    const decision = planTalosBuild(
-      spec,
-      observed,
-      { url: imageUrl, sha256 },
-      (options.now ?? (() => new Date()))(),
-    );
-    if (decision.status === 'up-to-date') {
-      return {
-        ...base,
-        status: 'up-to-date',
-        vmid: decision.template.vmid,
-        steps: [],
-        proxmoxRequests: counts(),
-        durationMs: Date.now() - started,
-      };
-    }
-    const { plan } = decision;
-    const steps = reportedSteps(plan.steps);
+    const now = (options.now ?? (() => new Date()))();
+    const upToDate = (vmid: number): BuildResult => ({
+      ...base,
+      status: 'up-to-date',
+      vmid,
+      steps: [],
+      proxmoxRequests: counts(),
+      durationMs: Date.now() - started,
+    });
+    const decide = async () => {
+      const observed = await observeForBuild(client, spec, await observeTemplates(client, spec, fingerprint));
+      return planTalosBuild(spec, observed, { url: imageUrl, sha256 }, now, run);
+    };
+    // Planned before the lock too, so that storage and VMID problems fail before any change.
+    const first = await decide();
+    if (first.status === 'up-to-date') return upToDate(first.template.vmid);
     if (options.dryRun) {
+      const decision = first;
       return {
         ...base,
         status: 'dry-run',
-        vmid: plan.vmid,
+        vmid: decision.plan.vmid,
         imageUrl,
-        steps,
+        steps: reportedSteps(decision.plan.steps),
         proxmoxRequests: counts(),
         durationMs: Date.now() - started,
       };
     }
-    await executeBuildPlan(client, plan, {
-      node: spec.node,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    return await underBuildLock(connection, spec.node, run, options, async (signal) => {
+      // Looked at again under the lock: a build that waited finds what the other one built.
+      const decision = await decide();
+      if (decision.status === 'up-to-date') return upToDate(decision.template.vmid);
+      const done = await executeBuildPlan(client, decision.plan, {
+        node: spec.node,
+        vmidRange: spec.vmidRange,
+        readDescription: parseTemplateDescription,
+        signal,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+      return {
+        ...base,
+        status: 'built',
+        vmid: done.vmid,
+        imageUrl,
+        steps: reportedSteps(done.steps),
+        proxmoxRequests: counts(),
+        durationMs: Date.now() - started,
+        warnings: [...warnings, ...done.warnings],
+      };
     });
-    return {
-      ...base,
-      status: 'built',
-      vmid: plan.vmid,
-      imageUrl,
-      steps,
-      proxmoxRequests: counts(),
-      durationMs: Date.now() - started,
-    };
   } finally {
     if (!options.connection) await connection.close();
   }

@@ -12,7 +12,7 @@ import {
 const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'btrfs', 'glusterfs']);
 
 /**
- * The node's VMs, with descriptions of the ones tagged with `fingerprint` (read-only; two GETs when the
+ * The node's VMs (status and config lock included), with descriptions of the ones tagged with `fingerprint` (read-only; two GETs when the
  * template exists). `GET /nodes/{node}/qemu` reads the VM configs, so a template created a moment ago is
  * visible with its tags (the cluster resource list lags behind by an RRD interval).
  */
@@ -28,6 +28,8 @@ export async function observeTemplates(
     ...(vm.name ? { name: vm.name } : {}),
     template: Boolean(vm.template),
     tags: splitTags(vm.tags),
+    ...(vm.status ? { status: vm.status } : {}),
+    ...(vm.lock ? { lock: vm.lock } : {}),
   }));
   for (const vm of vms.filter((v) => v.tags.includes(tag))) {
     const config = (await client.vmConfig(spec.node, vm.vmid)) as { description?: string };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { retargetSteps } from '../image-plan';
 import {
   findUpToDate,
   type ObservedNode,
@@ -38,6 +39,7 @@ const spec: TalosTemplateSpec = {
 };
 const image = { url: 'http://127.0.0.1:1/image/x/v1.13.9/nocloud-amd64.qcow2', sha256: 'b'.repeat(64) };
 const NOW = new Date('2026-11-22T00:00:00Z');
+const RUN = { id: 'aaaaaaaaaaaa' };
 const storages: Pick<ObservedNode, 'images' | 'disks'> = {
   images: { id: 'local', type: 'dir', content: ['iso', 'vztmpl', 'import'], fileBased: true },
   disks: { id: 'local-lvm', type: 'lvmthin', content: ['images', 'rootdir'], fileBased: false },
@@ -93,7 +95,7 @@ describe('planTalosBuild', () => {
   });
 
   it('is up to date only for a template on the node whose tag and description carry the fingerprint', () => {
-    expect(planTalosBuild(spec, observed([template()]), image, NOW).status).toBe('up-to-date');
+    expect(planTalosBuild(spec, observed([template()]), image, NOW, RUN).status).toBe('up-to-date');
     expect(findUpToDate(spec, fp, [template({ node: 'pve2' })])).toBeUndefined();
     expect(findUpToDate(spec, fp, [template({ description: describe_('0'.repeat(64)) })])).toBeUndefined();
     expect(findUpToDate(spec, fp, [template({ tags: ['infra'] })])).toBeUndefined();
@@ -101,7 +103,7 @@ describe('planTalosBuild', () => {
   });
 
   it('plans download → create → resize → template with the Talos VM settings', () => {
-    const decision = planTalosBuild(spec, observed(), image, NOW);
+    const decision = planTalosBuild(spec, observed(), image, NOW, RUN);
     if (decision.status !== 'build') throw new Error('expected a build');
     const { plan } = decision;
     expect(plan.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
@@ -109,6 +111,7 @@ describe('planTalosBuild', () => {
       'POST /nodes/pve/qemu',
       'PUT /nodes/pve/qemu/9000/resize',
       'POST /nodes/pve/qemu/9000/template',
+      'PUT /nodes/pve/qemu/9000/config',
     ]);
     expect(plan.steps[2]?.params).toEqual({ disk: 'scsi0', size: `${spec.hardware.diskGiB}G` });
     expect(plan.steps[0]?.params).toEqual({
@@ -133,14 +136,24 @@ describe('planTalosBuild', () => {
       agent: 'enabled=1,fstrim_cloned_disks=1',
       balloon: 0,
       ide2: 'local-lvm:cloudinit',
-      tags: `infra;talos;${fingerprintTag(fp)}`,
+      tags: `infra;talos;${fingerprintTag(fp)};infra-building;infra-run-${RUN.id}`,
     });
-    const description = JSON.parse(String(plan.steps[1]?.params.description)) as TemplateDescription;
+    // the markers go once it is a template
+    expect(plan.steps.at(-1)).toMatchObject({
+      kind: 'finish',
+      method: 'PUT',
+      path: '/nodes/pve/qemu/9000/config',
+      params: { tags: `infra;talos;${fingerprintTag(fp)}` },
+    });
+    const description = JSON.parse(
+      String(plan.steps[1]?.params['description' as never]),
+    ) as TemplateDescription;
     expect(description).toMatchObject({
       fingerprint: fp,
       schematicId: spec.schematicId,
       sourceUrl: image.url,
       builtAt: NOW.toISOString(),
+      buildRun: RUN.id,
     });
   });
 
@@ -158,16 +171,27 @@ describe('planTalosBuild', () => {
 
   it('reuses an image volume that is already there', () => {
     const volid = 'local:import/talos-v1.13.9-aaaaaaaaaaaa-nocloud-amd64.qcow2';
-    const decision = planTalosBuild(spec, observed([], { importVolumes: [volid] }), image, NOW);
+    const decision = planTalosBuild(spec, observed([], { importVolumes: [volid] }), image, NOW, RUN);
     expect(decision.status === 'build' && decision.plan.steps.map((s) => s.kind)).toEqual([
       'create',
       'resize',
       'template',
+      'finish',
     ]);
   });
 
-  it('removes a VM left behind by an interrupted build of the same fingerprint and reuses its VMID', () => {
-    const decision = planTalosBuild(spec, observed([template({ template: false })]), image, NOW);
+  const leftover = (over: Partial<ObservedVm> = {}): ObservedVm =>
+    template({
+      template: false,
+      status: 'stopped',
+      name: 'talos-v1.13.9-aaaaaaaa',
+      tags: ['infra', 'talos', fingerprintTag(fp), 'infra-building', 'infra-run-0123456789ab'],
+      description: JSON.stringify({ ...JSON.parse(describe_(fp)), buildRun: '0123456789ab' }),
+      ...over,
+    });
+
+  it('removes a VM an interrupted run of this tool left (building marker, run, name) and reuses its VMID', () => {
+    const decision = planTalosBuild(spec, observed([leftover()]), image, NOW, RUN);
     if (decision.status !== 'build') throw new Error('expected a build');
     expect(decision.plan.steps.map((s) => s.kind)).toEqual([
       'destroy-partial',
@@ -175,8 +199,50 @@ describe('planTalosBuild', () => {
       'create',
       'resize',
       'template',
+      'finish',
     ]);
+    expect(decision.plan.steps[0]).toMatchObject({
+      vmid: 9000,
+      leftover: { runId: '0123456789ab', name: 'talos-v1.13.9-aaaaaaaa' },
+    });
     expect(decision.plan.vmid).toBe(9000);
+  });
+
+  it('never counts a VM without the building marker as left over: a stopped clone carrying tag and description', () => {
+    // Proxmox copies tags and description into clones: this is the user's full clone of a deleted template.
+    const clone = template({ vmid: 9001, template: false, status: 'stopped', name: 'talos-worker-1' });
+    const decision = planTalosBuild(spec, observed([clone]), image, NOW, RUN);
+    if (decision.status !== 'build') throw new Error('expected a build');
+    expect(decision.plan.steps.map((s) => s.kind)).not.toContain('destroy-partial');
+    expect(decision.plan.vmid).toBe(9000);
+    const notLeftovers = [
+      leftover({ name: 'talos-worker-1' }), // a clone of an unfinished build: another name
+      leftover({ status: 'running' }),
+      leftover({ lock: 'create' }),
+      leftover({ template: true, vmid: 9002, description: describe_('0'.repeat(64)) }),
+      leftover({ tags: ['infra', 'talos', fingerprintTag(fp), 'infra-building'] }), // no run tag
+      leftover({ description: describe_(fp) }), // the run is not in the description
+      leftover({ tags: ['infra', 'talos', fingerprintTag(fp), 'infra-building', `infra-run-${RUN.id}`] }),
+    ];
+    for (const vm of notLeftovers) {
+      const d = planTalosBuild(spec, observed([vm]), image, NOW, RUN);
+      expect(d.status === 'build' && d.plan.steps.map((s) => s.kind)).not.toContain('destroy-partial');
+    }
+  });
+
+  it('retargets the VM steps to another VMID (the create found the planned one taken)', () => {
+    const decision = planTalosBuild(spec, observed(), image, NOW, RUN);
+    if (decision.status !== 'build') throw new Error('expected a build');
+    const moved = retargetSteps(decision.plan.steps, 9000, 9001);
+    expect(moved.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'POST /nodes/pve/storage/local/download-url',
+      'POST /nodes/pve/qemu',
+      'PUT /nodes/pve/qemu/9001/resize',
+      'POST /nodes/pve/qemu/9001/template',
+      'PUT /nodes/pve/qemu/9001/config',
+    ]);
+    expect(moved[1]?.params).toMatchObject({ vmid: 9001, name: 'talos-v1.13.9-aaaaaaaa' });
+    expect(moved[3]?.title).toBe('convert VM 9001 to a template');
   });
 
   it('takes the lowest free VMID of the range (cluster-wide) and fails clearly when it is full', () => {
@@ -184,7 +250,7 @@ describe('planTalosBuild', () => {
     const full = observed(
       [9000, 9001, 9002].map((vmid) => ({ vmid, node: 'other', template: false, tags: [] })),
     );
-    expect(() => planTalosBuild(spec, full, image, NOW)).toThrow(
+    expect(() => planTalosBuild(spec, full, image, NOW, RUN)).toThrow(
       expect.objectContaining({
         code: 'VMID_RANGE_EXHAUSTED',
         message: expect.stringContaining('9000–9002'),
@@ -196,7 +262,7 @@ describe('planTalosBuild', () => {
     const noImport = observed([], {
       images: { id: 'local', type: 'dir', content: ['iso', 'vztmpl', 'backup'], fileBased: true },
     });
-    expect(() => planTalosBuild(spec, noImport, image, NOW)).toThrow(
+    expect(() => planTalosBuild(spec, noImport, image, NOW, RUN)).toThrow(
       expect.objectContaining({
         code: 'STORAGE_IMPORT_DISABLED',
         hint: expect.stringContaining('pvesm set local --content iso,vztmpl,backup,import'),
@@ -205,11 +271,11 @@ describe('planTalosBuild', () => {
     const lvm = observed([], {
       images: { id: 'local-lvm', type: 'lvmthin', content: ['images', 'import'], fileBased: false },
     });
-    expect(() => planTalosBuild(spec, lvm, image, NOW)).toThrow(
+    expect(() => planTalosBuild(spec, lvm, image, NOW, RUN)).toThrow(
       expect.objectContaining({ code: 'STORAGE_NOT_FILE_BASED' }),
     );
     const { images: _i, ...withoutImages } = observed();
-    expect(() => planTalosBuild(spec, withoutImages, image, NOW)).toThrow(
+    expect(() => planTalosBuild(spec, withoutImages, image, NOW, RUN)).toThrow(
       expect.objectContaining({ code: 'STORAGE_NOT_FOUND' }),
     );
   });

@@ -8,6 +8,7 @@ import {
   type ObservedVm,
   planImageSteps,
 } from '../image-plan';
+import type { BuildRun } from '../run-marker';
 import {
   importFileName,
   parseTemplateDescription,
@@ -36,15 +37,13 @@ export type BuildPlan = ImagePlan<TemplateDescription>;
 
 export type PlanDecision = ImageDecision<TemplateDescription>;
 
-const readTalosFingerprint = (text: string | undefined) => parseTemplateDescription(text)?.fingerprint;
-
 /** A template on the spec's node with this fingerprint (tag and description agree). */
 export function findUpToDate(
   spec: Pick<TalosTemplateSpec, 'node'>,
   fingerprint: string,
   vms: readonly ObservedVm[],
 ): ObservedVm | undefined {
-  return findTemplate(spec.node, fingerprint, vms, readTalosFingerprint);
+  return findTemplate(spec.node, fingerprint, vms, parseTemplateDescription);
 }
 
 export interface ImageSource {
@@ -81,6 +80,7 @@ export function planTalosBuild(
   observed: ObservedNode,
   image: ImageSource,
   now: Date,
+  run: BuildRun,
 ): PlanDecision {
   const fingerprint = templateFingerprint(spec);
   const existing = findUpToDate(spec, fingerprint, observed.vms);
@@ -105,12 +105,14 @@ export function planTalosBuild(
     importVolume: `${spec.storage.images}:import/${filename}`,
     hardware: spec.hardware,
     builtAt: now.toISOString(),
+    buildRun: run.id,
   };
   const { vmid, volid, steps } = planImageSteps(
     {
       placement: spec,
       fingerprint,
-      readFingerprint: readTalosFingerprint,
+      readDescription: parseTemplateDescription,
+      run,
       what: `the Talos ${spec.talosVersion} disk image`,
       download: { filename, url: image.url, checksum: image.sha256, algorithm: 'sha256' },
       name: templateName(spec),
@@ -122,6 +124,6 @@ export function planTalosBuild(
   return {
     status: 'build',
     fingerprint,
-    plan: { fingerprint, vmid, name: templateName(spec), volid, description, steps },
+    plan: { fingerprint, vmid, name: templateName(spec), runId: run.id, volid, description, steps },
   };
 }

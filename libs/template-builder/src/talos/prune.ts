@@ -3,8 +3,8 @@ import type { Logger } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import { loadSchematicFile } from '@infra/talos-factory';
 import { type Connection, connectEnvironment } from '../connect';
+import { deleteVolume } from '../execute';
 import { talosSpec } from './build';
-import { deleteVolume } from './execute';
 import { splitTags } from './plan';
 import {
   parseTemplateDescription,

@@ -63,6 +63,8 @@ export interface TemplateDescription {
   importVolume: string;
   hardware: VmHardware;
   builtAt: string;
+  /** The build run that made it (its marker tags are removed once it is a template). */
+  buildRun: string;
 }
 
 export const parseTemplateDescription = (text: string | undefined) =>
