@@ -209,7 +209,11 @@ async function gpuHost(args: Args): Promise<number | undefined> {
     }
 
     if (args.command === 'verify') {
-      const result = verifyFacts(facts, settings.plan, await lastApplied(host, backupRoot));
+      const result = verifyFacts(
+        facts,
+        settings.plan,
+        await lastApplied(host, backupRoot, (m) => log.warn(m)),
+      );
       printResult(result, args.json, () => formatVerify(result));
       return result.ok ? 0 : 1;
     }
@@ -219,6 +223,7 @@ async function gpuHost(args: Args): Promise<number | undefined> {
         backupRoot,
         force: args.force,
         progress: (m) => log.info(m),
+        warn: (m) => log.warn(m),
       });
       printResult(result, args.json, () =>
         result.status === 'nothing-to-roll-back'
@@ -243,7 +248,11 @@ async function gpuHost(args: Args): Promise<number | undefined> {
         return 1;
       }
     }
-    const result = await applyPlan(host, plan, facts, { backupRoot, progress: (m) => log.info(m) });
+    const result = await applyPlan(host, plan, facts, {
+      backupRoot,
+      progress: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+    });
     printResult(result, args.json, () => {
       if (result.status === 'no-op') {
         return plan.rebootRequired

@@ -18,6 +18,8 @@ export interface ApplyOptions {
   now?: () => Date;
   /** Progress lines (the script sends them to the logger). */
   progress?: (message: string) => void;
+  /** Skipped backup sets (default: progress). */
+  warn?: (message: string) => void;
 }
 
 export interface ApplyResult {
@@ -137,7 +139,7 @@ export async function applyPlan(
   const backupRoot = options.backupRoot ?? DEFAULT_BACKUP_ROOT;
   const progress = options.progress ?? (() => {});
   if (plan.changes.length === 0) {
-    const latest = await latestEffectiveSet(host, backupRoot);
+    const latest = await latestEffectiveSet(host, backupRoot, options.warn ?? progress);
     if (latest?.manifest.status === 'commands-failed') {
       progress(`the last apply (${latest.dir}) did not finish its commands; running them again`);
       const results = await runRefreshCommands(host, latest.manifest.commands, progress);
@@ -181,6 +183,10 @@ export async function applyPlan(
       backupFile,
     });
   }
+  // The after-hashes go into the very first manifest: an apply cut off after any write can be rolled back
+  // (each file is then either as before or as planned), without --force.
+  for (const [index, change] of plan.changes.entries())
+    if (change.after !== undefined) entries[index]!.sha256After = sha256(change.after);
   const manifest: Manifest = {
     version: 1,
     createdAt: new Date().toISOString(),
@@ -215,7 +221,6 @@ export async function applyPlan(
       throw error;
     }
     written.push(entry);
-    if (change.after !== undefined) entry.sha256After = sha256(change.after);
     progress(
       `${change.action === 'create' ? 'created' : change.action === 'delete' ? 'removed' : 'updated'} ${change.path}`,
     );

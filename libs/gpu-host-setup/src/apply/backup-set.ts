@@ -77,16 +77,33 @@ export async function readManifest(host: Host, setDir: string): Promise<Manifest
   }
 }
 
-/** Backup sets, newest first, with their manifests. */
+/** Reports a backup set that is skipped (e.g. the script's logger). */
+export type BackupWarning = (message: string) => void;
+
+/**
+ * Backup sets, newest first, with their manifests. A set directory without `manifest.json` (a crash while
+ * the backups were being copied, before anything was written to the host) describes no apply: it is skipped
+ * with a warning instead of blocking every later apply, verify and rollback. A manifest that exists but is
+ * invalid still stops everything (BACKUP_SET_INVALID): that one may describe real changes.
+ */
 export async function listBackupSets(
   host: Host,
   backupRoot: string,
+  warn: BackupWarning = () => {},
 ): Promise<{ dir: string; manifest: Manifest }[]> {
   const entries = (await host.listDir(backupRoot)) ?? [];
   const sets = entries.filter((e) => e.type === 'dir').map((e) => posix.join(backupRoot, e.name));
   sets.sort().reverse();
   const result: { dir: string; manifest: Manifest }[] = [];
-  for (const dir of sets) result.push({ dir, manifest: await readManifest(host, dir) });
+  for (const dir of sets) {
+    if ((await host.stat(posix.join(dir, MANIFEST_NAME))) === undefined) {
+      warn(
+        `skipping backup set ${dir}: it has no ${MANIFEST_NAME} (an apply stopped while copying backups, before changing any file); remove it when you no longer need it`,
+      );
+      continue;
+    }
+    result.push({ dir, manifest: await readManifest(host, dir) });
+  }
   return result;
 }
 
@@ -94,6 +111,7 @@ export async function listBackupSets(
 export async function latestEffectiveSet(
   host: Host,
   backupRoot: string,
+  warn?: BackupWarning,
 ): Promise<{ dir: string; manifest: Manifest } | undefined> {
-  return (await listBackupSets(host, backupRoot)).find((set) => set.manifest.status !== 'aborted');
+  return (await listBackupSets(host, backupRoot, warn)).find((set) => set.manifest.status !== 'aborted');
 }

@@ -9,6 +9,8 @@ export interface RollbackOptions {
   /** Restore even when a file changed since the apply (that later change is lost). */
   force?: boolean;
   progress?: (message: string) => void;
+  /** Skipped backup sets (default: progress). */
+  warn?: (message: string) => void;
 }
 
 export interface RollbackResult {
@@ -27,7 +29,7 @@ export interface RollbackResult {
 export async function rollbackLatest(host: Host, options: RollbackOptions = {}): Promise<RollbackResult> {
   const backupRoot = options.backupRoot ?? DEFAULT_BACKUP_ROOT;
   const progress = options.progress ?? (() => {});
-  const latest = await latestEffectiveSet(host, backupRoot);
+  const latest = await latestEffectiveSet(host, backupRoot, options.warn ?? progress);
   if (!latest || latest.manifest.status === 'rolled-back')
     return { status: 'nothing-to-roll-back', restored: [], removed: [], commands: [] };
   const { dir, manifest } = latest;
