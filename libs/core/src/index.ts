@@ -1,4 +1,6 @@
 export { type Command, defineCommand, defineGroup, type RunContext } from './command/command';
+export { bashCompletion, type CompletionTree, zshCompletion } from './command/completion';
+export { discoverScripts, type ScriptEntry } from './command/discover';
 export { renderHelp, usageLine } from './command/help';
 export {
   jsonOption,

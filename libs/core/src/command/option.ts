@@ -132,11 +132,13 @@ function list<T extends string = string>(
   display: Display & { item?: z.ZodType<T, string> } = {},
 ): OptionSpec<T[]> {
   const { item = z.string() as unknown as z.ZodType<T, string>, value: valueName, ...rest } = display;
+  const choices = item instanceof z.ZodEnum ? (item.options as string[]) : undefined;
   return {
     kind: 'list',
     description,
     ...rest,
     ...(valueName ? { valueName } : {}),
+    ...(choices ? { choices } : {}),
     schema: asRaw(z.array(item).default([])),
   };
 }
