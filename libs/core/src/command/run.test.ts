@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InfraError } from '../errors';
 import { createLogger } from '../log';
+import { clearSecretsForTests, registerSecret } from '../redact';
 import { defineCommand, defineGroup } from './command';
 import { renderHelp } from './help';
 import { jsonOption, option, positional } from './option';
@@ -88,6 +89,33 @@ describe('runCommand', () => {
       error: { code: 'DEMO_BROKEN', message: 'the demo is broken', hint: 'fix the demo' },
     });
     expect(io.stderr()).not.toContain('bug in infra');
+  });
+
+  it('shows the stack only with INFRA_DEBUG=1, redacted, and calls anything but an InfraError a bug', async () => {
+    registerSecret('s3cr3t-in-a-stack');
+    const crash = defineCommand({
+      description: 'crash',
+      run: () => {
+        throw new Error('boom with s3cr3t-in-a-stack');
+      },
+    });
+    try {
+      const quiet = captureOutput();
+      expect(await runCommand(crash, { name: 'crash.ts', argv: [], log: quiet.log })).toBe(1);
+      expect(quiet.stderr()).toBe(
+        '✖ error: unexpected failure: boom with ***\n' +
+          '  this is a bug in infra; rerun with INFRA_DEBUG=1 for the stack\n',
+      );
+      vi.restoreAllMocks();
+      vi.stubEnv('INFRA_DEBUG', '1');
+      const debug = captureOutput();
+      await runCommand(crash, { name: 'crash.ts', argv: [], log: debug.log });
+      expect(debug.stderr()).toMatch(/Error: boom with \*\*\*\n\s+at /);
+      expect(debug.stderr()).not.toContain('s3cr3t-in-a-stack');
+    } finally {
+      vi.unstubAllEnvs();
+      clearSecretsForTests();
+    }
   });
 
   it('aborts the signal on SIGINT and exits 130 after the command unwinds', async () => {
