@@ -1,5 +1,6 @@
 import type { Logger } from '@infra/core';
 import type { ProxmoxClient, RequestInfo, RetryPolicy } from '@infra/proxmox-client';
+import type { Secrets } from '@infra/sops-secrets';
 import { openEmbeddedSimulator } from './embedded';
 import { isEmbedded, type ProxmoxEnvironment } from './environment';
 import { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
@@ -15,6 +16,12 @@ export interface ProxmoxConnection {
   client: ProxmoxClient;
   /** `endpoint: embedded`: the client talks to the simulator on `.infra/sim/`. */
   embedded: boolean;
+  /** The URL the client talks to (the simulator's when embedded), for tools that need it too. */
+  endpoint: string;
+  /** The TLS trust in force (the simulator's pinned fingerprint when embedded), for `toolTrust`. */
+  tls: ProxmoxEnvironment['proxmox']['tls'];
+  /** The environment's decrypted secrets (registered with the redactor), for tools run against this host. */
+  secrets: Secrets;
   /** Requests sent so far (first attempts only, method + concrete path), for summaries and assertions. */
   readonly requests: ReadonlyArray<{ method: string; path: string }>;
   /** Closes the client and stops a simulator this call started (never one that was already running). */
@@ -48,10 +55,12 @@ export async function connectProxmox(
 
   const sim = embedded ? await openEmbeddedSimulator(environment, token, faults) : undefined;
   try {
+    const endpoint = sim ? sim.url : environment.proxmox.endpoint;
+    const tls = sim ? { fingerprint: sim.fingerprint } : environment.proxmox.tls;
     const client = new ProxmoxClient({
-      endpoint: sim ? sim.url : environment.proxmox.endpoint,
+      endpoint,
       auth: { type: 'token', ...token },
-      tls: sim ? { fingerprint: sim.fingerprint } : environment.proxmox.tls,
+      tls,
       onRequest,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
@@ -59,6 +68,9 @@ export async function connectProxmox(
     return {
       client,
       embedded,
+      endpoint,
+      tls,
+      secrets,
       requests,
       close: async () => {
         await client.close().catch(() => undefined);

@@ -77,6 +77,7 @@ export async function demoValues(): Promise<Secrets> {
       passwordHash: await sha512Crypt(randomBytes(18).toString('base64url')),
       sshPublicKeys: [ed25519PublicKeyLine('infra-demo (private half discarded)')],
     },
+    tofu: { statePassphrase: randomBytes(32).toString('base64url') },
   };
 }
 

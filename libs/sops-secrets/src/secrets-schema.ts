@@ -65,6 +65,22 @@ export const secretsSchema = z
       .loose()
       .optional(),
     kubeconfig: z.string().optional(),
+    /** The deploy stage (`@infra/deploy`): OpenTofu state encryption and remote-backend credentials. */
+    tofu: z
+      .object({
+        /** pbkdf2 passphrase of the state/plan encryption (OpenTofu wants at least 16 characters). */
+        statePassphrase: notPlaceholder(
+          z.string().min(16, { message: 'expected a passphrase of at least 16 characters (OpenTofu pbkdf2)' }),
+        ),
+        /** `pg` backend: `postgres://user:password@host:5432/db?sslmode=verify-full` (PG_CONN_STR). */
+        pgConnStr: z
+          .string()
+          .regex(/^postgres(?:ql)?:\/\//, { message: 'expected a postgres:// connection URL' })
+          .optional(),
+        /** `s3` backend (any S3-compatible store): the access key pair (AWS_ACCESS_KEY_ID/SECRET_ACCESS_KEY). */
+        s3: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }).optional(),
+      })
+      .optional(),
   })
   .loose();
 

@@ -1,0 +1,5 @@
+export { type BackendKind, backendSetup, declaredBackend } from './backend';
+export { type DeployAction, type DeployRequest, type DeployResult, deployEnvironment } from './deploy';
+export { type ClusterFacts, preflight } from './preflight';
+export { chooseTemplates, type TemplateChoice, type WantedTemplate } from './templates';
+export { type ChangeCounts, formatCounts } from './tofu-events';
