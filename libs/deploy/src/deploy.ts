@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Environment } from '@infra/config';
 import { InfraError, type Logger } from '@infra/core';
+import type { ConnectOptions } from '@infra/proxmox-connect';
+import { proxmoxApiToken } from '@infra/sops-secrets';
 import { backendSetup, declaredBackend } from './backend';
 import { preflight } from './preflight';
 import type { WantedTemplate } from './templates';
-import { formatCounts, formatDiagnostic, hasChanges, type ChangeCounts } from './tofu-events';
+import { type ChangeCounts, formatCounts, formatDiagnostic, hasChanges } from './tofu-events';
 import { runTofu, type TofuOutcome } from './tofu-process';
 
 export type DeployAction = 'plan' | 'apply' | 'destroy';
@@ -34,6 +36,8 @@ export interface DeployRequest {
   signal?: AbortSignal;
   /** Where SOPS keys and the simulator testing hooks are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Passed to connectProxmox, e.g. `embedded` hooks of companion simulators (the Talos simulator). */
+  connect?: Omit<ConnectOptions, 'env' | 'logger'>;
 }
 
 export interface DeployResult {
@@ -45,7 +49,7 @@ export interface DeployResult {
   applied: boolean;
   /** `tofu output -json` after a successful apply (sensitive values included: do not print them). */
   outputs: Record<string, { value: unknown; sensitive: boolean }>;
-  /** Proxmox API requests made by this process (preflight), not by tofu. */
+  /** Where the state lives (file path or backend description). */
   state: string;
 }
 
@@ -87,6 +91,7 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
     import('@infra/toolchain'),
   ]);
   const connection = await connectProxmox(environment, {
+    ...request.connect,
     ...(logger ? { logger } : {}),
     ...(request.env ? { env: request.env } : {}),
   });
@@ -103,7 +108,9 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
           hint: 'add tofu.statePassphrase (16+ random characters, e.g. `openssl rand -base64 32`) with `pnpm tsx scripts/secrets.ts edit <file>`',
         },
       );
-    logger?.step(`checking ${environment.name} on ${connection.embedded ? 'the embedded simulator' : connection.endpoint}`);
+    logger?.step(
+      `checking ${environment.name} on ${connection.embedded ? 'the embedded simulator' : connection.endpoint}`,
+    );
     const facts = await preflight({
       client: connection.client,
       configLabel,
@@ -125,7 +132,12 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
       secrets,
     });
     const variables = {
-      ...standardVariables(environment, { endpoint: connection.endpoint, insecure: trust.insecure }, facts, secrets.admin),
+      ...standardVariables(
+        environment,
+        { endpoint: connection.endpoint, insecure: trust.insecure },
+        facts,
+        secrets.admin,
+      ),
       ...request.variables,
     };
     const toolchain = toolchainEnv();
@@ -142,9 +154,11 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
       ...trust.env,
       ...backend.env,
       ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [`TF_VAR_${k}`, tfVar(v)])),
-      TF_VAR_proxmox_api_token: `${secrets.proxmox.tokenId}=${secrets.proxmox.tokenSecret}`,
+      TF_VAR_proxmox_api_token: proxmoxApiToken(secrets),
       TF_VAR_state_passphrase: passphrase,
-      ...Object.fromEntries(Object.entries(request.secretVariables ?? {}).map(([k, v]) => [`TF_VAR_${k}`, v])),
+      ...Object.fromEntries(
+        Object.entries(request.secretVariables ?? {}).map(([k, v]) => [`TF_VAR_${k}`, v]),
+      ),
     };
     const run = (args: string[], echo = false) =>
       runTofu({
@@ -232,7 +246,7 @@ function tofuFailure(outcome: TofuOutcome, step: string, rootLabel: string, stat
   }
   if (/encrypt|decrypt/i.test(text) && /state/i.test(text)) {
     return new InfraError('DEPLOY_STATE_ENCRYPTION', `${state}: ${lines[0] ?? text}`, {
-      hint: 'the state must be encrypted with the passphrase in the environment\'s SOPS file (tofu.statePassphrase); a plaintext or differently encrypted state is refused',
+      hint: "the state must be encrypted with the passphrase in the environment's SOPS file (tofu.statePassphrase); a plaintext or differently encrypted state is refused",
     });
   }
   return new InfraError('DEPLOY_TOFU_FAILED', `tofu ${step} failed in ${rootLabel}: ${text}`, {

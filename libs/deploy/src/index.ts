@@ -3,3 +3,4 @@ export { type DeployAction, type DeployRequest, type DeployResult, deployEnviron
 export { type ClusterFacts, preflight } from './preflight';
 export { chooseTemplates, type TemplateChoice, type WantedTemplate } from './templates';
 export { type ChangeCounts, formatCounts } from './tofu-events';
+export { talosTemplate } from './wanted';

@@ -1,6 +1,12 @@
 import { InfraError, isInfraError } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
-import { chooseTemplates, type ObservedTemplate, splitTags, type TemplateChoice, type WantedTemplate } from './templates';
+import {
+  chooseTemplates,
+  type ObservedTemplate,
+  splitTags,
+  type TemplateChoice,
+  type WantedTemplate,
+} from './templates';
 
 /**
  * Read-only checks before tofu runs, so bad input fails with one error that names the config field instead
@@ -39,7 +45,9 @@ export async function preflight(input: PreflightInput): Promise<ClusterFacts> {
     throw new InfraError(
       'DEPLOY_NODE_NOT_FOUND',
       `${configLabel}: proxmox.node: "${node}" is not an online node of this Proxmox cluster (online: ${nodes.join(', ') || 'none'})`,
-      { hint: 'set proxmox.node to the node name Proxmox shows (Datacenter > nodes; `hostname` on the host)' },
+      {
+        hint: 'set proxmox.node to the node name Proxmox shows (Datacenter > nodes; `hostname` on the host)',
+      },
     );
   }
   const storages = resources.filter((r) => r.type === 'storage' && r.node === node);
@@ -67,7 +75,8 @@ export async function preflight(input: PreflightInput): Promise<ClusterFacts> {
   const wantedTags = new Set(Object.values(input.templates).map((t) => t.tag));
   const observed: ObservedTemplate[] = [];
   for (const r of resources) {
-    if (r.type !== 'qemu' || r.template !== 1 || typeof r.vmid !== 'number' || typeof r.node !== 'string') continue;
+    if (r.type !== 'qemu' || !r.template || typeof r.vmid !== 'number' || typeof r.node !== 'string')
+      continue;
     const tags = splitTags(typeof r.tags === 'string' ? r.tags : undefined);
     if (!tags.some((tag) => wantedTags.has(tag))) continue;
     const config = (await client.vmConfig(r.node, r.vmid)) as Record<string, unknown>;

@@ -38,9 +38,7 @@ export function chooseTemplates(
 ): Record<string, TemplateChoice> {
   const chosen: Record<string, TemplateChoice> = {};
   for (const [name, want] of Object.entries(wanted)) {
-    const candidates = observed
-      .filter((t) => t.tags.includes(want.tag))
-      .sort((a, b) => a.vmid - b.vmid);
+    const candidates = observed.filter((t) => t.tags.includes(want.tag)).sort((a, b) => a.vmid - b.vmid);
     const perNode: TemplateChoice = {};
     for (const node of nodes) {
       const pick = candidates.find((t) => t.node === node) ?? candidates.find((t) => t.shared);

@@ -1,3 +1,4 @@
+import { normalize } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -119,7 +120,9 @@ export function progressLine(event: TofuEvent): string | undefined {
 export function formatDiagnostic(diagnostic: Diagnostic, rootLabel: string): string {
   const where = [
     diagnostic.address,
-    diagnostic.range ? `${rootLabel}/${diagnostic.range.filename}:${diagnostic.range.start.line}` : undefined,
+    diagnostic.range
+      ? `${normalize(`${rootLabel}/${diagnostic.range.filename}`)}:${diagnostic.range.start.line}`
+      : undefined,
   ].filter(Boolean);
   const detail = diagnostic.detail.trim().replace(/\s*\n\s*/g, ' ');
   return `${diagnostic.summary}${detail ? `: ${detail}` : ''}${where.length > 0 ? ` (${where.join('; ')})` : ''}`;

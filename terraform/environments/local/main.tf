@@ -1,14 +1,20 @@
-# A GPU workstation cloned from the Debian golden template, with the NVIDIA card attached by resource mapping.
-module "gpu_workstation" {
+# Talos VMs cloned from the golden Talos template (found by its fingerprint tag), spread over the cluster's
+# nodes. The cluster stage (terraform/modules/talos-cluster) configures and bootstraps them.
+locals {
+  placement = [for i in range(var.node_count) : var.proxmox_nodes[i % length(var.proxmox_nodes)]]
+}
+
+module "talos_node" {
   source = "../../modules/proxmox-vm"
+  count  = var.node_count
 
-  name      = "gpu-workstation"
-  node_name = var.node_name
-  tags      = ["debian", "gpu"]
+  name      = "talos-${count.index + 1}"
+  node_name = local.placement[count.index]
+  tags      = ["talos"]
 
-  template = { vm_id = var.debian_template_vm_id }
-  cpu      = { cores = 8, type = "host" }
-  memory   = { dedicated_mib = 16384 }
+  template = var.templates.talos[local.placement[count.index]]
+  cpu      = { cores = 4 }
+  memory   = { dedicated_mib = 4096 }
   disk     = { datastore_id = var.disk_datastore_id, size_gib = 64 }
   network  = { bridge = var.bridge }
 
@@ -17,6 +23,4 @@ module "gpu_workstation" {
     username        = var.admin_user
     ssh_public_keys = var.admin_ssh_public_keys
   }
-
-  gpu = var.gpu_mapping == null ? null : { mapping = var.gpu_mapping }
 }

@@ -1,8 +1,10 @@
-output "gpu_workstation" {
-  description = "VMID, node and guest-agent IPv4 addresses of the GPU workstation."
+output "talos_nodes" {
+  description = "VMID, node and guest-agent IPv4 addresses of each Talos VM."
   value = {
-    vm_id          = module.gpu_workstation.vm_id
-    node_name      = module.gpu_workstation.node_name
-    ipv4_addresses = module.gpu_workstation.ipv4_addresses
+    for vm in module.talos_node : vm.name => {
+      vm_id          = vm.vm_id
+      node_name      = vm.node_name
+      ipv4_addresses = vm.ipv4_addresses
+    }
   }
 }
