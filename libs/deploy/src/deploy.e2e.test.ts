@@ -126,7 +126,11 @@ describe('deploy on a three-node cluster', () => {
   it(
     'spreads VMs over the nodes from one template on shared Ceph RBD storage, then removes them all',
     async () => {
-      const w = await open({ nodes: ['pve1', 'pve2', 'pve3'], templateStorage: 'ceph-rbd' });
+      const w = await open({
+        nodes: ['pve1', 'pve2', 'pve3'],
+        templateStorage: 'ceph-rbd',
+        environment: { node: 'pve1', disks: 'ceph-rbd' },
+      });
       const applied = await run(w, 'apply', { vm_count: 3, spread: true, started: false });
       expect(applied.changes).toMatchObject({ add: 3 });
       expect(

@@ -11,6 +11,8 @@ export const pluginOptionsSchema = z
     validateCommand: z.string().min(1).default('tsx scripts/validate.ts'),
     /** Command prefix of `build-image`; `--os <os>` and, per configuration, `-e <env>` are appended. */
     buildImageCommand: z.string().min(1).default('tsx scripts/build-image.ts'),
+    /** Command prefix of the tf-env plan/apply/destroy targets; `<action> -e <env>` is appended. */
+    deployCommand: z.string().min(1).default('tsx scripts/deploy.ts'),
     /** The validator entry script whose code (and the libs it imports) every validate target hashes. */
     validatorEntry: z.string().min(1).default('scripts/validate.ts'),
     /** The image builder entry script; build-image hashes its code too (NX_TASK_HASH keys idempotent builds). */

@@ -90,6 +90,22 @@ describe('buildTargets', () => {
     });
   });
 
+  it('gives Terraform environments never-cached plan, apply and destroy for that environment', () => {
+    const targets = buildTargets(project('terraform/environments/prod', 'tf-env-prod'), noRefs, context);
+    for (const action of ['plan', 'apply', 'destroy']) {
+      expect(targets[action]).toEqual({
+        command: `tsx scripts/deploy.ts ${action} -e prod`,
+        cache: false,
+        parallelism: false,
+        dependsOn: ['validate'],
+        metadata: { description: expect.stringContaining('environment prod (terraform/environments/prod)') },
+      });
+    }
+    expect(Object.keys(buildTargets(project('terraform/modules/proxmox-vm'), noRefs, context))).toEqual([
+      'validate',
+    ]);
+  });
+
   it('gives images an uncached, serial build-image after validate, one configuration per environment', () => {
     const targets = buildTargets(project('packer/debian'), noRefs, context);
     expect(targets['build-image']).toMatchObject({

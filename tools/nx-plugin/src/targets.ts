@@ -161,5 +161,23 @@ export function buildTargets(
       metadata: { description: `Build the ${project.name} golden image on the environment's Proxmox host` },
     };
   }
+  if (project.kind === 'terraform-environment') {
+    // The real output is infrastructure, which no cache can restore: every run asks tofu for the plan. The
+    // environment is the project's folder name (terraform/environments/<env>).
+    const env = project.root.split('/').pop()!;
+    for (const [action, description] of [
+      ['plan', 'Show what OpenTofu would change on'],
+      ['apply', 'Plan, ask, and apply to'],
+      ['destroy', 'Plan, ask, and destroy what OpenTofu manages on'],
+    ] as const) {
+      targets[action] = {
+        command: `${context.options.deployCommand} ${action} -e ${env}`,
+        cache: false,
+        parallelism: false,
+        dependsOn: ['validate'],
+        metadata: { description: `${description} environment ${env} (${project.root})` },
+      };
+    }
+  }
   return targets;
 }
