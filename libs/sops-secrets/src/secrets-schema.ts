@@ -70,7 +70,9 @@ export const secretsSchema = z
       .object({
         /** pbkdf2 passphrase of the state/plan encryption (OpenTofu wants at least 16 characters). */
         statePassphrase: notPlaceholder(
-          z.string().min(16, { message: 'expected a passphrase of at least 16 characters (OpenTofu pbkdf2)' }),
+          z
+            .string()
+            .min(16, { message: 'expected a passphrase of at least 16 characters (OpenTofu pbkdf2)' }),
         ),
         /** `pg` backend: `postgres://user:password@host:5432/db?sslmode=verify-full` (PG_CONN_STR). */
         pgConnStr: z

@@ -1,7 +1,9 @@
 # Talos VMs cloned from the golden Talos template (found by its fingerprint tag), spread over the cluster's
 # nodes. The cluster stage (terraform/modules/talos-cluster) configures and bootstraps them.
 locals {
-  placement = [for i in range(var.node_count) : var.proxmox_nodes[i % length(var.proxmox_nodes)]]
+  # Round-robin, starting on the configured node (infra.config.yaml: proxmox.node).
+  order     = concat([var.node_name], [for n in var.proxmox_nodes : n if n != var.node_name])
+  placement = [for i in range(var.node_count) : local.order[i % length(local.order)]]
 }
 
 module "talos_node" {
