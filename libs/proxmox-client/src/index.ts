@@ -43,4 +43,4 @@ export {
   TlsFingerprintMismatchError,
   type TlsOptions,
 } from './tls';
-export { isTaskSuccess, isUpid, parseUpid, type Upid } from './upid';
+export { isTaskSuccess, type ParsedUpid, parseUpid } from './upid';

@@ -1,35 +1,15 @@
 import { InfraError } from '@infra/core';
+import { decodeUpid, type Upid } from '@infra/pve-api';
 
-/**
- * A Proxmox task id: `UPID:node:PID:PSTART:STARTTIME:type:id:user:` (pve-common upid_encode; hex fields upper
- * case, pstart may have 9 digits, id may be empty, user may be a token id with `!`).
- */
-export interface Upid {
+/** A decoded task id plus the text it came from. The codec itself lives in `@infra/pve-api`. */
+export interface ParsedUpid extends Upid {
   upid: string;
-  node: string;
-  pid: number;
-  pstart: number;
-  /** Epoch seconds. */
-  starttime: number;
-  type: string;
-  /** The task's object id (e.g. the source vmid for qmclone); Proxmox %-escapes `:` and control characters. */
-  id: string;
-  /** `user@realm`, without the token part. */
-  user: string;
-  /** The token name when a token started the task (`root@pam!ci` → `ci`). */
-  tokenid?: string;
 }
 
-const UPID =
-  /^UPID:([a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$/;
-
-export function isUpid(value: unknown): value is string {
-  return typeof value === 'string' && UPID.test(value);
-}
-
-export function parseUpid(value: string): Upid {
-  const m = UPID.exec(value);
-  if (!m) {
+/** Decodes a UPID the server returned, or fails with one clear error (a server that answers garbage). */
+export function parseUpid(value: string): ParsedUpid {
+  const decoded = decodeUpid(value);
+  if (!decoded) {
     throw new InfraError(
       'PVE_UPID_INVALID',
       `not a Proxmox task id (UPID): ${JSON.stringify(value).slice(0, 120)}`,
@@ -38,25 +18,7 @@ export function parseUpid(value: string): Upid {
       },
     );
   }
-  const [, node, pid, pstart, starttime, type, id, userField] = m as unknown as string[];
-  const bang = userField!.indexOf('!');
-  const upid: Upid = {
-    upid: value,
-    node: node!,
-    pid: Number.parseInt(pid!, 16),
-    pstart: Number.parseInt(pstart!, 16),
-    starttime: Number.parseInt(starttime!, 16),
-    type: type!,
-    id: decodeTaskId(id!),
-    user: bang === -1 ? userField! : userField!.slice(0, bang),
-  };
-  if (bang !== -1) upid.tokenid = userField!.slice(bang + 1);
-  return upid;
-}
-
-/** Undoes pve-common encode_text (`%XX` for `:`, `%` and control characters). */
-function decodeTaskId(id: string): string {
-  return id.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return { upid: value, ...decoded };
 }
 
 /** `OK` and `WARNINGS: n` are success; anything else is the failure text. */

@@ -17,4 +17,5 @@ export {
 } from './property-string';
 export * from './response-scalars';
 export type * from './table-types';
+export { decodeTaskId, decodeUpid, encodeTaskId, encodeUpid, isUpid, type Upid } from './upid';
 export { type ParamErrors, UNKNOWN_ENDPOINT_KEY, validateRequest } from './validate';

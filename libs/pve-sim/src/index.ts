@@ -23,7 +23,6 @@ export {
   startSimulator,
 } from './simulator';
 export type { SimState } from './state/schema';
-export { decodeUpid, encodeUpid, type Upid } from './tasks/upid';
 export {
   dataOf,
   type SimEndpoint,

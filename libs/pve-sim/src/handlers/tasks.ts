@@ -1,8 +1,8 @@
+import { decodeUpid } from '@infra/pve-api';
 import { ok, type RequestContext, type Route } from '../core';
 import { paramError } from '../errors';
 import { bool, int, str } from '../http/params';
 import type { TaskRecord } from '../state/schema';
-import { decodeUpid } from '../tasks/upid';
 
 function findTask(ctx: RequestContext): TaskRecord {
   const upid = str(ctx.params, 'upid')!;

@@ -1,8 +1,8 @@
+import { encodeUpid } from '@infra/pve-api';
 import type { Rng } from '../rng';
 import type { TaskRecord } from '../state/schema';
 import type { StateStore } from '../state/store';
 import { recoverInterruptedTasks } from './recover';
-import { encodeUpid } from './upid';
 
 export interface TaskContext {
   log(line: string): void;
@@ -68,7 +68,8 @@ export class TaskRunner {
       status: 'running',
       log: [],
     };
-    record.upid = encodeUpid(record);
+    const [user, tokenid] = spec.user.split('!') as [string, string?];
+    record.upid = encodeUpid({ ...record, user, ...(tokenid === undefined ? {} : { tokenid }) });
     state.tasks.push(record);
     void this.store.save();
     const abort = new AbortController();
