@@ -37,6 +37,11 @@ export interface GoBuild {
   /** Nested modules the module zip leaves out, copied (same version) to `dir` where go.mod's replace points. */
   nestedModules?: readonly { module: string; dir: string }[];
   modEdits?: GoModEdits;
+  /**
+   * Measured cold build time on 2 cores (cluster-and-tools.md, README), only to start the longest builds
+   * first so the two-at-a-time pool finishes sooner. Unknown = 60.
+   */
+  coldSeconds?: number;
   /** Why `source`/`archive` and the edits are needed, for the README and the logs. */
   why?: string;
 }
@@ -200,6 +205,7 @@ export const CATALOG: readonly Recipe[] = [
     shimEnv: 'tofu',
     go: {
       module: 'github.com/opentofu/opentofu',
+      coldSeconds: 231,
       method: 'source',
       packages: [{ pkg: './cmd/tofu', bin: 'tofu' }],
       // Without dev=no a source build calls itself 1.12.6-dev, which fails `required_version` constraints.
@@ -303,6 +309,7 @@ export const CATALOG: readonly Recipe[] = [
     bins: ['talosctl'],
     go: {
       module: 'github.com/siderolabs/talos',
+      coldSeconds: 214,
       method: 'source',
       packages: [{ pkg: './cmd/talosctl', bin: 'talosctl' }],
       tags: ['grpcnotrace'],
@@ -336,6 +343,7 @@ export const CATALOG: readonly Recipe[] = [
     bins: ['helm'],
     go: {
       module: 'helm.sh/helm/v4',
+      coldSeconds: 143,
       method: 'install',
       packages: [{ pkg: './cmd/helm', bin: 'helm' }],
       // What helm's Makefile stamps for a release tag; otherwise `helm version` says "v4.3".
@@ -352,6 +360,7 @@ export const CATALOG: readonly Recipe[] = [
     bins: ['kubeconform'],
     go: {
       module: 'github.com/yannh/kubeconform',
+      coldSeconds: 65,
       method: 'install',
       packages: [{ pkg: './cmd/kubeconform', bin: 'kubeconform' }],
       // The release build's stamp (goreleaser); the default is "development".
@@ -420,6 +429,7 @@ export const CATALOG: readonly Recipe[] = [
     address: 'siderolabs/talos',
     go: {
       module: 'github.com/siderolabs/terraform-provider-talos',
+      coldSeconds: 122,
       method: 'archive',
       archive: (version) => `terraform-provider-talos-v${version}.tar.gz`,
       packages: [{ pkg: '.', bin: 'terraform-provider-talos' }],
@@ -447,6 +457,7 @@ export const CATALOG: readonly Recipe[] = [
     source: 'github.com/hashicorp/proxmox',
     go: {
       module: 'github.com/hashicorp/packer-plugin-proxmox',
+      coldSeconds: 169,
       method: 'archive',
       archive: (version) => `packer-plugin-proxmox-v${version}.tar.gz`,
       packages: [{ pkg: '.', bin: 'packer-plugin-proxmox' }],
@@ -463,6 +474,7 @@ export const CATALOG: readonly Recipe[] = [
     source: 'github.com/hashicorp/ansible',
     go: {
       module: 'github.com/hashicorp/packer-plugin-ansible',
+      coldSeconds: 25,
       method: 'archive',
       archive: (version) => `packer-plugin-ansible-v${version}.tar.gz`,
       packages: [{ pkg: '.', bin: 'packer-plugin-ansible' }],

@@ -70,6 +70,14 @@ function toInfraError(spec: ToolSpec, error: unknown): InfraError {
   });
 }
 
+/** Packer first, then by measured cold build time, longest first (stable for ties). */
+export function orderGoBuilds(decisions: readonly Decision[]): Decision[] {
+  const seconds = (d: Decision) => ('go' in d.spec.recipe ? (d.spec.recipe.go.coldSeconds ?? 60) : 0);
+  return [...decisions].sort(
+    (a, b) => Number(b.spec.id === 'packer') - Number(a.spec.id === 'packer') || seconds(b) - seconds(a),
+  );
+}
+
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
   const promise = new Promise<void>((done) => {
@@ -231,10 +239,9 @@ export async function installToolchain(options: InstallOptions): Promise<Install
     const toBuild = decisions.filter((d) => d.action === 'build');
     const kindIs = (...kinds: string[]) => toBuild.filter((d) => kinds.includes(d.spec.recipe.kind));
     const goLane = async () => {
-      // One pool for every Go build; packer first, since the plugins' install step waits for it (ctx.ready).
-      const goTools = kindIs('go', 'provider', 'packer-plugin').sort(
-        (a, b) => Number(b.spec.id === 'packer') - Number(a.spec.id === 'packer'),
-      );
+      // One pool for every Go build: packer first (the plugins' install step waits for it, ctx.ready), then
+      // the longest builds first, so the last one to start is a short one.
+      const goTools = orderGoBuilds(kindIs('go', 'provider', 'packer-plugin'));
       const done = new Map(goTools.map((d) => [d.spec.id, deferred()]));
       for (const [id, gate] of done) ctx.ready.set(id, gate.promise);
       await pool(goTools, options.jobs ?? 2, async (d) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { orderGoBuilds } from './install';
 import { parseManifest } from './manifest';
 import {
   debianUpstreamVersion,
@@ -174,5 +175,29 @@ opentofu = "1.12.6"
     expect(selectTools(ansible, ['ansible']).selected.map((s) => s.id)).toEqual(['ansible']);
     expect(selectTools(ansible, ['ansible-playbook']).selected.map((s) => s.id)).toEqual(['ansible-core']);
     expect(selectTools(withPacker, []).selected).toHaveLength(3);
+  });
+});
+
+describe('orderGoBuilds', () => {
+  it('starts packer first (the plugins wait for it), then the longest builds', () => {
+    const all = parseManifest(`
+[tools]
+packer = "1.16.0"
+sops = "3.13.2"
+talosctl = "1.13.9"
+kubeconform = "0.8.0"
+[_.infra.packer-plugins]
+"github.com/hashicorp/ansible" = { version = "1.1.6", sha256 = "${'0'.repeat(64)}" }
+"github.com/hashicorp/proxmox" = { version = "1.2.4", sha256 = "${'1'.repeat(64)}" }
+`);
+    const decisions = planTools(all, new Map());
+    expect(orderGoBuilds(decisions).map((d) => d.spec.id)).toEqual([
+      'packer',
+      'talosctl',
+      'packer-plugin-proxmox',
+      'kubeconform',
+      'sops',
+      'packer-plugin-ansible',
+    ]);
   });
 });
