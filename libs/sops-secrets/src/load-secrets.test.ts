@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import { clearSecretsForTests, type InfraError, redact, registeredSecretCount } from '@infra/core';
 import { loadEnvironment } from '@infra/config';
+import { clearSecretsForTests, type InfraError, redact, registeredSecretCount } from '@infra/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecrets, secretNeedles } from './load-secrets';
 import { ensureSops } from './sops-binary';
