@@ -90,6 +90,7 @@ describe('./infra', () => {
       return result.stdout.split('\n').filter(Boolean);
     };
     expect(await words('./infra si')).toEqual(['sim']);
+    expect(await words('./infra te')).toEqual(['test']);
     expect(await words('./infra sim st')).toEqual(['start', 'stop', 'status']);
     expect(await words('./infra sim start --de')).toEqual(['--detach']);
     expect(await words('./infra test --only ')).toEqual(['lint', 'typecheck', 'vitest', 'validate']);

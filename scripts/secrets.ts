@@ -4,7 +4,6 @@
  * recipients in .sops.yaml; nothing here writes plaintext to disk or puts a secret on a command line.
  */
 import { resolve } from 'node:path';
-import { environmentNames, loadConfigFile, resolveEnvironment } from '@infra/config';
 import {
   defineCommand,
   defineGroup,
@@ -17,22 +16,7 @@ import {
   runProcess,
   runScript,
 } from '@infra/core';
-import {
-  addRecipient,
-  assertAgeRecipient,
-  checkSecrets,
-  createDemoSecrets,
-  decryptData,
-  decryptText,
-  editSecrets,
-  type FileOutcome,
-  initSecrets,
-  rotateAll,
-  type SecretsProject,
-  secretsProject,
-  selectKey,
-  sopsContextFor,
-} from '@infra/sops-secrets';
+import type { FileOutcome, SecretsProject } from '@infra/sops-secrets';
 
 interface Environments {
   repoRoot: string;
@@ -43,11 +27,12 @@ interface Environments {
 
 /** Reads every environment's secrets file and own key from infra.config.yaml. */
 async function loadEnvironments(): Promise<Environments> {
-  const loaded = await loadConfigFile();
+  const config = await import('@infra/config');
+  const loaded = await config.loadConfigFile();
   const keys: Record<string, string> = {};
   const secretsFiles: string[] = [];
-  for (const name of environmentNames(loaded)) {
-    const { environment } = resolveEnvironment(loaded, name);
+  for (const name of config.environmentNames(loaded)) {
+    const { environment } = config.resolveEnvironment(loaded, name);
     secretsFiles.push(environment.secrets);
     if (environment.ageKeyFile) keys[environment.secrets] = environment.ageKeyFile;
   }
@@ -78,19 +63,23 @@ async function repositoryFiles(repoRoot: string): Promise<string[] | undefined> 
     .map((path) => resolve(repoRoot, path));
 }
 
-/** Every subcommand works on the same project: the repo's .sops.yaml, secrets files and environment keys. */
+/**
+ * Every subcommand works on the same project: the repo's .sops.yaml, secrets files and environment keys. The
+ * libraries load here, not at import, so `--help` stays quick.
+ */
 async function openProject() {
+  const lib = await import('@infra/sops-secrets');
   const environments = await loadEnvironments();
-  const project = secretsProject(environments.repoRoot, { environmentKeys: environments.keys });
-  return { environments, project };
+  const project = lib.secretsProject(environments.repoRoot, { environmentKeys: environments.keys });
+  return { environments, project, lib };
 }
 
 const init = defineCommand({
   description: 'your age key (created 0600 if missing), .sops.yaml rules, encrypt plaintext files, re-key',
   options: { json: jsonOption },
   run: async ({ args }) => {
-    const { project } = await openProject();
-    const report = await initSecrets(project);
+    const { project, lib } = await openProject();
+    const report = await lib.initSecrets(project);
     if (report.keyCreated)
       log.success(
         `created your age key ${report.keyFile} (0600); back it up, it is the only way to read your secrets`,
@@ -108,8 +97,8 @@ const edit = defineCommand({
   description: 'edit in $SOPS_EDITOR/$EDITOR (a new file starts from the template)',
   positionals: { file: positional.required('file', 'e.g. secrets/lab.enc.yaml') },
   run: async ({ args }) => {
-    const { project } = await openProject();
-    const result = await editSecrets(project, resolve(args.file));
+    const { project, lib } = await openProject();
+    const result = await lib.editSecrets(project, resolve(args.file));
     log.info(result.created ? `created ${args.file}` : result.changed ? `saved ${args.file}` : 'no changes');
   },
 });
@@ -123,15 +112,15 @@ const show = defineCommand({
   },
   examples: ['secrets.ts show secrets/local.enc.yaml --key proxmox.tokenId'],
   run: async ({ args }) => {
-    const { project } = await openProject();
+    const { project, lib } = await openProject();
     // Explicitly asked for: the plaintext goes to stdout unredacted, and nowhere else.
     const file = resolve(args.file);
-    const context = await sopsContextFor(project, file);
+    const context = await lib.sopsContextFor(project, file);
     const shown = args.key
-      ? selectKey(await decryptData(file, context), args.key, args.file)
+      ? lib.selectKey(await lib.decryptData(file, context), args.key, args.file)
       : args.json
-        ? JSON.stringify(await decryptData(file, context), null, 2)
-        : (await decryptText(file, context)).replace(/\n$/, '');
+        ? JSON.stringify(await lib.decryptData(file, context), null, 2)
+        : (await lib.decryptText(file, context)).replace(/\n$/, '');
     process.stdout.write(`${shown}\n`);
   },
 });
@@ -141,10 +130,10 @@ const addRecipientCommand = defineCommand({
   positionals: { recipient: positional.required('age1...', 'the public key to add') },
   options: { only: option.string('add it only to the rule with this path_regex', { value: 'path_regex' }) },
   run: async ({ args }) => {
-    const { project } = await openProject();
-    const recipient = assertAgeRecipient(args.recipient);
+    const { project, lib } = await openProject();
+    const recipient = lib.assertAgeRecipient(args.recipient);
     const only = args.only;
-    const outcomes = await addRecipient(
+    const outcomes = await lib.addRecipient(
       project,
       recipient,
       only ? (rule) => rule.path_regex === only : undefined,
@@ -157,8 +146,8 @@ const addRecipientCommand = defineCommand({
 const rotate = defineCommand({
   description: 'new data key for every file (after removing a recipient)',
   run: async () => {
-    const { project } = await openProject();
-    return reportOutcomes('rotated the data key of', await rotateAll(project), project);
+    const { project, lib } = await openProject();
+    return reportOutcomes('rotated the data key of', await lib.rotateAll(project), project);
   },
 });
 
@@ -170,8 +159,8 @@ const check = defineCommand({
     'no-leak-scan': option.flag('skip the scan of repository files for decrypted values'),
   },
   run: async ({ args }) => {
-    const { environments, project } = await openProject();
-    const findings = await checkSecrets({
+    const { environments, project, lib } = await openProject();
+    const findings = await lib.checkSecrets({
       repoRoot: project.repoRoot,
       environmentKeys: environments.keys,
       schemaFiles: environments.secretsFiles,
@@ -190,7 +179,7 @@ const demo = defineCommand({
   description: 'regenerate the local demo key and secrets/local.enc.yaml',
   options: { force: option.flag('overwrite an existing demo key and file') },
   run: async ({ args }) => {
-    const { environments, project } = await openProject();
+    const { environments, project, lib } = await openProject();
     const local = Object.entries(environments.keys)[0];
     if (!local) {
       throw new InfraError(
@@ -202,7 +191,7 @@ const demo = defineCommand({
       );
     }
     const [secretsFile, keyFile] = local;
-    const { recipient } = await createDemoSecrets(project, { secretsFile, keyFile, force: args.force });
+    const { recipient } = await lib.createDemoSecrets(project, { secretsFile, keyFile, force: args.force });
     log.success(
       `wrote ${keyFile.slice(project.repoRoot.length + 1)} (demo recipient ${recipient}) and ${secretsFile.slice(project.repoRoot.length + 1)}`,
     );

@@ -18,17 +18,10 @@ import {
   runScript,
   writeFileAtomic,
 } from '@infra/core';
-import {
-  findRunning,
-  issueSimToken,
-  parseFaultsArgument,
-  resetSim,
-  setSimPassword,
-  startDetached,
-  startSimulator,
-  stopSim,
-} from '@infra/pve-sim';
 import { z } from 'zod';
+
+/** Loaded when a command runs, not at import, so `--help` stays quick. */
+const simulator = () => import('@infra/pve-sim');
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -53,8 +46,9 @@ const start = defineCommand({
   },
   examples: ['sim.ts start --detach --port 0 --json'],
   run: async ({ args, log, signal }) => {
+    const pve = await simulator();
     const stateDir = resolve(args['state-dir']);
-    const running = await findRunning(stateDir);
+    const running = await pve.findRunning(stateDir);
     if (running) {
       throw new InfraError(
         'SIM_ALREADY_RUNNING',
@@ -62,11 +56,11 @@ const start = defineCommand({
         { hint: 'pnpm tsx scripts/sim.ts stop' },
       );
     }
-    const faults = args.faults ? await parseFaultsArgument(args.faults) : [];
+    const faults = args.faults ? await pve.parseFaultsArgument(args.faults) : [];
     if (args.detach) {
       // Re-run this script in the foreground as a detached child; it writes sim.json once it serves.
       const childArgs = process.argv.slice(1).filter((a) => a !== '--detach');
-      const info = await startDetached(stateDir, [...process.execArgv, ...childArgs]);
+      const info = await pve.startDetached(stateDir, [...process.execArgv, ...childArgs]);
       printResult(
         { ...info, stateDir },
         args.json,
@@ -74,7 +68,7 @@ const start = defineCommand({
       );
       return;
     }
-    const sim = await startSimulator({
+    const sim = await pve.startSimulator({
       stateDir,
       port: args.port,
       faults,
@@ -103,7 +97,8 @@ const stop = defineCommand({
   description: 'stop the simulator serving --state-dir',
   options: common,
   run: async ({ args }) => {
-    const stopped = await stopSim(resolve(args['state-dir']));
+    const pve = await simulator();
+    const stopped = await pve.stopSim(resolve(args['state-dir']));
     printResult({ stopped: stopped !== null, pid: stopped?.pid }, args.json, () =>
       stopped ? `stopped the simulator (pid ${stopped.pid})` : 'no simulator was running',
     );
@@ -114,8 +109,9 @@ const status = defineCommand({
   description: 'whether it runs, where, and how many VMs and tasks its state holds',
   options: common,
   run: async ({ args }) => {
+    const pve = await simulator();
     const stateDir = resolve(args['state-dir']);
-    const info = await findRunning(stateDir);
+    const info = await pve.findRunning(stateDir);
     const state = await readFile(join(stateDir, 'state.json'), 'utf8').then(
       (t) => JSON.parse(t) as { vms: object; tasks: unknown[] },
       () => null,
@@ -139,8 +135,9 @@ const reset = defineCommand({
   description: 'reset the state to a fresh PVE install',
   options: common,
   run: async ({ args }) => {
+    const pve = await simulator();
     const stateDir = resolve(args['state-dir']);
-    await resetSim(stateDir);
+    await pve.resetSim(stateDir);
     printResult({ reset: true, stateDir }, args.json, () => `reset ${stateDir} to a fresh PVE install`);
   },
 });
@@ -157,11 +154,12 @@ const token = defineCommand({
     }),
   },
   run: async ({ args, log }) => {
+    const pve = await simulator();
     const roles = args.role.map((r) => {
       const [path, roleid] = r.split('=') as [string, string];
       return { path, roleid };
     });
-    const secret = await issueSimToken(resolve(args['state-dir']), {
+    const secret = await pve.issueSimToken(resolve(args['state-dir']), {
       id: args.id,
       privsep: args.privsep,
       roles,
@@ -187,6 +185,7 @@ const passwd = defineCommand({
   positionals: { userid: positional.required('userid', 'the user, e.g. root@pam') },
   examples: ["echo 'secret' | sim.ts passwd root@pam"],
   run: async ({ args }) => {
+    const pve = await simulator();
     const password = await readStdin();
     if (password.length < 5)
       throw new InfraError(
@@ -196,7 +195,7 @@ const passwd = defineCommand({
           hint: 'PVE requires at least 5',
         },
       );
-    await setSimPassword(resolve(args['state-dir']), args.userid, password);
+    await pve.setSimPassword(resolve(args['state-dir']), args.userid, password);
     printResult({ userid: args.userid }, args.json, () => `password set for ${args.userid}`);
   },
 });

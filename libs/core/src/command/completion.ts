@@ -52,7 +52,8 @@ function nodes(tree: CompletionTree): Node[] {
   const out: Node[] = [
     {
       key: '',
-      words: [...tree.workflows, ...Object.keys(tree.scripts), 'help', '--help'],
+      // `test` is a workflow and a script: listed once.
+      words: [...new Set([...tree.workflows, ...Object.keys(tree.scripts), 'help', '--help'])],
       values: new Map(),
       files: false,
     },
