@@ -72,6 +72,9 @@ describe('./infra', () => {
     expect(help.stdout).toMatch(/^ {2}\.\/infra sim +the Proxmox VE 9\.0 simulator/m);
     expect(help.stdout).toMatch(/^ {2}\.\/infra validate +run the real validators/m);
     expect(help.stdout).not.toContain('not on the command framework');
+    const scriptHelp = await bash('./infra help sim start');
+    expect(scriptHelp.exitCode, scriptHelp.stderr).toBe(0);
+    expect(scriptHelp.stdout).toContain('usage: sim.ts start');
   }, 180_000);
 
   it('completion bash completes scripts, subcommands, options and fixed option values', async () => {
