@@ -26,7 +26,7 @@ describe('the GPU node patch', () => {
     const text =
       'machine:\n  nodeLabels: { a: "1" }\n  kubelet:\n    extraArgs:\n      register-with-taints: nope\n';
     expect(() => gpuNodeFromPatch(text)).toThrow(
-      /talos\/patches\/gpu-worker\.yaml: machine\.kubelet\.extraArgs\.register-with-taints: "nope"/,
+      /talos\/patches\/nvidia-gpu-node\.yaml: machine\.kubelet\.extraArgs\.register-with-taints: "nope"/,
     );
   });
 });

@@ -9,7 +9,7 @@ import { PLATFORM_ERRORS } from './errors';
  * The Talos patch the talos-cluster module applies to GPU workers: the one place the GPU node's label and taint
  * are defined. Everything here reads them from it instead of repeating the strings.
  */
-export const GPU_NODE_PATCH = 'talos/patches/gpu-worker.yaml';
+export const GPU_NODE_PATCH = 'talos/patches/nvidia-gpu-node.yaml';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 export interface Taint {

@@ -127,7 +127,7 @@ export function checkSchedulesOnGpuNode(
         document,
         [...podPath, 'tolerations'],
         rule,
-        `tolerations do not match the GPU node's taint ${missing.map(_taint).join(', ')} (talos/patches/gpu-worker.yaml), so the pod cannot be scheduled on the GPU node; add a toleration {key: ${missing[0]!.key}, operator: ${missing[0]!.value === undefined ? 'Exists' : `Equal, value: ${missing[0]!.value}`}, effect: ${missing[0]!.effect}}`,
+        `tolerations do not match the GPU node's taint ${missing.map(_taint).join(', ')} (talos/patches/nvidia-gpu-node.yaml), so the pod cannot be scheduled on the GPU node; add a toleration {key: ${missing[0]!.key}, operator: Exists, effect: ${missing[0]!.effect}}`,
       ),
     );
   }
@@ -143,7 +143,7 @@ export function checkSchedulesOnGpuNode(
           node.labels,
         )
           .map(([k, v]) => `${k}=${v}`)
-          .join(', ')}, talos/patches/gpu-worker.yaml)`,
+          .join(', ')}, talos/patches/nvidia-gpu-node.yaml)`,
       ),
     );
   }
@@ -153,7 +153,7 @@ export function checkSchedulesOnGpuNode(
         document,
         [...podPath, 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution'],
         rule,
-        'no required node-affinity term matches the GPU node labels (talos/patches/gpu-worker.yaml)',
+        'no required node-affinity term matches the GPU node labels (talos/patches/nvidia-gpu-node.yaml)',
       ),
     );
   }

@@ -160,8 +160,8 @@ describe('kubernetes validation catches real defects, naming file and field', ()
     repo = await copy();
     await repo.replace(
       'kubernetes/nvidia-device-plugin/values.yaml',
-      '    value: present',
-      '    value: "true"',
+      '    operator: Exists',
+      '    operator: Equal\n    value: "true"',
     );
     const findings = await run('nvidia-device-plugin', ['gpu']);
     expect(findings).toEqual([
@@ -175,12 +175,12 @@ describe('kubernetes validation catches real defects, naming file and field', ()
     ]);
   }, 120_000);
 
-  it('reads the taint from talos/patches/gpu-worker.yaml: changing it there breaks every GPU workload', async () => {
+  it('reads the taint from talos/patches/nvidia-gpu-node.yaml: changing it there breaks every GPU workload', async () => {
     repo = await copy();
     await repo.replace(
-      'talos/patches/gpu-worker.yaml',
+      'talos/patches/nvidia-gpu-node.yaml',
       'nvidia.com/gpu=present:NoSchedule',
-      'nvidia.com/gpu=dedicated:NoSchedule',
+      'gpu.example.com/dedicated=true:NoSchedule',
     );
     expect((await run('nvidia-device-plugin', ['gpu'])).map((f) => f.rule)).toEqual([
       'device-plugin-scheduling',

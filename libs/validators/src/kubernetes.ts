@@ -238,7 +238,7 @@ function _kubeconformFinding(
 
 /**
  * The GPU platform's own rules: GPU limit and nvidia runtime on GPU pods, GPU pods and the device plugin
- * schedulable on the GPU node (label and taint from talos/patches/gpu-worker.yaml), the RuntimeClass handler,
+ * schedulable on the GPU node (label and taint from talos/patches/nvidia-gpu-node.yaml), the RuntimeClass handler,
  * and Flux Kustomizations against their schema.
  */
 export function kubernetesGpuRules(ctx: ValidationContext, load: Load): Promise<Finding[]> {

@@ -36,7 +36,7 @@ export interface ProjectAnalysis {
 }
 
 /** The Talos patch defining the GPU node's label and taint (libs/platform GPU_NODE_PATCH). */
-const GPU_NODE_PATCH = 'talos/patches/gpu-worker.yaml';
+const GPU_NODE_PATCH = 'talos/patches/nvidia-gpu-node.yaml';
 
 /** The image built through the Talos API rather than Packer; it consumes the `talos/` machine config. */
 const TALOS_IMAGE = 'talos';

@@ -116,7 +116,7 @@ const CASES: Case[] = [
   },
   {
     kind: 'GPU node label and taint',
-    files: ['talos/patches/gpu-worker.yaml'],
+    files: ['talos/patches/nvidia-gpu-node.yaml'],
     project: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config'],
     task: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config'],
   },

@@ -108,7 +108,7 @@ export const FIXTURE_TREE: Readonly<Record<string, string>> = {
   'talos/schematic.yaml':
     'customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/qemu-guest-agent\n',
   'talos/patches/qemu-guest-agent.yaml': 'machine:\n  features:\n    kubePrism:\n      enabled: true\n',
-  'talos/patches/gpu-worker.yaml':
+  'talos/patches/nvidia-gpu-node.yaml':
     'machine:\n  nodeLabels:\n    nvidia.com/gpu.present: "true"\n  kubelet:\n    extraArgs:\n      register-with-taints: nvidia.com/gpu=present:NoSchedule\n',
 
   'kubernetes/README.md': '# kubernetes\n',
