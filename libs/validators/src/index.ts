@@ -48,6 +48,7 @@ export { formatReport } from './report';
 export { secretsCheck } from './secrets';
 export { generateEphemeralSshKey } from './ssh-key';
 export { talosPatches } from './talos';
+export { talosInlineManifests } from './talos-inline';
 export { terraformDocsCheck } from './terraform-docs';
 export {
   checkDocsSection,

@@ -20,6 +20,7 @@ import { packerFmt, packerInitAndValidate } from './packer';
 import { toRepoPath } from './paths';
 import { secretsCheck } from './secrets';
 import { talosPatches } from './talos';
+import { talosInlineManifests } from './talos-inline';
 import { terraformDocsCheck } from './terraform-docs';
 import { tofuFmt, tofuValidateAndLint } from './tofu';
 import { toolchainEnvironment } from './tool-env';
@@ -126,7 +127,11 @@ async function stepsFor(
       ];
     }
     case 'talos':
-      return [step('talos patches', (c) => talosPatches(c, environment)), step('yamllint', yamllint)];
+      return [
+        step('talos patches', (c) => talosPatches(c, environment)),
+        step('inline manifests (helm)', (c) => talosInlineManifests(c, environment)),
+        step('yamllint', yamllint),
+      ];
     case 'secrets':
       return [step('sops check', secretsCheck)];
     case 'kubernetes': {
