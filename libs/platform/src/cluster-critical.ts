@@ -49,7 +49,11 @@ export async function renderClusterCriticalComponents(options: ClusterOptions): 
     if (component.spec.delivery !== 'cluster-critical') continue;
     rendered.push(await renderComponent(component, { ...options, kubernetesVersion }));
   }
-  return rendered;
+  // Plain manifests (the RuntimeClass) before charts (the device plugin, whose pods name that class), so
+  // Talos applies them in that order at bootstrap.
+  return rendered.sort(
+    (a, b) => Number(Boolean(a.component.spec.helm)) - Number(Boolean(b.component.spec.helm)),
+  );
 }
 
 /** A rendered component as the text Talos applies: its documents, separated by `---`. */

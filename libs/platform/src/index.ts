@@ -52,3 +52,4 @@ export {
   NVIDIA_RUNTIME_CLASS,
   type PlatformFinding,
 } from './rules';
+export { platformSnapshot, type SnapshotEntry, type SnapshotOptions } from './snapshot';

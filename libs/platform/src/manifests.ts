@@ -76,7 +76,8 @@ export function parseManifests(
       ...(template ? { template } : {}),
       index,
       object: doc.toJS() as Record<string, unknown>,
-      text: doc.toString(),
+      // Helm starts each document with `---`: the text is the document alone, the separator is the joiner's.
+      text: doc.toString().replace(/^---\n/, ''),
       lineOf(path) {
         if (options.locate === false) return undefined;
         // The line of the key that holds the deepest existing field (a value may start on the next line).

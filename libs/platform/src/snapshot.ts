@@ -1,0 +1,69 @@
+import { InfraError } from '@infra/core';
+import { stringify } from 'yaml';
+import { clusterVersions, inlineManifestOf } from './cluster-critical';
+import { type Delivery, listComponents, loadComponent } from './component';
+import { PLATFORM_ERRORS } from './errors';
+import { type RenderedComponent, renderComponent, renderedText, type ToolRunner } from './render';
+
+export interface SnapshotOptions {
+  repoRoot: string;
+  environment: string;
+  env: Record<string, string | undefined>;
+  run: ToolRunner;
+  /** Component names; default every component. */
+  only?: readonly string[];
+}
+
+export interface SnapshotEntry {
+  name: string;
+  delivery: Delivery | 'machine-config';
+  /** Exactly what gets applied: the component's objects, or the control plane's inlineManifests patch. */
+  text: string;
+}
+
+/**
+ * What the platform applies, one entry per component plus `cluster.inlineManifests` (the patch the control
+ * plane's machine config gets). A component that does not render stops here with its file named.
+ */
+export async function platformSnapshot(options: SnapshotOptions): Promise<SnapshotEntry[]> {
+  const { kubernetesVersion } = await clusterVersions(options.repoRoot, options.environment);
+  const names = await listComponents(options.repoRoot);
+  const unknown = (options.only ?? []).filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    throw new InfraError(
+      PLATFORM_ERRORS.componentNotFound,
+      `no component ${unknown.join(', ')} under kubernetes/`,
+      {
+        hint: `components: ${names.join(', ')}`,
+      },
+    );
+  }
+  const rendered: RenderedComponent[] = [];
+  for (const name of names) {
+    const component = await loadComponent(options.repoRoot, name);
+    const result = await renderComponent(component, { ...options, kubernetesVersion });
+    const problem = result.problems[0];
+    if (problem) {
+      throw new InfraError(
+        PLATFORM_ERRORS.manifestInvalid,
+        `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`,
+        { hint: `pnpm tsx scripts/validate.ts kubernetes ${component.dir}` },
+      );
+    }
+    rendered.push(result);
+  }
+  const entries: SnapshotEntry[] = rendered
+    .filter((r) => !options.only?.length || options.only.includes(r.component.name))
+    .map((r) => ({ name: r.component.name, delivery: r.component.spec.delivery, text: renderedText(r) }));
+  const critical = rendered
+    .filter((r) => r.component.spec.delivery === 'cluster-critical')
+    .sort((a, b) => Number(Boolean(a.component.spec.helm)) - Number(Boolean(b.component.spec.helm)));
+  if (!options.only?.length || critical.some((r) => options.only?.includes(r.component.name))) {
+    entries.push({
+      name: 'cluster.inlineManifests',
+      delivery: 'machine-config',
+      text: stringify({ cluster: { inlineManifests: critical.map(inlineManifestOf) } }, { lineWidth: 0 }),
+    });
+  }
+  return entries;
+}
