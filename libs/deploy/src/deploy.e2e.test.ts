@@ -129,7 +129,8 @@ describe('deploy on a three-node cluster', () => {
       const w = await open({
         nodes: ['pve1', 'pve2', 'pve3'],
         templateStorage: 'ceph-rbd',
-        environment: { node: 'pve1', disks: 'ceph-rbd' },
+        // VM disks on node-local LVM: the provider moves each linked clone's disk off the shared template.
+        environment: { node: 'pve1', disks: 'local-lvm' },
       });
       const applied = await run(w, 'apply', { vm_count: 3, spread: true, started: false });
       expect(applied.changes).toMatchObject({ add: 3 });

@@ -9,6 +9,7 @@ import { cloneRoutes } from './handlers/qemu-clone';
 import { cloudinitRoutes } from './handlers/qemu-cloudinit';
 import { configRoutes } from './handlers/qemu-config';
 import { createRoutes } from './handlers/qemu-create';
+import { moveDiskRoutes } from './handlers/qemu-move-disk';
 import { powerRoutes } from './handlers/qemu-power';
 import { resizeRoutes } from './handlers/qemu-resize';
 import { templateRoutes } from './handlers/qemu-template';
@@ -30,6 +31,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...resizeRoutes,
   ...powerRoutes,
   ...cloudinitRoutes,
+  ...moveDiskRoutes,
   ...poolRoutes,
   ...taskRoutes,
 ];

@@ -569,6 +569,10 @@ export const GetPoolsPoolidResponse = pveObject({
 });
 export type GetPoolsPoolidResult = z.output<typeof GetPoolsPoolidResponse>;
 
+/** POST /nodes/{node}/qemu/{vmid}/move_disk: the `data` of the response envelope. */
+export const PostNodesNodeQemuVmidMoveDiskResponse = z.string();
+export type PostNodesNodeQemuVmidMoveDiskResult = z.output<typeof PostNodesNodeQemuVmidMoveDiskResponse>;
+
 /** Response validators by operation key ("METHOD /path/template"). */
 export const PVE_RESPONSES = {
   "GET /version": GetVersionResponse,
@@ -626,6 +630,7 @@ export const PVE_RESPONSES = {
   "PUT /pools": PutPoolsResponse,
   "DELETE /pools": DeletePoolsResponse,
   "GET /pools/{poolid}": GetPoolsPoolidResponse,
+  "POST /nodes/{node}/qemu/{vmid}/move_disk": PostNodesNodeQemuVmidMoveDiskResponse,
 } as const;
 
 export type PveResponses = { [K in keyof typeof PVE_RESPONSES]: z.output<(typeof PVE_RESPONSES)[K]> };

@@ -134,6 +134,27 @@ describe('a three-node cluster', () => {
     expect(stopped.status).toBe(500);
   });
 
+  it('moves a disk to another storage: a full copy there, the source kept as unused0 or deleted', async () => {
+    expect((await t.run('POST', '/nodes/pve3/qemu/101/status/stop')).exitstatus).toBe('OK');
+    const moved = await t.run('POST', '/nodes/pve3/qemu/101/move_disk', {
+      disk: 'scsi0',
+      storage: 'local-lvm',
+    });
+    expect(moved.exitstatus).toBe('OK');
+    const config = await data<Record<string, string>>('GET', '/nodes/pve3/qemu/101/config');
+    expect(config.scsi0).toMatch(/^local-lvm:vm-101-disk-\d+,/);
+    expect(config.unused0).toBe('ceph-rbd:base-9000-disk-0/vm-101-disk-0');
+    const same = await t.api('POST', '/nodes/pve3/qemu/101/move_disk', {
+      params: { disk: 'scsi0', storage: 'local-lvm' },
+    });
+    expect(same.text).toContain("you can't move to the same storage with same format");
+    const cdrom = await t.api('POST', '/nodes/pve3/qemu/101/move_disk', {
+      params: { disk: 'ide2', storage: 'local-lvm' },
+    });
+    expect(cdrom.text).toContain("you can't move a cdrom");
+    expect((await t.run('POST', '/nodes/pve3/qemu/101/status/start')).exitstatus).toBe('OK');
+  });
+
   it('regenerates the cloud-init drive on demand and shows what is pending until then', async () => {
     await data('PUT', '/nodes/pve3/qemu/101/config', { ipconfig0: 'ip=10.1.0.5/24,gw=10.1.0.1' });
     const pending = await data<Array<{ key: string; value?: string; pending?: string }>>(
