@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { log, printResult, runMain } from '@infra/core';
 import { z } from 'zod';
-import { buildTalosTemplate } from '../libs/template-builder/src/talos/build';
+import { buildImage } from '../libs/template-builder/src/build';
 import { startHarness } from '../libs/template-builder/src/testing/harness';
 
 const argsSchema = z.object({
@@ -53,7 +53,7 @@ await runMain(async () => {
       ] as const) {
         const factoryBefore = h.factory.requests.length;
         const started = performance.now();
-        const result = await buildTalosTemplate(h.env, { connection: h.connection });
+        const result = await buildImage(h.env, 'talos', { connection: h.connection });
         const ms = performance.now() - started;
         if (result.status !== expected)
           throw new Error(`round ${round}: expected ${expected}, got ${result.status}`);

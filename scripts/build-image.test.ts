@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServedImage, serveCloudImage } from '../libs/template-builder/src/cloud-image/testing';
+import { type ServedImage, serveCloudImage } from '../libs/template-builder/src/testing/cloud-image';
 
 /**
  * scripts/build-image.ts and scripts/talos.ts end to end on the `local` environment, in a copy of the
@@ -48,7 +48,7 @@ describe('scripts/build-image.ts --os talos -e local', () => {
     const first = await run('build-image.ts', '--os', 'talos', '-e', 'local', '--json');
     expect(first.exitCode, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ status: 'built', vmid: 9000, node: 'pve' });
-    expect(first.stderr).toMatch(/\[\d\/\d\] convert VM 9000 to a template/);
+    expect(first.stderr).toMatch(/\[4\/5\] convert VM 9000 to a template/);
     const mark = (await requestLog()).length;
 
     const second = await run('build-image.ts', '--os', 'talos', '-e', 'local', '--json');
@@ -81,7 +81,7 @@ describe('scripts/build-image.ts --os debian', () => {
   let debianEnv: NodeJS.ProcessEnv;
   beforeAll(async () => {
     debianDir = await mkdtemp(join(tmpdir(), 'build-image-debian-'));
-    for (const path of ['infra.config.yaml', '.sops.yaml', 'secrets'])
+    for (const path of ['infra.config.yaml', '.sops.yaml', 'secrets', 'packer/debian', 'ansible'])
       await cp(join(repoRoot, path), join(debianDir, path), { recursive: true });
     image = await serveCloudImage();
     // The local environment, but with the cloud image served from loopback (the simulator's sandbox rule).
@@ -129,9 +129,9 @@ describe('scripts/build-image.ts --os debian', () => {
       status: 'built',
       os: 'debian',
       vmid: 9000,
-      packer: { status: 'skipped', reason: expect.stringContaining('simulator runs no guests') },
+      golden: { status: 'skipped', reason: expect.stringContaining('simulator runs no guests') },
     });
-    expect(first.stderr).toMatch(/\[\d\/\d\] convert VM 9000 to a template/);
+    expect(first.stderr).toMatch(/\[4\/5\] convert VM 9000 to a template/);
     expect(first.stderr).toMatch(/Packer stage skipped: the embedded Proxmox simulator runs no guests/);
     const mark = (await debianLog()).length;
 

@@ -49,28 +49,17 @@ export const command = defineCommand({
     }
     const mode = args['dry-run'] ? ' (dry run)' : args['base-only'] ? ' (base template only)' : '';
     log.step(`${args.os}:build-image for environment "${environment.name}"${mode}`);
-    const common = { dryRun: args['dry-run'], logger: log, onEvent, signal };
-    if (args.os === 'talos') {
-      const result = await builder.buildTalosTemplate(environment, common);
-      if (!args.json && result.status !== 'dry-run')
-        log.success(result.status === 'built' ? 'template built' : 'template is up to date');
-      printResult(result, args.json, () => builder.formatBuildResult(result));
-      return;
-    }
-    const result = await builder.buildCloudImageTemplate(environment, args.os, {
-      ...common,
+    const result = await builder.buildImage(environment, args.os, {
+      dryRun: args['dry-run'],
       baseOnly: args['base-only'],
+      logger: log,
+      onEvent,
+      signal,
     });
     for (const warning of result.warnings) log.warn(warning);
     if (!args.json && result.status !== 'dry-run')
-      log.success(result.status === 'built' ? 'base template built' : 'base template is up to date');
-    printResult(result, args.json, () => {
-      const packer =
-        result.packer.status === 'built'
-          ? `golden template: VM ${result.packer.templateVmid} (packer build from base VM ${result.packer.baseVmid})`
-          : `golden template: not built (${result.packer.reason})`;
-      return `${builder.formatBuildResult(result)}\n${packer}`;
-    });
+      log.success(result.status === 'built' ? 'template built' : 'template is up to date');
+    printResult(result, args.json, () => builder.formatBuildResult(result));
   },
 });
 

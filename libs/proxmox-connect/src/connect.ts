@@ -3,6 +3,7 @@ import type { ProxmoxClient, RequestInfo, RetryPolicy } from '@infra/proxmox-cli
 import type { Secrets } from '@infra/sops-secrets';
 import { openEmbeddedSimulator } from './embedded';
 import { isEmbedded, type ProxmoxEnvironment } from './environment';
+import { embeddedHost, type HostAdapter, realHost } from './host-adapter';
 import { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
 
 export interface ConnectOptions {
@@ -22,6 +23,8 @@ export interface ProxmoxConnection {
   tls: ProxmoxEnvironment['proxmox']['tls'];
   /** The environment's decrypted secrets (registered with the redactor), for tools run against this host. */
   secrets: Secrets;
+  /** How this host differs from a real one (the simulator's rules); builders ask it instead of `embedded`. */
+  host: HostAdapter;
   /** Requests sent so far (first attempts only, method + concrete path), for summaries and assertions. */
   readonly requests: ReadonlyArray<{ method: string; path: string }>;
   /** Closes the client and stops a simulator this call started (never one that was already running). */
@@ -71,6 +74,7 @@ export async function connectProxmox(
       endpoint,
       tls,
       secrets,
+      host: embedded ? embeddedHost : realHost,
       requests,
       close: async () => {
         await client.close().catch(() => undefined);

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildImage } from './build';
 import { acquireBuildLock, BUILD_LOCK_VMID } from './build-lock';
-import { buildTalosTemplate } from './talos/build';
 import { type Harness, startHarness } from './testing/harness';
 
 // Issue 10 item 3: one build at a time per cluster, with the lock in the cluster's own state.
@@ -18,8 +18,8 @@ const FAST = { staleMs: 400, pollMs: 50 };
 describe('the build lock (a VM created with one atomic POST)', () => {
   it('two builds at once: one builds, the other waits and finds the template; one template, no lock left', async () => {
     const [a, b] = await Promise.all([
-      buildTalosTemplate(h.env, { connection: h.connection, lock: FAST }),
-      buildTalosTemplate(h.env, { connection: h.connection, lock: FAST }),
+      buildImage(h.env, 'talos', { connection: h.connection, lock: FAST }),
+      buildImage(h.env, 'talos', { connection: h.connection, lock: FAST }),
     ]);
     expect([a.status, b.status].sort()).toEqual(['built', 'up-to-date']);
     expect(a.vmid).toBe(b.vmid);

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { InfraError } from '@infra/core';
+import { InfraError, type Logger } from '@infra/core';
 import { type ProxmoxClient, PveServerError } from '@infra/proxmox-client';
-import { splitTags } from './image-plan';
+import type { Connection } from './connect';
+import { splitTags } from './plan';
 import type { BuildRun } from './run-marker';
 
 /**
@@ -250,4 +251,40 @@ function holdLock(
       }
     },
   };
+}
+
+/**
+ * Runs `work` holding the cluster-wide build lock (waiting for another build first). `work` gets the signal
+ * that aborts on an interrupt or when the lock is lost; the lock is released however `work` ends.
+ */
+export async function underBuildLock<T>(
+  connection: Pick<Connection, 'client'>,
+  node: string,
+  run: BuildRun,
+  options: {
+    signal?: AbortSignal;
+    lock?: Pick<BuildLockOptions, 'staleMs' | 'waitMs' | 'pollMs'>;
+    logger?: Logger;
+  },
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const lock = await acquireBuildLock(connection.client, {
+    node,
+    run,
+    ...options.lock,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWait: (holder) =>
+      options.logger?.info(
+        holder
+          ? `waiting for the build lock: build run ${holder.runId} (${holder.host}, pid ${holder.pid}) is building`
+          : 'waiting for the build lock',
+      ),
+  });
+  if (lock.tookOver)
+    options.logger?.warn('took over the build lock from a build whose heartbeat had stopped');
+  try {
+    return await work(options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost);
+  } finally {
+    await lock.release();
+  }
 }

@@ -1,8 +1,13 @@
 import { join } from 'node:path';
 import type { Environment } from '@infra/config';
-import { InfraError, type Logger } from '@infra/core';
+import type { Logger } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
-import { connectProxmox, type ProxmoxConnection, simStateDir } from '@infra/proxmox-connect';
+import {
+  connectProxmox,
+  type HostAdapter,
+  type ProxmoxConnection,
+  simStateDir,
+} from '@infra/proxmox-connect';
 
 /**
  * A connection to an environment's Proxmox API (through @infra/proxmox-connect) and its Talos Image Factory.
@@ -12,8 +17,8 @@ export interface Connection {
   client: ProxmoxClient;
   /** The factory's base URL; an embedded factory is started on first use (up-to-date builds never need it). */
   factoryUrl(): Promise<string>;
-  pveEmbedded: boolean;
-  factoryEmbedded: boolean;
+  /** How the Proxmox host differs from a real one (the embedded simulator's rules live there, not here). */
+  host: HostAdapter;
   /** Proxmox requests sent so far (method + path), for summaries and benchmarks. */
   readonly requests: ProxmoxConnection['requests'];
   close(): Promise<void>;
@@ -43,25 +48,8 @@ export async function connectEnvironment(
   return {
     client: proxmox.client,
     factoryUrl,
-    pveEmbedded: proxmox.embedded,
-    factoryEmbedded,
+    host: proxmox.host,
     requests: proxmox.requests,
     close,
   };
-}
-
-/**
- * The embedded Proxmox host is a demo of a host set up as the README says, which includes allowing `import`
- * content on the images storage (PVE ships with it off). Only ever called for `endpoint: embedded`.
- */
-export async function prepareEmbeddedHost(client: ProxmoxClient, environment: Environment): Promise<boolean> {
-  if (environment.proxmox.endpoint !== 'embedded') {
-    throw new InfraError('NOT_EMBEDDED', 'prepareEmbeddedHost only changes the embedded simulator');
-  }
-  const storage = environment.proxmox.storage.images;
-  const config = (await client.storageConfig(storage)) as { content?: string };
-  const content = (config.content ?? '').split(',').filter(Boolean);
-  if (content.includes('import')) return false;
-  await client.updateStorage(storage, { content: [...content, 'import'].join(',') });
-  return true;
 }

@@ -7,7 +7,7 @@ import {
   type TaskCallOptions,
 } from '@infra/proxmox-client';
 import type { PveRequestParams } from '@infra/pve-api';
-import { type ApiStep, pickVmid, type ReadDescription, retargetSteps, splitTags } from './image-plan';
+import { type ApiStep, pickVmid, type ReadDescription, retargetSteps, splitTags } from './plan';
 import { buildingRunId, runTag } from './run-marker';
 
 /** What the executor needs of a plan: the steps, and who the VM it creates belongs to. */
@@ -143,6 +143,7 @@ export async function executeBuildPlan(
     } catch (error) {
       const interrupted = signal?.aborted === true;
       const cleanup = await cleanUp(client, node, plan, owned, options, onEvent);
+      onEvent?.({ type: 'cleanup', message: cleanup.summary });
       throw failure(steps[index]!, error, interrupted, cleanup);
     }
     onEvent?.({ type: 'done', step: steps[index]!, index, total: steps.length, ms: Date.now() - started });

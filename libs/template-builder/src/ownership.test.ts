@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildImage } from './build';
 import type { StepEvent } from './execute';
-import { buildTalosTemplate } from './talos/build';
 import { type Harness, startHarness } from './testing/harness';
 
 // Issue 10 items 1-2: the builder destroys only what this run created, against the Proxmox simulator.
@@ -33,7 +33,7 @@ describe('ownership before cleanup', () => {
       if (e.type === 'start' && e.step.kind === 'create' && e.step.vmid === 9000)
         foreignVm(9000, 'someone-else');
     };
-    const result = await buildTalosTemplate(h.env, { connection: h.connection, onEvent });
+    const result = await buildImage(h.env, 'talos', { connection: h.connection, onEvent });
     expect(result).toMatchObject({ status: 'built', vmid: 9001 });
     expect(result.steps.map((s) => `${s.method} ${s.path}`)).toContain('POST /nodes/pve/qemu/9001/template');
     const config = await h.client.vmConfig('pve', 9001);
@@ -51,7 +51,7 @@ describe('ownership before cleanup', () => {
       if (e.step.kind === 'template')
         h.sim.faults.add({ kind: 'task-failure', taskType: 'qmtemplate', message: 'disk on fire', times: 1 });
     };
-    const error = await buildTalosTemplate(h.env, { connection: h.connection, onEvent }).catch((e) => e);
+    const error = await buildImage(h.env, 'talos', { connection: h.connection, onEvent }).catch((e) => e);
     expect(error).toMatchObject({
       code: 'BUILD_FAILED',
       message: expect.stringContaining('cleaned up: VM 9001'),
@@ -60,9 +60,9 @@ describe('ownership before cleanup', () => {
   });
 
   it('a volume another run put there while this one downloaded is never deleted by this run', async () => {
-    const dry = await buildTalosTemplate(h.env, { connection: h.connection, dryRun: true });
+    const dry = await buildImage(h.env, 'talos', { connection: h.connection, dryRun: true });
     const filename = String((dry.steps[0]!.params as Record<string, unknown>).filename);
-    const image = Buffer.from(await (await fetch(String(dry.imageUrl))).arrayBuffer());
+    const image = Buffer.from(await (await fetch(String(dry.sourceUrl))).arrayBuffer());
     const onEvent = (e: StepEvent) => {
       if (e.type !== 'start') return;
       if (e.step.kind === 'download') {
@@ -83,7 +83,7 @@ describe('ownership before cleanup', () => {
       if (e.step.kind === 'create')
         h.sim.faults.add({ kind: 'task-failure', taskType: 'qmcreate', message: 'disk full', times: 1 });
     };
-    const error = await buildTalosTemplate(h.env, { connection: h.connection, onEvent }).catch((e) => e);
+    const error = await buildImage(h.env, 'talos', { connection: h.connection, onEvent }).catch((e) => e);
     expect(error).toMatchObject({ code: 'BUILD_FAILED' });
     expect(String((error as Error).message)).not.toMatch(/volume/);
     expect(await volumes()).toEqual([`local:import/${filename}`]);
@@ -92,14 +92,14 @@ describe('ownership before cleanup', () => {
 
 describe('interrupted-build markers', () => {
   it('a stopped full clone of a deleted template survives the rebuild (Proxmox copies tag and description)', async () => {
-    const first = await buildTalosTemplate(h.env, { connection: h.connection });
+    const first = await buildImage(h.env, 'talos', { connection: h.connection });
     await h.client.cloneVm('pve', first.vmid, { newid: 9001, name: 'talos-worker-1', full: true });
     const clone = (await h.client.vmConfig('pve', 9001)) as Record<string, unknown>;
     expect(String(clone.tags)).toContain(`fp-${first.fingerprint.slice(0, 24)}`);
     expect(JSON.parse(String(clone.description))).toMatchObject({ fingerprint: first.fingerprint });
     await h.client.deleteVm('pve', first.vmid, { purge: true });
 
-    const again = await buildTalosTemplate(h.env, { connection: h.connection });
+    const again = await buildImage(h.env, 'talos', { connection: h.connection });
     expect(again).toMatchObject({ status: 'built', vmid: 9000 });
     expect(again.steps.map((s) => s.kind)).not.toContain('destroy-partial');
     expect(await vms()).toEqual([
@@ -114,7 +114,7 @@ describe('interrupted-build markers', () => {
       if (e.type === 'start' && e.step.kind === 'template')
         seen.push(String(h.sim.state.vms['9000']?.config.tags));
     };
-    const result = await buildTalosTemplate(h.env, { connection: h.connection, onEvent });
+    const result = await buildImage(h.env, 'talos', { connection: h.connection, onEvent });
     expect(seen[0]?.split(/[;,]/)).toEqual(
       expect.arrayContaining(['infra-building', `infra-run-${result.runId}`]),
     );
@@ -132,7 +132,7 @@ describe('interrupts', () => {
       if (e.type === 'start' && e.step.kind === 'create')
         setTimeout(() => interrupt.abort(new Error('SIGINT')), 200);
     };
-    const error = await buildTalosTemplate(h.env, {
+    const error = await buildImage(h.env, 'talos', {
       connection: h.connection,
       onEvent,
       signal: interrupt.signal,

@@ -1,17 +1,10 @@
 import type { Environment } from '@infra/config';
 import type { Logger } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
-import { loadSchematicFile } from '@infra/talos-factory';
 import { type Connection, connectEnvironment } from '../connect';
 import { deleteVolume } from '../execute';
-import { talosSpec } from './build';
-import { splitTags } from './plan';
-import {
-  parseTemplateDescription,
-  TALOS_TEMPLATE_TAGS,
-  type TemplateDescription,
-  templateFingerprint,
-} from './spec';
+import { parseTemplateDescription, splitTags, type TemplateDescription, templateFingerprint } from '../plan';
+import { TALOS_TAGS, talosRecipe } from '../recipes/talos';
 
 /** A Talos template this project built (tags + JSON description). */
 export interface ManagedTemplate {
@@ -78,9 +71,10 @@ export async function observeManagedTemplates(
     configs.set(vm.vmid, (await client.vmConfig(node, vm.vmid)) as Record<string, unknown>);
   for (const vm of vms) {
     const tags = splitTags(vm.tags);
-    if (!vm.template || !TALOS_TEMPLATE_TAGS.every((t) => tags.includes(t))) continue;
+    if (!vm.template || !TALOS_TAGS.every((t) => tags.includes(t))) continue;
     const description = parseTemplateDescription(configs.get(vm.vmid)?.description as string | undefined);
-    if (description) templates.push({ vmid: vm.vmid, ...(vm.name ? { name: vm.name } : {}), description });
+    if (description?.os === 'talos')
+      templates.push({ vmid: vm.vmid, ...(vm.name ? { name: vm.name } : {}), description });
   }
   for (const t of templates) {
     const base = new RegExp(`(^|[:/])base-${t.vmid}-disk-`);
@@ -111,8 +105,7 @@ export async function pruneTalosTemplates(
   try {
     const node = environment.proxmox.node;
     const { templates, usedBy } = await observeManagedTemplates(connection.client, node);
-    const schematic = await loadSchematicFile(environment.talos.schematic);
-    const currentFingerprint = templateFingerprint(talosSpec(environment, schematic.id));
+    const currentFingerprint = templateFingerprint(await talosRecipe(environment));
     const plan = planPrune(templates, { keep: options.keep, currentFingerprint, usedBy });
     if (options.apply) {
       for (const t of plan.remove) {
@@ -127,7 +120,7 @@ export async function pruneTalosTemplates(
     const row = (t: ManagedTemplate) => ({
       vmid: t.vmid,
       ...(t.name ? { name: t.name } : {}),
-      talosVersion: t.description.talosVersion,
+      talosVersion: t.description.identity.talosVersion ?? '',
       builtAt: t.description.builtAt,
     });
     return {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Environment, loadEnvironment } from '@infra/config';
 import { type FactorySimulator, startFactorySimulator } from '@infra/factory-sim';
 import { ProxmoxClient } from '@infra/proxmox-client';
+import { realHost } from '@infra/proxmox-connect';
 import { type FaultRule, type RequestLogEntry, type Simulator, startSimulator } from '@infra/pve-sim';
 import type { Connection } from '../connect';
 
@@ -102,9 +103,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connection: Connection = {
     client,
     factoryUrl: async () => options.factoryUrl ?? factory.url,
-    // The harness's simulator is a bare PVE (import content as configured above), not the embedded demo host.
-    pveEmbedded: false,
-    factoryEmbedded: false,
+    // The harness's simulator plays a real, bare PVE (import content as configured above), not the demo host.
+    host: realHost,
     requests,
     close: async () => {},
   };

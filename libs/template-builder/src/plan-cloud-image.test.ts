@@ -1,8 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedNode } from '../image-plan';
-import { hasProxmoxPlugin, packerSkipReason } from './packer';
-import { planCloudImageBuild } from './plan';
-import { type CloudImageSpec, cloudImageFileName, cloudImageFingerprint } from './spec';
+import { hasProxmoxPlugin, packerSkipReason } from './golden/packer';
+import { type ObservedNode, planBuild, templateFingerprint } from './plan';
+import { cloudImageFileName, cloudPlannedRecipe } from './recipes/cloud-image';
+import type { BuildRun } from './run-marker';
+
+// The pure planner with the cloud-image recipe (Talos: plan.test.ts).
+interface CloudImageSpec {
+  os: string;
+  version: string;
+  node: string;
+  bridge: string;
+  storage: { images: string; disks: string };
+  vmidRange: { start: number; end: number };
+  source: { url: string; algorithm: 'sha256' | 'sha512'; checksum: string };
+  hardware: Parameters<typeof cloudPlannedRecipe>[0]['hardware'];
+}
+const recipeOf = (s: CloudImageSpec) =>
+  cloudPlannedRecipe({
+    os: s.os,
+    version: s.version,
+    source: s.source,
+    hardware: s.hardware,
+    placement: { node: s.node, storage: s.storage, vmidRange: s.vmidRange },
+    bridge: s.bridge,
+  });
+const cloudImageFingerprint = (s: CloudImageSpec) => templateFingerprint(recipeOf(s));
+const planCloudImageBuild = (s: CloudImageSpec, o: ObservedNode, now: Date, run: BuildRun) =>
+  planBuild(recipeOf(s), o, { ...s.source, filename: cloudImageFileName(s.os, s.source) }, now, run);
 
 const spec: CloudImageSpec = {
   os: 'debian',
@@ -55,9 +79,13 @@ describe('cloud-image fingerprint', () => {
   });
 
   it('the imported file keeps the qcow2 name, is content-addressed, and non-qcow2 URLs are refused', () => {
-    expect(cloudImageFileName(spec)).toBe('debian-13-genericcloud-amd64-20250924-2245-cccccccccccc.qcow2');
+    expect(cloudImageFileName(spec.os, spec.source)).toBe(
+      'debian-13-genericcloud-amd64-20250924-2245-cccccccccccc.qcow2',
+    );
     const raw = { ...spec, source: { ...spec.source, url: 'https://example.org/debian.raw.xz' } };
-    expect(() => cloudImageFileName(raw)).toThrow(expect.objectContaining({ code: 'IMAGE_NOT_QCOW2' }));
+    expect(() => cloudImageFileName(raw.os, raw.source)).toThrow(
+      expect.objectContaining({ code: 'IMAGE_NOT_QCOW2' }),
+    );
   });
 });
 
@@ -103,7 +131,7 @@ describe('planCloudImageBuild', () => {
     expect(JSON.parse(String(plan.steps[1]?.params['description' as never]))).toEqual(plan.description);
     expect(plan.description).toMatchObject({
       os: 'debian',
-      version: '13',
+      identity: { version: '13' },
       builtAt: NOW.toISOString(),
       buildRun: RUN.id,
     });
@@ -157,11 +185,11 @@ describe('planCloudImageBuild', () => {
 });
 
 describe('Packer stage decision', () => {
-  const ready = { baseOnly: false, embedded: false, packerFound: true, pluginInstalled: true };
-  it('runs only on a real host with packer and the proxmox plugin; otherwise says why', () => {
+  const ready = { baseOnly: false, runsGuests: true, packerFound: true, pluginInstalled: true };
+  it('runs only on a host that runs guests, with packer and the proxmox plugin; otherwise says why', () => {
     expect(packerSkipReason(ready)).toBeUndefined();
-    expect(packerSkipReason({ ...ready, baseOnly: true, embedded: true })).toMatch(/^--base-only/);
-    expect(packerSkipReason({ ...ready, embedded: true })).toMatch(/simulator runs no guests/);
+    expect(packerSkipReason({ ...ready, baseOnly: true, runsGuests: false })).toMatch(/^--base-only/);
+    expect(packerSkipReason({ ...ready, runsGuests: false })).toMatch(/simulator runs no guests/);
     expect(packerSkipReason({ ...ready, packerFound: false, pluginInstalled: false })).toMatch(
       /packer is not installed/,
     );

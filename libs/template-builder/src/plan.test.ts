@@ -1,20 +1,64 @@
 import { describe, expect, it } from 'vitest';
-import { retargetSteps } from '../image-plan';
 import {
-  findUpToDate,
+  findUpToDate as findTemplateFor,
+  templateFingerprint as fingerprintOf,
+  fingerprintTag,
   type ObservedNode,
   type ObservedVm,
   pickVmid,
-  planTalosBuild,
-  vmCreateParams,
-} from './plan';
-import { planPrune } from './prune';
-import {
-  fingerprintTag,
-  type TalosTemplateSpec,
+  planBuild,
+  retargetSteps,
   type TemplateDescription,
-  templateFingerprint,
-} from './spec';
+} from './plan';
+import { talosPlannedRecipe } from './recipes/talos';
+import type { BuildRun } from './run-marker';
+import { planPrune } from './talos/prune';
+
+// The pure planner with the Talos recipe (the cloud-image recipe: plan-cloud-image.test.ts).
+interface TalosTemplateSpec {
+  node: string;
+  bridge: string;
+  storage: { images: string; disks: string };
+  vmidRange: { start: number; end: number };
+  schematicId: string;
+  talosVersion: string;
+  platform: string;
+  arch: string;
+  hardware: ObservedHardware;
+}
+type ObservedHardware = Parameters<typeof talosPlannedRecipe>[0]['hardware'];
+const recipeOf = (s: TalosTemplateSpec) =>
+  talosPlannedRecipe({
+    schematicId: s.schematicId,
+    talosVersion: s.talosVersion,
+    platform: s.platform,
+    arch: s.arch,
+    hardware: s.hardware,
+    placement: { node: s.node, storage: s.storage, vmidRange: s.vmidRange },
+    bridge: s.bridge,
+  });
+const templateFingerprint = (s: TalosTemplateSpec) => fingerprintOf(recipeOf(s));
+const findUpToDate = (s: TalosTemplateSpec, fingerprint: string, vms: ObservedVm[]) =>
+  findTemplateFor(recipeOf(s), fingerprint, vms);
+const planTalosBuild = (
+  s: TalosTemplateSpec,
+  o: ObservedNode,
+  img: { url: string; sha256: string },
+  now: Date,
+  run: BuildRun,
+) =>
+  planBuild(
+    recipeOf(s),
+    o,
+    {
+      url: img.url,
+      filename: `talos-${s.talosVersion}-${s.schematicId.slice(0, 12)}-${s.platform}-${s.arch}.qcow2`,
+      algorithm: 'sha256',
+      checksum: img.sha256,
+    },
+    now,
+    run,
+  );
 
 const spec: TalosTemplateSpec = {
   node: 'pve',
@@ -57,11 +101,12 @@ const describe_ = (
   importVolume = 'local:import/x.qcow2',
 ): string =>
   JSON.stringify({
-    managedBy: 'infra talos:build-image',
+    managedBy: 'infra build-image',
+    os: 'talos',
     fingerprint,
     builtAt,
     importVolume,
-    talosVersion: 'v1.13.9',
+    identity: { talosVersion: 'v1.13.9' },
   });
 
 describe('fingerprint', () => {
@@ -150,21 +195,23 @@ describe('planTalosBuild', () => {
     ) as TemplateDescription;
     expect(description).toMatchObject({
       fingerprint: fp,
-      schematicId: spec.schematicId,
-      sourceUrl: image.url,
+      source: { url: image.url, checksum: `sha256:${image.sha256}` },
+      identity: {
+        schematicId: spec.schematicId,
+        talosVersion: 'v1.13.9',
+        platform: 'nocloud',
+        arch: 'amd64',
+      },
       builtAt: NOW.toISOString(),
       buildRun: RUN.id,
     });
   });
 
   it('metal has no cloud-init drive; seabios no EFI disk', () => {
-    const params = vmCreateParams(
-      { ...spec, platform: 'metal', hardware: { ...spec.hardware, bios: 'seabios' } },
-      1,
-      'v',
-      {} as TemplateDescription,
-      fp,
-    );
+    const metal = { ...spec, platform: 'metal', hardware: { ...spec.hardware, bios: 'seabios' as const } };
+    const decision = planTalosBuild(metal, observed(), image, NOW, RUN);
+    if (decision.status !== 'build') throw new Error('expected a build');
+    const params = decision.plan.steps.find((s) => s.kind === 'create')!.params as Record<string, unknown>;
     expect(params.ide2).toBeUndefined();
     expect(params.efidisk0).toBeUndefined();
   });

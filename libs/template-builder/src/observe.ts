@@ -6,7 +6,7 @@ import {
   type ObservedVm,
   splitTags,
   type TemplatePlacement,
-} from '../image-plan';
+} from './plan';
 
 /** Storage types whose volumes are files (download-url needs one). */
 const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'btrfs', 'glusterfs']);

@@ -67,15 +67,16 @@ describe('Packer stage wiring', () => {
   });
 
   it('is ready on a real endpoint with packer and the plugin; not without the plugin', async () => {
-    expect(await packerReadiness(env, false, toolEnv)).toEqual({
+    const host = { baseOnly: false, runsGuests: true };
+    expect(await packerReadiness(host, toolEnv)).toEqual({
       baseOnly: false,
-      embedded: false,
+      runsGuests: true,
       packerFound: true,
       pluginInstalled: true,
     });
-    const noPlugin = await packerReadiness(env, false, { ...toolEnv, FAKE_PLUGIN_LINE: '' });
+    const noPlugin = await packerReadiness(host, { ...toolEnv, FAKE_PLUGIN_LINE: '' });
     expect(noPlugin.pluginInstalled).toBe(false);
-    expect(await packerReadiness(env, false, { ...toolEnv, PATH: '/nonexistent' })).toMatchObject({
+    expect(await packerReadiness(host, { ...toolEnv, PATH: '/nonexistent' })).toMatchObject({
       packerFound: false,
     });
   });

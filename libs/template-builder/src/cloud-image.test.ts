@@ -1,17 +1,19 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { type Environment, loadEnvironment } from '@infra/config';
+import { embeddedHost, realHost } from '@infra/proxmox-connect';
 import type { FaultRule } from '@infra/pve-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepEvent } from '../execute';
-import { type ApiStep, fingerprintTag } from '../image-plan';
-import { type Harness, startHarness } from '../testing/harness';
-import { buildCloudImageTemplate } from './build';
-import { type ServedImage, serveCloudImage } from './testing';
+import { buildImage } from './build';
+import type { StepEvent } from './execute';
+import { type ApiStep, fingerprintTag } from './plan';
+import { type ServedImage, serveCloudImage } from './testing/cloud-image';
+import { type Harness, startHarness } from './testing/harness';
 
 // debian:build-image (base template stage) end to end against the Proxmox VE simulator, with the cloud image
 // served from 127.0.0.1 (the simulator downloads loopback URLs only).
 const MUTATING = new Set(['POST', 'PUT', 'DELETE']);
+const repoRoot = resolve(import.meta.dirname, '../../..');
 
 /** The harness's config plus `images.debian` pointing at the served image. */
 async function debianEnv(h: Harness, image: ServedImage, hardware?: string): Promise<Environment> {
@@ -26,6 +28,11 @@ function debianSuite() {
   const suite = {} as { h: Harness; image: ServedImage; env: Environment };
   beforeAll(async () => {
     [suite.h, suite.image] = await Promise.all([startHarness(), serveCloudImage()]);
+    // As on the embedded `local` environment: its host adapter (no guests, loopback downloads only) and the
+    // repository's packer/debian + Ansible, so the golden stage is decided exactly as there.
+    suite.h.connection = { ...suite.h.connection, host: embeddedHost };
+    for (const path of ['packer/debian', 'ansible'])
+      await cp(join(repoRoot, path), join(suite.h.dir, path), { recursive: true });
     suite.env = await debianEnv(suite.h, suite.image);
   });
   afterAll(async () => {
@@ -41,16 +48,16 @@ async function nodeState(h: Harness) {
   return { vms, volumes };
 }
 
-describe('buildCloudImageTemplate (debian)', () => {
+describe('buildImage debian (cloud image)', () => {
   const t = debianSuite();
 
   it('first build downloads the image (sha512-verified) and creates one base template with the cloud VM recipe', async () => {
-    const result = await buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection });
+    const result = await buildImage(t.env, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({
       status: 'built',
       vmid: 9000,
       name: `debian-13-${result.fingerprint.slice(0, 8)}`,
-      packer: { status: 'skipped', reason: expect.stringContaining('simulator runs no guests') },
+      golden: { status: 'skipped', reason: expect.stringContaining('simulator runs no guests') },
     });
     expect(t.image.hits).toEqual(['/debian-13-genericcloud-amd64-test.qcow2']);
     const { vms, volumes } = await nodeState(t.h);
@@ -84,9 +91,9 @@ describe('buildCloudImageTemplate (debian)', () => {
       fingerprintTag(result.fingerprint),
     ]);
     expect(JSON.parse(String(config.description))).toMatchObject({
-      managedBy: 'infra cloud-image:build-image',
+      managedBy: 'infra build-image',
       os: 'debian',
-      version: '13',
+      identity: { version: '13' },
       fingerprint: result.fingerprint,
       source: { url: t.image.url, checksum: `sha512:${t.image.sha512}` },
       builtAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -95,7 +102,7 @@ describe('buildCloudImageTemplate (debian)', () => {
 
   it('second build makes zero POST/PUT/DELETE requests and downloads nothing', async () => {
     const mark = await t.h.logMark();
-    const result = await buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection });
+    const result = await buildImage(t.env, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({ status: 'up-to-date', vmid: 9000, proxmoxRequests: { mutating: 0 } });
     const log = await t.h.logSince(mark);
     expect(log.length).toBeGreaterThan(0);
@@ -105,7 +112,7 @@ describe('buildCloudImageTemplate (debian)', () => {
 
   it('changed hardware builds a new template beside the old one, reusing the downloaded image', async () => {
     const bigger = await debianEnv(t.h, t.image, '{ cores: 4, memoryMiB: 4096, diskGiB: 16, balloon: true }');
-    const result = await buildCloudImageTemplate(bigger, 'debian', { connection: t.h.connection });
+    const result = await buildImage(bigger, 'debian', { connection: t.h.connection });
     expect(result).toMatchObject({ status: 'built', vmid: 9001 });
     expect(result.steps.map((s) => s.kind)).toEqual(['create', 'resize', 'template', 'finish']);
     expect(await nodeState(t.h)).toMatchObject({
@@ -118,14 +125,14 @@ describe('buildCloudImageTemplate (debian)', () => {
   });
 
   it('--base-only and dry run: no Packer stage, and a dry run changes nothing', async () => {
-    const upToDate = await buildCloudImageTemplate(t.env, 'debian', {
+    const upToDate = await buildImage(t.env, 'debian', {
       connection: t.h.connection,
       baseOnly: true,
     });
-    expect(upToDate.packer).toEqual({ status: 'skipped', reason: expect.stringMatching(/^--base-only/) });
+    expect(upToDate.golden).toEqual({ status: 'skipped', reason: expect.stringMatching(/^--base-only/) });
     const other = await debianEnv(t.h, t.image, '{ cores: 8 }');
     const mark = await t.h.logMark();
-    const dry = await buildCloudImageTemplate(other, 'debian', { connection: t.h.connection, dryRun: true });
+    const dry = await buildImage(other, 'debian', { connection: t.h.connection, dryRun: true });
     expect(dry.status).toBe('dry-run');
     expect(dry.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /nodes/pve/qemu',
@@ -168,7 +175,7 @@ describe('debian build failures leave nothing behind', () => {
       const onEvent = (e: StepEvent) => {
         if (e.type === 'start' && e.step.kind === kind) t.h.sim.faults.add(fault);
       };
-      const error = await buildCloudImageTemplate(t.env, 'debian', {
+      const error = await buildImage(t.env, 'debian', {
         connection: t.h.connection,
         onEvent,
       }).catch((e: unknown) => e);
@@ -186,9 +193,9 @@ describe('debian build failures leave nothing behind', () => {
       .join(',');
     await t.h.client.updateStorage('local', { content: without });
     const mark = await t.h.logMark();
-    await expect(
-      buildCloudImageTemplate(t.env, 'debian', { connection: t.h.connection }),
-    ).rejects.toMatchObject({
+    // A real host (the embedded demo host enables import content itself).
+    const real = { ...t.h.connection, host: realHost };
+    await expect(buildImage(t.env, 'debian', { connection: real })).rejects.toMatchObject({
       code: 'STORAGE_IMPORT_DISABLED',
       message: expect.stringContaining('cannot download the debian 13 cloud image'),
       hint: expect.stringContaining(`pvesm set local --content ${without},import`),
@@ -197,9 +204,7 @@ describe('debian build failures leave nothing behind', () => {
   });
 
   it('an OS without images.<os> is refused with what is buildable', async () => {
-    await expect(
-      buildCloudImageTemplate(t.env, 'ubuntu', { connection: t.h.connection }),
-    ).rejects.toMatchObject({
+    await expect(buildImage(t.env, 'ubuntu', { connection: t.h.connection })).rejects.toMatchObject({
       code: 'IMAGE_NOT_CONFIGURED',
       hint: expect.stringContaining('talos, debian'),
     });
@@ -208,7 +213,7 @@ describe('debian build failures leave nothing behind', () => {
   it.each(['constructor', 'toString', '__proto__'])(
     '"%s" is no configured OS (own keys only)',
     async (os) => {
-      await expect(buildCloudImageTemplate(t.env, os, { connection: t.h.connection })).rejects.toMatchObject({
+      await expect(buildImage(t.env, os, { connection: t.h.connection })).rejects.toMatchObject({
         code: 'IMAGE_NOT_CONFIGURED',
       });
     },

@@ -1,11 +1,10 @@
 import type { FaultRule } from '@infra/pve-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepEvent } from '../execute';
-import type { ApiStep } from '../image-plan';
-import { type Harness, startHarness } from '../testing/harness';
-import { buildTalosTemplate } from './build';
-import { pruneTalosTemplates } from './prune';
-import { fingerprintTag } from './spec';
+import { buildImage } from './build';
+import type { StepEvent } from './execute';
+import { type ApiStep, fingerprintTag } from './plan';
+import { pruneTalosTemplates } from './talos/prune';
+import { type Harness, startHarness } from './testing/harness';
 
 // talos:build-image end to end against the Proxmox VE simulator and the Image Factory simulator.
 const MUTATING = new Set(['POST', 'PUT', 'DELETE']);
@@ -21,7 +20,7 @@ async function nodeState(h: Harness) {
   return { vms, volumes };
 }
 
-describe('buildTalosTemplate', () => {
+describe('buildImage talos', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ extensions: NVIDIA });
@@ -29,16 +28,16 @@ describe('buildTalosTemplate', () => {
   afterAll(() => h.stop());
 
   it('first build creates exactly one template with the Talos VM settings', async () => {
-    const result = await buildTalosTemplate(h.env, { connection: h.connection });
+    const result = await buildImage(h.env, 'talos', { connection: h.connection });
     expect(result).toMatchObject({
       status: 'built',
       vmid: 9000,
-      name: `talos-v1.13.9-${result.schematicId.slice(0, 8)}`,
+      name: `talos-v1.13.9-${result.identity.schematicId?.slice(0, 8)}`,
     });
     const { vms, volumes } = await nodeState(h);
     expect(vms.map((v) => [v.vmid, Boolean(v.template)])).toEqual([[9000, true]]);
     expect(volumes).toEqual([
-      `local:import/talos-v1.13.9-${result.schematicId.slice(0, 12)}-nocloud-amd64.qcow2`,
+      `local:import/talos-v1.13.9-${result.identity.schematicId?.slice(0, 12)}-nocloud-amd64.qcow2`,
     ]);
     const config = (await h.client.vmConfig('pve', 9000)) as Record<string, unknown>;
     expect(config).toMatchObject({
@@ -63,18 +62,22 @@ describe('buildTalosTemplate', () => {
       expect.arrayContaining(['infra', 'talos', fingerprintTag(result.fingerprint)]),
     );
     expect(JSON.parse(String(config.description))).toMatchObject({
+      managedBy: 'infra build-image',
+      os: 'talos',
       fingerprint: result.fingerprint,
-      schematicId: result.schematicId,
-      talosVersion: 'v1.13.9',
-      sourceUrl: expect.stringMatching(/\/nocloud-amd64\.qcow2$/),
-      sourceSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      buildRun: result.runId,
+      identity: { schematicId: result.identity.schematicId, talosVersion: 'v1.13.9', platform: 'nocloud' },
+      source: {
+        url: expect.stringMatching(/\/nocloud-amd64\.qcow2$/),
+        checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      },
     });
   });
 
   it('second build makes zero POST/PUT/DELETE requests (request log) and takes well under two seconds', async () => {
     const mark = await h.logMark();
     const started = performance.now();
-    const result = await buildTalosTemplate(h.env, { connection: h.connection });
+    const result = await buildImage(h.env, 'talos', { connection: h.connection });
     const elapsed = performance.now() - started;
     expect(result.status).toBe('up-to-date');
     expect(result.vmid).toBe(9000);
@@ -87,7 +90,7 @@ describe('buildTalosTemplate', () => {
 
   it('a changed extension list builds a new template next to the old one', async () => {
     await h.setExtensions([...NVIDIA, 'siderolabs/iscsi-tools']);
-    const result = await buildTalosTemplate(h.env, { connection: h.connection });
+    const result = await buildImage(h.env, 'talos', { connection: h.connection });
     expect(result).toMatchObject({ status: 'built', vmid: 9001 });
     const { vms } = await nodeState(h);
     expect(
@@ -101,7 +104,7 @@ describe('buildTalosTemplate', () => {
   it('dry run lists the API calls and changes nothing', async () => {
     await h.setExtensions(['siderolabs/qemu-guest-agent']);
     const mark = await h.logMark();
-    const result = await buildTalosTemplate(h.env, { connection: h.connection, dryRun: true });
+    const result = await buildImage(h.env, 'talos', { connection: h.connection, dryRun: true });
     expect(result.status).toBe('dry-run');
     expect(result.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /nodes/pve/storage/local/download-url',
@@ -181,13 +184,13 @@ describe('failures leave nothing behind', () => {
       const onEvent = (e: StepEvent) => {
         if (e.type === 'start' && e.step.kind === kind) h.sim.faults.add(fault);
       };
-      const error = await buildTalosTemplate(h.env, { connection: h.connection, onEvent }).catch(
+      const error = await buildImage(h.env, 'talos', { connection: h.connection, onEvent }).catch(
         (e: unknown) => e,
       );
       expect(error).toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining(summary) });
       expect(await nodeState(h)).toEqual({ vms: [], volumes: [] });
       h.sim.faults.clear();
-      expect((await buildTalosTemplate(h.env, { connection: h.connection })).status).toBe('built');
+      expect((await buildImage(h.env, 'talos', { connection: h.connection })).status).toBe('built');
       // reset for the next case
       await h.client.deleteVm('pve', 9000, { purge: true });
       for (const v of (await nodeState(h)).volumes) {
@@ -211,17 +214,17 @@ describe('bad input: one clear error each', () => {
       extensions: ['siderolabs/qemu-guest-agent', 'siderolabs/nvidia-open-gpu-kernel-modules'],
     });
     try {
-      await expect(buildTalosTemplate(h.env, { connection: h.connection })).rejects.toMatchObject({
+      await expect(buildImage(h.env, 'talos', { connection: h.connection })).rejects.toMatchObject({
         code: 'FACTORY_UNKNOWN_EXTENSION',
         message: expect.stringContaining('did you mean siderolabs/nvidia-open-gpu-kernel-modules-lts'),
       });
       await h.setExtensions(['siderolabs/qemu-guest-agent']);
       const badVersion = { ...h.env, talos: { ...h.env.talos, version: 'v1.13.99' } };
-      await expect(buildTalosTemplate(badVersion, { connection: h.connection })).rejects.toMatchObject({
+      await expect(buildImage(badVersion, 'talos', { connection: h.connection })).rejects.toMatchObject({
         code: 'TALOS_VERSION_UNKNOWN',
       });
       const down = { ...h.connection, factoryUrl: async () => 'http://127.0.0.1:9' };
-      await expect(buildTalosTemplate(h.env, { connection: down })).rejects.toMatchObject({
+      await expect(buildImage(h.env, 'talos', { connection: down })).rejects.toMatchObject({
         code: 'FACTORY_UNREACHABLE',
         message: expect.stringContaining('http://127.0.0.1:9'),
       });
@@ -234,14 +237,14 @@ describe('bad input: one clear error each', () => {
   it('storage without import content, VMID range exhausted', async () => {
     const h = await startHarness({ importEnabled: false, vmidRange: { start: 9000, end: 9000 } });
     try {
-      await expect(buildTalosTemplate(h.env, { connection: h.connection })).rejects.toMatchObject({
+      await expect(buildImage(h.env, 'talos', { connection: h.connection })).rejects.toMatchObject({
         code: 'STORAGE_IMPORT_DISABLED',
         hint: expect.stringContaining('pvesm set local --content'),
       });
       const config = (await h.client.storageConfig('local')) as { content?: string };
       await h.client.updateStorage('local', { content: `${config.content},import` });
       await h.client.createVm('pve', { vmid: 9000, name: 'someone-else' });
-      await expect(buildTalosTemplate(h.env, { connection: h.connection })).rejects.toMatchObject({
+      await expect(buildImage(h.env, 'talos', { connection: h.connection })).rejects.toMatchObject({
         code: 'VMID_RANGE_EXHAUSTED',
         message: expect.stringContaining('9000–9000'),
       });

@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { VmHardware } from '@infra/config';
 import { InfraError } from '@infra/core';
 import { BUILDING_TAG, type BuildRun, buildingRunId, runTag } from './run-marker';
 
 /**
- * The pure core every image build shares (Talos and cloud images): what the node looks like, the storage checks,
- * the VMID choice and the step list download → create → template. Each OS supplies its fingerprint, the
- * description parser and the VM parameters; no I/O here.
+ * The pure planner of the one build pipeline (observe → plan → execute → result): from a recipe, what the node
+ * looks like and the image source, decide whether the template is up to date and, if not, the exact API
+ * calls that build it. No I/O here: the executor runs the steps, a dry run prints them.
  */
 export interface ObservedVm {
   vmid: number;
@@ -38,7 +39,7 @@ export interface ObservedNode {
   importVolumes: string[];
 }
 
-type Params = Record<string, string | number>;
+export type Params = Record<string, string | number>;
 export type ApiStep =
   | {
       kind: 'destroy-partial';
@@ -90,22 +91,22 @@ export type ApiStep =
 /** The steps that act on the VM this run creates (their VMID moves when the create finds it taken). */
 type VmStep = Extract<ApiStep, { kind: 'create' | 'resize' | 'template' | 'finish' }>;
 
-/** A build that is not up to date: where the template goes, its description (per OS) and the steps. */
-export interface ImagePlan<Description> {
+/** A build that is not up to date: where the template goes, its description and the steps. */
+export interface ImagePlan {
   fingerprint: string;
   vmid: number;
   name: string;
   /** The build run whose markers the new VM carries until it is a template. */
   runId: string;
   volid: string;
-  description: Description;
+  description: TemplateDescription;
   steps: ApiStep[];
 }
 
 /** Either the template exists (its VM and description) or the plan that builds it. */
-export type ImageDecision<Description> =
-  | { status: 'up-to-date'; fingerprint: string; template: ObservedVm; description: Description }
-  | { status: 'build'; fingerprint: string; plan: ImagePlan<Description> };
+export type ImageDecision =
+  | { status: 'up-to-date'; fingerprint: string; template: ObservedVm; description: TemplateDescription }
+  | { status: 'build'; fingerprint: string; plan: ImagePlan };
 
 /** Where templates live: the node, its two storages and the VMID range. */
 export interface TemplatePlacement {
@@ -114,10 +115,71 @@ export interface TemplatePlacement {
   vmidRange: { start: number; end: number };
 }
 
-/** Reads a VM description written by this OS's builder (undefined: not ours). */
+/** Reads a VM description written by this tool (undefined: not ours). */
 export type ReadDescription = (
   description: string | undefined,
 ) => { fingerprint: string; buildRun?: string } | undefined;
+
+/** Bump when the shared VM recipe or the step list changes, so existing templates are rebuilt. */
+export const RECIPE_VERSION = 2;
+export const MANAGED_BY = 'infra build-image';
+
+/** The image a build downloads: `<images storage>:import/<filename>`, verified by Proxmox with the checksum. */
+export interface ImageSource {
+  url: string;
+  filename: string;
+  algorithm: 'sha256' | 'sha512';
+  checksum: string;
+}
+
+/** What a template's description holds (JSON), so a human and the next build can see what it is. */
+export interface TemplateDescription {
+  managedBy: typeof MANAGED_BY;
+  os: string;
+  fingerprint: string;
+  /** The build run that made it (its marker tags are removed once it is a template). */
+  buildRun: string;
+  builtAt: string;
+  source: { url: string; checksum: string };
+  importVolume: string;
+  hardware: VmHardware;
+  /** The recipe's own identity (Talos: schematicId, talosVersion, platform, arch; cloud images: version). */
+  identity: Record<string, string>;
+}
+
+/** The part of a recipe the planner needs (pure data; `recipe.ts` has the whole interface). */
+export interface PlannedRecipe {
+  os: string;
+  placement: TemplatePlacement;
+  bridge: string;
+  hardware: VmHardware;
+  /** Everything else that defines the template (schematic, version, source, …); hashed into the fingerprint. */
+  fingerprintInputs: Record<string, unknown>;
+  templateName(fingerprint: string): string;
+  /** Names the image in titles and errors, e.g. "the Talos v1.13.9 disk image". */
+  what: string;
+  /** Tags besides the fingerprint tag, e.g. `infra`, `talos`. */
+  tags: string[];
+  identity: Record<string, string>;
+  /** Create parameters beyond the shared ones (cloud-init drive, network config). */
+  vmExtras(disks: string): Params;
+}
+
+/** sha256 over what defines the template (the VMID range and node are where it lives, not what it is). */
+export function templateFingerprint(recipe: PlannedRecipe): string {
+  const material = {
+    recipe: RECIPE_VERSION,
+    os: recipe.os,
+    ...recipe.fingerprintInputs,
+    hardware: recipe.hardware,
+    storage: recipe.placement.storage,
+    bridge: recipe.bridge,
+  };
+  return createHash('sha256').update(stableJson(material)).digest('hex');
+}
+
+export const parseTemplateDescription = (text: string | undefined) =>
+  parseManagedDescription<TemplateDescription>(text, MANAGED_BY);
 
 export function splitTags(raw: string | undefined): string[] {
   return (raw ?? '').split(/[;, ]+/).filter(Boolean);
@@ -261,7 +323,7 @@ export interface ImageStepsInput {
   /** Names the image in titles and errors, e.g. "the Talos v1.13.9 disk image". */
   what: string;
   /** Download into `<images>:import/<filename>` (a `.qcow2` name), verified by Proxmox with the checksum. */
-  download: { filename: string; url: string; checksum: string; algorithm: 'sha256' | 'sha512' };
+  download: ImageSource;
   name: string;
   /** The recipe's create parameters; `tags` without the build markers (the planner adds them). */
   createParams: (vmid: number, volid: string) => Params;
@@ -413,4 +475,67 @@ export function stableJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The template on the recipe's node with this fingerprint, if any. */
+export const findUpToDate = (
+  recipe: Pick<PlannedRecipe, 'placement'>,
+  fingerprint: string,
+  vms: readonly ObservedVm[],
+) => findTemplate(recipe.placement.node, fingerprint, vms, parseTemplateDescription);
+
+/** Up to date, or the steps that build the template (leftovers, download, create, resize, template, finish). */
+export function planBuild(
+  recipe: PlannedRecipe,
+  observed: ObservedNode,
+  source: ImageSource,
+  now: Date,
+  run: BuildRun,
+): ImageDecision {
+  const fingerprint = templateFingerprint(recipe);
+  const existing = findUpToDate(recipe, fingerprint, observed.vms);
+  const existingDescription = parseTemplateDescription(existing?.description);
+  if (existing && existingDescription)
+    return { status: 'up-to-date', fingerprint, template: existing, description: existingDescription };
+  const name = recipe.templateName(fingerprint);
+  const { storage } = recipe.placement;
+  const description: TemplateDescription = {
+    managedBy: MANAGED_BY,
+    os: recipe.os,
+    fingerprint,
+    buildRun: run.id,
+    builtAt: now.toISOString(),
+    source: { url: source.url, checksum: `${source.algorithm}:${source.checksum}` },
+    importVolume: `${storage.images}:import/${source.filename}`,
+    hardware: recipe.hardware,
+    identity: recipe.identity,
+  };
+  const { vmid, volid, steps } = planImageSteps(
+    {
+      placement: recipe.placement,
+      fingerprint,
+      readDescription: parseTemplateDescription,
+      run,
+      what: recipe.what,
+      download: source,
+      name,
+      createParams: (id, vol) => ({
+        vmid: id,
+        name,
+        ...importedDiskVmParams(recipe.hardware, storage.disks, vol),
+        ...recipe.vmExtras(storage.disks),
+        net0: `virtio,bridge=${recipe.bridge}`,
+        onboot: 0,
+        tags: [...recipe.tags, fingerprintTag(fingerprint)].join(';'),
+        description: JSON.stringify(description),
+      }),
+      diskGiB: recipe.hardware.diskGiB,
+    },
+    observed,
+  );
+  return {
+    status: 'build',
+    fingerprint,
+    plan: { fingerprint, vmid, name, runId: run.id, volid, description, steps },
+  };
 }

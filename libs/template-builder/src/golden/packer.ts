@@ -13,12 +13,12 @@ import {
   toolchainEnvironment,
   toPackerEnv,
 } from '@infra/validators';
-import { pickVmid } from '../image-plan';
+import { pickVmid } from '../plan';
 
 /**
- * Stage 2 of a cloud-image build: `packer build packer/<os>/` clones the base template, provisions it and
- * makes the golden template. It needs a Proxmox host that runs guests and the hashicorp/proxmox plugin, so it is
- * skipped (with the reason) on the simulator, when the plugin is missing, or on request (`--base-only`).
+ * The golden stage's Packer run: `packer build packer/<os>/` clones the base template, provisions it and makes
+ * the golden template. It needs a Proxmox host that runs guests and the hashicorp/proxmox plugin, so it is
+ * skipped (with the reason) on a host that runs no guests, when the plugin is missing, or on request.
  */
 export const PROXMOX_PLUGIN = 'github.com/hashicorp/proxmox';
 
@@ -28,7 +28,8 @@ export type PackerStageResult =
 
 export interface PackerReadiness {
   baseOnly: boolean;
-  embedded: boolean;
+  /** The host boots VMs (the embedded simulator does not: its HostAdapter says so). */
+  runsGuests: boolean;
   packerFound: boolean;
   pluginInstalled: boolean;
 }
@@ -36,7 +37,7 @@ export interface PackerReadiness {
 /** Why the Packer stage cannot or should not run, or undefined when it runs. Checked in this order. */
 export function packerSkipReason(r: PackerReadiness): string | undefined {
   if (r.baseOnly) return '--base-only: stopping after the base template';
-  if (r.embedded) {
+  if (!r.runsGuests) {
     return 'Packer stage skipped: the embedded Proxmox simulator runs no guests, so there is no VM for Packer to boot and provision; the base template is the result';
   }
   if (!r.packerFound) {
@@ -54,13 +55,11 @@ export function hasProxmoxPlugin(pluginsInstalledOutput: string): boolean {
 }
 
 export async function packerReadiness(
-  environment: Environment,
-  baseOnly: boolean,
+  host: Pick<PackerReadiness, 'baseOnly' | 'runsGuests'>,
   toolEnv: ToolEnv = toolchainEnvironment(),
 ): Promise<PackerReadiness> {
-  const embedded = environment.proxmox.endpoint === 'embedded';
-  const readiness = { baseOnly, embedded, packerFound: false, pluginInstalled: false };
-  if (baseOnly || embedded) return readiness;
+  const readiness = { ...host, packerFound: false, pluginInstalled: false };
+  if (host.baseOnly || !host.runsGuests) return readiness;
   const packer = await findOnPath('packer', toolEnv);
   if (!packer) return readiness;
   const listed = await runWithSecrets(packer, ['plugins', 'installed'], {

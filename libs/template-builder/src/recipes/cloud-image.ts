@@ -1,0 +1,94 @@
+import type { Environment, VmHardware } from '@infra/config';
+import { InfraError } from '@infra/core';
+import { packerGolden } from '../golden/stage';
+import type { PlannedRecipe, TemplatePlacement } from '../plan';
+import type { Recipe } from '../recipe';
+
+/**
+ * Any OS under `images:` in infra.config.yaml: the distribution's official qcow2 cloud image, pinned by its
+ * checksum (`sha256:` or `sha512:`), as a base template with a cloud-init drive and DHCP; then, when
+ * `packer/<os>/` exists, the golden stage (Packer + Ansible) on top of it.
+ */
+export function cloudImageRecipe(environment: Environment, os: string): Recipe {
+  const image = Object.hasOwn(environment.images, os) ? environment.images[os] : undefined;
+  if (!image) {
+    const buildable = ['talos', ...Object.keys(environment.images)].join(', ');
+    throw new InfraError(
+      'IMAGE_NOT_CONFIGURED',
+      `environment "${environment.name}" has no images.${os} in ${environment.configFile}`,
+      {
+        hint: `buildable here: ${buildable}; to add ${os}, give images.${os} a version, source.url and source.checksum`,
+      },
+    );
+  }
+  const [algorithm, checksum] = image.source.checksum.toLowerCase().split(':') as [
+    'sha256' | 'sha512',
+    string,
+  ];
+  const source = { url: image.source.url, algorithm, checksum };
+  const planned = cloudPlannedRecipe({
+    os,
+    version: image.version,
+    source,
+    hardware: image.hardware,
+    placement: {
+      node: environment.proxmox.node,
+      storage: environment.proxmox.storage,
+      vmidRange: environment.templates.vmidRange,
+    },
+    bridge: environment.proxmox.bridge,
+  });
+  return {
+    ...planned,
+    sourceSetting: `images.${os}.source.url`,
+    warnings: [],
+    source: async () => ({ ...source, filename: cloudImageFileName(os, source) }),
+    golden: packerGolden(environment, os),
+  };
+}
+
+/**
+ * The downloaded file's name in `import` content: the URL's last segment, content-addressed by the checksum so
+ * two sources with the same file name never collide. Proxmox only imports `.qcow2/.raw/.vmdk/.ova` names, and
+ * the VM recipe imports qcow2.
+ */
+export function cloudImageFileName(os: string, source: { url: string; checksum: string }): string {
+  const last = decodeURIComponent(new URL(source.url).pathname.split('/').pop() ?? '');
+  if (!last.endsWith('.qcow2')) {
+    throw new InfraError(
+      'IMAGE_NOT_QCOW2',
+      `images.${os}.source.url must name a .qcow2 file (Proxmox imports it as is), got "${last || source.url}"`,
+      { hint: `use the distribution's qcow2 cloud image (e.g. Debian's *-genericcloud-amd64-*.qcow2)` },
+    );
+  }
+  const stem = last.slice(0, -'.qcow2'.length).replace(/[^a-zA-Z0-9\-.+=_]/g, '_');
+  return `${stem}-${source.checksum.slice(0, 12)}.qcow2`;
+}
+
+export interface CloudImageFields {
+  os: string;
+  version: string;
+  source: { url: string; algorithm: 'sha256' | 'sha512'; checksum: string };
+  hardware: VmHardware;
+  placement: TemplatePlacement;
+  bridge: string;
+}
+
+/** The pure part of a cloud-image recipe (what the planner sees). */
+export function cloudPlannedRecipe(c: CloudImageFields): PlannedRecipe {
+  return {
+    os: c.os,
+    placement: c.placement,
+    bridge: c.bridge,
+    hardware: c.hardware,
+    fingerprintInputs: { version: c.version, source: c.source },
+    // `debian-13-1a2b3c4d` (Proxmox VM names are DNS names: dots become dashes).
+    templateName: (fingerprint) =>
+      `${c.os}-${c.version}-${fingerprint.slice(0, 8)}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+    what: `the ${c.os} ${c.version} cloud image`,
+    tags: ['infra', c.os],
+    identity: { version: c.version },
+    // Cloud images configure users, keys and network from the cloud-init drive; DHCP until a clone says otherwise.
+    vmExtras: (disks) => ({ ide2: `${disks}:cloudinit`, ipconfig0: 'ip=dhcp' }),
+  };
+}
