@@ -11,20 +11,16 @@ export async function talosTemplate(environment: Environment): Promise<{
   schematicId: string;
   talosVersion: string;
 }> {
-  const [{ loadSchematicFile }, { fingerprintTag, talosSpec, templateFingerprint }] = await Promise.all([
-    import('@infra/talos-factory'),
-    import('@infra/template-builder'),
-  ]);
-  const schematic = await loadSchematicFile(environment.talos.schematic);
-  const spec = talosSpec(environment, schematic.id);
+  const { fingerprintTag, recipeFor, templateFingerprint } = await import('@infra/template-builder');
+  const recipe = await recipeFor(environment, 'talos');
   const config = relative(environment.repoRoot, environment.configFile);
   return {
     wanted: {
-      tag: fingerprintTag(templateFingerprint(spec)),
+      tag: fingerprintTag(templateFingerprint(recipe)),
       source: `${config}: environments.${environment.name}.talos and .proxmox`,
       build: `pnpm nx run talos:build-image -c ${environment.name}`,
     },
-    schematicId: schematic.id,
-    talosVersion: spec.talosVersion,
+    schematicId: recipe.identity.schematicId ?? '',
+    talosVersion: recipe.identity.talosVersion ?? '',
   };
 }
