@@ -1,13 +1,11 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadEnvironment } from '@infra/config';
 import type { ValidationContext } from './context';
-import { runTool, type ToolEnv } from './exec';
-import { listFiles } from './files';
+import { runTool } from './exec';
 import { configErrorFinding, type Finding } from './finding';
 import { parseFmtDiff } from './fmt-diff';
 import { diagnosticMessage, parseHclDiagnostics } from './hcl-diagnostics';
-import { stubPluginSources } from './packer-stub';
 import { packerVariables, toPackerEnv } from './packer-vars';
 import { toRepoPath } from './paths';
 import { generateEphemeralSshKey } from './ssh-key';
@@ -32,8 +30,9 @@ export async function packerFmt(ctx: ValidationContext): Promise<Finding[]> {
 }
 
 /**
- * `packer init` (offline: the toolchain preinstalled the pinned plugin, so init finds it and stops) and
- * `packer validate` with the variables `infra.config.yaml` would inject for this image. The token is a
+ * `packer init` (offline: the toolchain preinstalled the pinned plugins, so init finds them and stops) and
+ * `packer validate` with the variables `infra.config.yaml` would inject for this image: the plugins decode
+ * and Prepare() every source block, so an unknown or invalid field is an error at its line. The token is a
  * placeholder (validate never connects); the build user's key is a throw-away key in a private temp dir.
  */
 export async function packerInitAndValidate(
@@ -64,7 +63,7 @@ export async function packerInitAndValidate(
     const output = `${init.stdout}\n${init.stderr}`;
     const plugin = /Failed getting the "([^"]+)" plugin/.exec(output)?.[1];
     if (!plugin) return fromDiagnostics(ctx, output, 'init');
-    return pluginMissing(ctx, env, plugin);
+    return [pluginMissing(ctx, plugin)];
   }
 
   const validate = await runTool('packer', ['validate', '.'], { cwd: ctx.projectRoot, env });
@@ -74,47 +73,17 @@ export async function packerInitAndValidate(
 }
 
 /**
- * The pinned plugin is not installed and `packer init` cannot fetch it (these machines reach no GitHub; the
- * Go module proxy serves no copy of packer-plugin-proxmox). With INFRA_REQUIRE_PACKER_PLUGINS=1 that is a
- * TOOL_MISSING error. Otherwise it is a warning that says exactly what went unchecked, and the real Packer
- * still validates everything else on a copy whose plugin sources are stubbed (see packer-stub.ts).
+ * The pinned plugin is not in PACKER_PLUGIN_PATH and `packer init` could not download it: nothing about the
+ * plugin's source blocks can be checked, so it is an error (CI runs ./infra setup first, which builds it).
  */
-async function pluginMissing(ctx: ValidationContext, env: ToolEnv, plugin: string): Promise<Finding[]> {
-  const project = toRepoPath(ctx.repoRoot, ctx.projectRoot);
-  const install = `install it with \`packer plugins install --path <packer-plugin-binary> ${plugin}\` into PACKER_PLUGIN_PATH (./infra setup does this where the plugin can be built)`;
-  if (env.INFRA_REQUIRE_PACKER_PLUGINS === '1') {
-    return [
-      {
-        file: project,
-        rule: 'TOOL_MISSING',
-        severity: 'error',
-        message: `Packer plugin ${plugin} at the pinned version is not installed and packer init cannot download it; ${install}`,
-        tool: 'packer',
-      },
-    ];
-  }
-  const scratch = await ctx.scratch('packer-stub');
-  const copy = join(scratch, basename(ctx.projectRoot));
-  await cp(ctx.projectRoot, copy, { recursive: true });
-  const stubbed: string[] = [];
-  for (const file of (await listFiles(copy)).filter((path) => path.endsWith('.pkr.hcl'))) {
-    const result = stubPluginSources(await readFile(file, 'utf8'), plugin);
-    stubbed.push(...result.stubbed);
-    await writeFile(file, result.text);
-  }
-  const warning: Finding = {
-    file: project,
-    rule: 'PLUGIN_MISSING',
-    severity: 'warning',
-    message: `Packer plugin ${plugin} is not installed, so the settings of ${stubbed.join(', ') || 'its sources'} were not checked (everything else was, by packer validate); ${install}`,
+function pluginMissing(ctx: ValidationContext, plugin: string): Finding {
+  return {
+    file: toRepoPath(ctx.repoRoot, ctx.projectRoot),
+    rule: 'TOOL_MISSING',
+    severity: 'error',
+    message: `Packer plugin ${plugin} at the pinned version is not installed and packer init cannot download it; run ./infra setup (it builds the pinned plugins from the source archives into PACKER_PLUGIN_PATH)`,
     tool: 'packer',
   };
-  const validate = await runTool('packer', ['validate', '.'], { cwd: copy, env });
-  const findings = fromDiagnostics(ctx, `${validate.stdout}\n${validate.stderr}`, 'validate');
-  if (validate.exitCode !== 0 && !findings.some((f) => f.severity === 'error')) {
-    findings.push(validateFailed(ctx, validate.stderr || validate.stdout));
-  }
-  return [warning, ...findings];
 }
 
 function validateFailed(ctx: ValidationContext, output: string): Finding {
