@@ -76,6 +76,24 @@ describe('runProcess', () => {
     expect((await runProcess('cat', [])).stdout).toBe('');
   });
 
+  it('hands values over on extra descriptors 3, 4, ... (not argv, not the environment)', async () => {
+    const result = await runProcess('sh', ['-c', 'read -r a <&3; read -r b <&4; echo "$a+$b"; env'], {
+      fds: ['fd-three-value\n', Buffer.from('fd-four-value\n')],
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe('fd-three-value+fd-four-value');
+    expect(result.stdout).not.toMatch(/=fd-(three|four)-value/);
+    expect(result.command).not.toContain('fd-three-value');
+    // a child that never reads its descriptor still finishes normally
+    expect((await runProcess('true', [], { fds: ['x'.repeat(1 << 20)] })).exitCode).toBe(0);
+  });
+
+  it('returns stdout as bytes, unmodified, next to the decoded text', async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x80]);
+    const result = await runProcess('cat', [], { input: bytes });
+    expect(result.stdoutBytes.equals(bytes)).toBe(true);
+  });
+
   it('throws TOOL_MISSING for a program not on the PATH', async () => {
     await expect(runProcess('no-such-tool-xyz', [])).rejects.toMatchObject({
       code: 'TOOL_MISSING',

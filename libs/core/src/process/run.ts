@@ -34,6 +34,12 @@ export interface RunProcessOptions extends Omit<ChildEnvOptions, 'from'> {
    * material they asked for (a decrypted file). Streamed lines and error messages are always redacted.
    */
   rawStdout?: boolean;
+  /**
+   * Values written to extra inherited descriptors, in order: the first is fd 3, the next fd 4, ... A way to
+   * hand a tool a secret that keeps it out of argv and the environment (`read -r token <&3`,
+   * `fs.readFileSync(3)`). They are pipes: opening `/dev/fd/3` by path works, seeking does not.
+   */
+  fds?: readonly (string | Uint8Array)[];
 }
 
 export interface ProcessResult {
@@ -43,6 +49,8 @@ export interface ProcessResult {
   /** Set when the program died of a signal. */
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout exactly as written, never decoded or redacted: binary output (an archive, an image). */
+  stdoutBytes: Buffer;
   stderr: string;
   durationMs: number;
 }
@@ -112,6 +120,7 @@ export async function runProcess(
     stderr: lineSplitter((line) => onLine(redact(line), 'stderr')),
   };
   const streaming = options.output === 'stream';
+  const fds = options.fds ?? [];
   // Loaded on first use: zx costs ~0.3 s of start-up, which every script's --help would otherwise pay.
   const { $ } = await import('zx');
   const started = performance.now();
@@ -129,7 +138,12 @@ export async function runProcess(
     nothrow: true,
     quiet: true,
     verbose: false,
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [
+      options.input === undefined ? 'ignore' : 'pipe',
+      'pipe',
+      'pipe',
+      ...fds.map(() => 'pipe' as const),
+    ],
     ...(options.input === undefined ? {} : { input: Buffer.from(options.input) }),
     log: (entry) => {
       if (!streaming) return;
@@ -168,6 +182,16 @@ export async function runProcess(
             ),
           options.timeoutMs,
         );
+  // zx spawns synchronously; a child that exits without reading its descriptor must not fail the run (EPIPE).
+  fds.forEach((value, index) => {
+    const pipe = child.child?.stdio[3 + index];
+    if (!pipe || !('end' in pipe)) return;
+    pipe.on('error', () => {});
+    pipe.end(Buffer.from(value));
+  });
+  // zx keeps stdout as text (invalid UTF-8 becomes U+FFFD): the bytes are collected beside it.
+  const stdoutChunks: Buffer[] = [];
+  child.child?.stdout?.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
   const untrack = child.pid === undefined ? () => false : trackProcessGroup(child.pid);
 
   let output: Awaited<ProcessPromise>;
@@ -187,6 +211,7 @@ export async function runProcess(
     exitCode: output.exitCode ?? (output.signal ? 128 : 1),
     signal: output.signal,
     stdout: options.rawStdout ? output.stdout : redact(output.stdout),
+    stdoutBytes: Buffer.concat(stdoutChunks),
     stderr: redact(output.stderr),
     durationMs: Math.round(performance.now() - started),
   };
