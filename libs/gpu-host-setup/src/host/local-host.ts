@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { writeFileAtomic } from '@infra/core';
+import { isInfraError, runProcess, writeFileAtomic } from '@infra/core';
 import {
   type CommandResult,
   type DirEntry,
@@ -11,13 +11,12 @@ import {
   readFailed,
   writeFailed,
 } from './host';
-import { spawnCollect } from './spawn';
 
 export interface LocalHostOptions {
   /** Host filesystem root prefix (tests: a temp dir seeded from a facts bundle). Commands are not affected. */
   root?: string;
-  /** Environment for commands (defaults to this process's). */
-  env?: NodeJS.ProcessEnv;
+  /** Variables set for commands, over the runner's minimal base environment (PATH, HOME, locale). */
+  env?: Readonly<Record<string, string>>;
 }
 
 const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -26,20 +25,31 @@ const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException).code;
 export class LocalHost implements Host {
   readonly label: string;
   readonly #root: string | undefined;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #env: Readonly<Record<string, string>>;
 
   constructor(options: LocalHostOptions = {}) {
     this.#root = options.root;
-    this.#env = options.env ?? process.env;
+    this.#env = options.env ?? {};
     this.label = options.root ? `local (root ${options.root})` : 'local';
   }
 
   async run(argv: readonly string[], options: { input?: string | Uint8Array } = {}): Promise<CommandResult> {
-    const { stdout, stderr, exitCode } = await spawnCollect(argv[0]!, argv.slice(1), {
-      ...options,
-      env: this.#env,
-    });
-    return { stdout, stderr, exitCode };
+    const [program = '', ...args] = argv;
+    try {
+      // Host facts are parsed, not logged: stdout stays exactly as the command wrote it.
+      const { stdout, stderr, exitCode } = await runProcess(program, args, {
+        env: this.#env,
+        rawStdout: true,
+        ...(options.input === undefined ? {} : { input: options.input }),
+      });
+      return { stdout, stderr, exitCode };
+    } catch (error) {
+      // The Host contract reports a missing command as a shell does (boot-tool parsing relies on it).
+      if (isInfraError(error) && error.code === 'TOOL_MISSING') {
+        return { stdout: '', stderr: `${program}: command not found`, exitCode: 127 };
+      }
+      throw error;
+    }
   }
 
   async readFile(path: string): Promise<Buffer | undefined> {

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError } from '@infra/core';
+import { childEnv, InfraError, runProcess } from '@infra/core';
 import {
   type CommandResult,
   type DirEntry,
@@ -14,7 +14,6 @@ import {
   shellCommand,
   writeFailed,
 } from './host';
-import { spawnCollect } from './spawn';
 
 export interface SshHostOptions {
   /** `user@host` or `user@host:port` (the config's `gpu.host.ssh`). */
@@ -27,6 +26,9 @@ export interface SshHostOptions {
   root?: string;
   connectTimeoutSeconds?: number;
 }
+
+/** What ssh needs from our environment beyond the runner's base: the agent, for key authentication. */
+const SSH_PASS = ['SSH_AUTH_SOCK'] as const;
 
 const TARGET = /^(?:([\w.-]+)@)?([\w.-]+)(?::(\d{1,5}))?$/;
 
@@ -158,6 +160,7 @@ export class SshHost implements Host {
         'ssh',
         [...this.#options, '-M', '-N', '-f', '-o', 'ControlPersist=600', this.#hostname],
         {
+          env: childEnv({ pass: SSH_PASS }),
           stdio: ['ignore', 'ignore', errFd],
         },
       );
@@ -190,7 +193,12 @@ export class SshHost implements Host {
   async #remote(argv: readonly string[], input?: string | Uint8Array) {
     if (this.#closed) throw new InfraError('SSH_CLOSED', `the ssh session to ${this.#target} is closed`);
     const args = [...this.#options, '-o', 'ControlMaster=no', this.#hostname, '--', shellCommand(argv)];
-    const result = await spawnCollect('ssh', args, input === undefined ? {} : { input });
+    // Raw stdout: readFiles decodes file contents from it. The agent socket in case the master is gone.
+    const result = await runProcess('ssh', args, {
+      pass: SSH_PASS,
+      rawStdout: true,
+      ...(input === undefined ? {} : { input }),
+    });
     if (result.exitCode === 255) throw classifySshFailure(this.#target, result.stderr);
     return result;
   }
