@@ -1,5 +1,4 @@
-import { InfraError, redact } from '@infra/core';
-import { execa } from 'execa';
+import { InfraError, redact, runProcess } from '@infra/core';
 import type { Secrets } from './secrets-schema';
 
 /**
@@ -60,18 +59,18 @@ export function assertNoSecretsInArgs(command: string, args: readonly string[]):
 }
 
 export interface RunWithSecretsOptions {
-  /** Secret (and other) variables added to the inherited environment. */
+  /** Secret (and other) variables set for the child, over the core runner's minimal base environment. */
   env?: Record<string, string>;
   /**
    * Secrets written to extra inherited descriptors, in order: the first is fd 3, the next fd 4, ... The child
-   * reads them from the descriptor (`read -r token <&3`, `fs.readFileSync(3)`); Node passes them as sockets,
-   * so opening `/dev/fd/3` by path does not work. For tools that need a path, see withSecretFifo.
+   * reads them from the descriptor (`read -r token <&3`, `fs.readFileSync(3)`). For tools that need a path
+   * they can open more than once, see withSecretFifo.
    */
   fds?: string[];
   cwd?: string;
   /** Feed the child's stdin (default: nothing). */
   input?: string;
-  /** Stream the child's output to ours, line by line through the redactor (default true). */
+  /** Stream the child's output to our stderr, line by line through the redactor (default true). */
   stream?: boolean;
 }
 
@@ -82,36 +81,22 @@ export interface RunWithSecretsResult {
   stderr: string;
 }
 
-/** Runs a tool with secrets in its environment or on inherited descriptors; its output is always redacted. */
+/**
+ * Runs a tool with secrets in its environment or on inherited descriptors, after refusing any that would be
+ * on its command line. The core runner does the rest (minimal environment, redacted output, TOOL_MISSING).
+ */
 export async function runWithSecrets(
   command: string,
   args: readonly string[],
   options: RunWithSecretsOptions = {},
 ): Promise<RunWithSecretsResult> {
   assertNoSecretsInArgs(command, args);
-  const redactLine = function* (line: unknown) {
-    yield redact(String(line));
-  };
-  const stream = options.stream ?? true;
-  const result = await execa(command, [...args], {
-    cwd: options.cwd,
-    env: options.env,
-    reject: false,
-    stdio: [
-      options.input === undefined ? 'ignore' : Buffer.from(options.input),
-      stream ? [redactLine, 'inherit', 'pipe'] : [redactLine, 'pipe'],
-      stream ? [redactLine, 'inherit', 'pipe'] : [redactLine, 'pipe'],
-      ...(options.fds ?? []).map((secret) => Buffer.from(secret)),
-    ],
+  const { exitCode, stdout, stderr } = await runProcess(command, args, {
+    output: (options.stream ?? true) ? 'stream' : 'capture',
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.fds ? { fds: options.fds } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
-  if (result.code === 'ENOENT') {
-    throw new InfraError('TOOL_MISSING', `${command} was not found on PATH`, {
-      hint: 'install the pinned toolchain with `pnpm tsx scripts/toolchain.ts install`',
-    });
-  }
-  return {
-    exitCode: result.exitCode ?? 1,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-  };
+  return { exitCode, stdout, stderr };
 }
