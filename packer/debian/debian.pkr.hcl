@@ -80,7 +80,7 @@ build {
     environment_vars = [
       "ANSIBLE_CONFIG=${local.repo_root}/ansible/ansible.cfg",
       "ANSIBLE_HOST_KEY_CHECKING=False",
-      "INFRA_BASELINE_VARS=${jsonencode({ baseline_admin_user = var.admin_user, baseline_admin_ssh_keys = var.admin_ssh_keys })}",
+      "INFRA_BASELINE_VARS=${jsonencode({ admin_user = var.admin_user, admin_ssh_keys = var.admin_ssh_keys })}",
     ]
     inline = [
       "ansible-playbook --inventory '${build.Host},' --user '${build.User}' --private-key '${var.ssh_private_key_file}' --extra-vars 'ansible_port=${build.Port}' --extra-vars \"$INFRA_BASELINE_VARS\" '${local.repo_root}/ansible/playbooks/debian.yml'",
