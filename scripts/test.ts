@@ -1,15 +1,16 @@
 #!/usr/bin/env tsx
 /**
  * The project's test command (`pnpm test`, run by `./infra test` and CI): static checks, every vitest suite, and
- * every Nx `validate` target with the real IaC tools. Ends with one summary line, `tests: N passed, M failed`.
- * The tools run from node_modules/.bin directly: `pnpm exec` would run pnpm's dependency check first.
+ * every Nx `validate` target with the real IaC tools, every role's Molecule scenario. Ends with one summary line,
+ * `tests: N passed, M failed`. The tools run from node_modules/.bin directly: `pnpm exec` would run pnpm's
+ * dependency check first.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineCommand, log, option, positional, runProcess, runScript } from '@infra/core';
 import { z } from 'zod';
 
-const STAGES = ['lint', 'typecheck', 'vitest', 'validate'] as const;
+const STAGES = ['lint', 'typecheck', 'vitest', 'validate', 'molecule'] as const;
 type Stage = (typeof STAGES)[number];
 
 const vitestReport = z.object({
@@ -29,7 +30,8 @@ interface StageResult {
 }
 
 export const command = defineCommand({
-  description: "the project's test command: lint, typecheck, every vitest suite, every Nx validate target",
+  description:
+    "the project's test command: lint, typecheck, every vitest suite, every Nx validate and molecule target",
   options: {
     only: option.list('run only this stage (repeatable)', {
       value: STAGES.join('|'),
@@ -115,6 +117,14 @@ async function runStage(
     case 'validate': {
       // Every validate target, with the real tools; Nx caches results, so a re-run replays unchanged projects.
       const result = await run('nx', ['run-many', '-t', 'validate', '--output-style=static'], {
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+      });
+      return single(result.exitCode === 0);
+    }
+    case 'molecule': {
+      // Every role's Molecule scenario for real (podman, the cached Debian base image); cached like validate.
+      const result = await run('nx', ['run-many', '-t', 'molecule', '--output-style=static'], {
         NX_DAEMON: 'false',
         NX_NO_CLOUD: 'true',
       });

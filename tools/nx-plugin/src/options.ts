@@ -17,6 +17,10 @@ export const pluginOptionsSchema = z
     validatorEntry: z.string().min(1).default('scripts/validate.ts'),
     /** The image builder entry script; build-image hashes its code too (NX_TASK_HASH keys idempotent builds). */
     buildImageEntry: z.string().min(1).default('scripts/build-image.ts'),
+    /** Command prefix of a role's `molecule` target; `<roleRoot>` is appended. */
+    moleculeCommand: z.string().min(1).default('tsx scripts/molecule.ts'),
+    /** The Molecule runner entry script; every molecule target hashes its code (and the libs it imports). */
+    moleculeEntry: z.string().min(1).default('scripts/molecule.ts'),
     /** Workspace-relative path of the environment config (its `environments:` become configurations). */
     configFile: z.string().min(1).default('infra.config.yaml'),
   })

@@ -12,7 +12,7 @@ import { environmentNames } from './environments';
 import { indexPnpmLockfile, pinExternalDependencies } from './lockfile';
 import { type PluginOptions, parsePluginOptions } from './options';
 import { analyzeProject, type WorkspaceReader } from './references';
-import { buildTargets, IAC_NAMED_INPUTS, type TargetContext } from './targets';
+import { buildTargets, IAC_NAMED_INPUTS, MOLECULE_SCENARIO, type TargetContext } from './targets';
 import { validatorClosure } from './validator-closure';
 import { createWorkspaceReader, readWorkspacePackages } from './workspace-fs';
 
@@ -44,7 +44,9 @@ export const createNodes: CreateNodes<Partial<PluginOptions>> = [
               name: project.name,
               tags: ['iac', `iac:${project.kind}`],
               namedInputs: IAC_NAMED_INPUTS,
-              targets: buildTargets(project, analysis, targetContext),
+              targets: buildTargets(project, analysis, targetContext, {
+                molecule: reader.readFile(`${project.root}/${MOLECULE_SCENARIO}`) !== undefined,
+              }),
             },
           },
         };
@@ -101,6 +103,7 @@ function _targetContext(options: PluginOptions, reader: WorkspaceReader): Target
     environments: environmentNames(reader.readFile(options.configFile)),
     validator: closure(options.validatorEntry),
     builder: closure(options.buildImageEntry),
+    molecule: closure(options.moleculeEntry),
   };
 }
 

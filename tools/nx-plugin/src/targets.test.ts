@@ -11,6 +11,7 @@ const context: TargetContext = {
     inputs: ['{workspaceRoot}/scripts/build-image.ts', '{workspaceRoot}/scripts/validate.ts'],
     externalDependencies: ['execa', 'tsx'],
   },
+  molecule: { inputs: ['{workspaceRoot}/scripts/molecule.ts'], externalDependencies: ['execa'] },
 };
 const project = (root: string, name = root.split('/').at(-1)!): IacProject => ({
   kind: classifyProjectRoot(root)!,
@@ -123,6 +124,35 @@ describe('buildTargets', () => {
       '{workspaceRoot}/scripts/build-image.ts',
       { externalDependencies: ['execa', 'tsx', 'zod'] },
     ]);
+  });
+});
+
+describe('molecule target', () => {
+  it('gives a role with a scenario a cached, serial molecule target over its own, dependency and shared inputs', () => {
+    const role = project('ansible/roles/baseline', 'ansible-role-baseline');
+    expect(Object.keys(buildTargets(role, noRefs, context))).toEqual(['validate']);
+    const targets = buildTargets(role, noRefs, context, { molecule: true });
+    expect(targets.molecule).toMatchObject({
+      command: 'tsx scripts/molecule.ts ansible/roles/baseline',
+      cache: true,
+      parallelism: false,
+      outputs: [],
+    });
+    expect(targets.molecule!.inputs).toEqual([
+      'iacFiles',
+      '^iacFiles',
+      '{workspaceRoot}/ansible/molecule/**/*',
+      '{workspaceRoot}/ansible/ansible.cfg',
+      '{workspaceRoot}/mise.toml',
+      '{workspaceRoot}/scripts/molecule.ts',
+      { externalDependencies: ['execa'] },
+    ]);
+  });
+
+  it('never gives images or playbooks a molecule target', () => {
+    expect(
+      buildTargets(project('packer/debian'), noRefs, context, { molecule: true }).molecule,
+    ).toBeUndefined();
   });
 });
 

@@ -18,7 +18,15 @@ export interface TargetContext {
   validator: CodeInputs;
   /** The same for the image builder script. */
   builder: CodeInputs;
+  /** The same for the Molecule runner script. */
+  molecule: CodeInputs;
 }
+
+/** A role with this file gets a `molecule` target. */
+export const MOLECULE_SCENARIO = 'molecule/default/molecule.yml';
+
+/** Shared Molecule settings every scenario reads (base config, podman's containers.conf). */
+const MOLECULE_SHARED = ['{workspaceRoot}/ansible/molecule/**/*', '{workspaceRoot}/ansible/ansible.cfg'];
 
 /** One entry of a target's `inputs` (Nx's InputDefinition, which @nx/devkit does not export). */
 export type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
@@ -119,11 +127,31 @@ export function validateInputs(
   ];
 }
 
-/** The targets of one project: `validate` for every kind, plus `build-image` for images. */
+/**
+ * Inputs of a role's `molecule` target: the role's files (scenario included) and those of the roles it depends
+ * on, the shared Molecule settings, the pinned tool versions, and the runner code with its npm packages. Not
+ * the environment config and not the playbooks: a scenario runs the role alone, in a container.
+ */
+export function moleculeInputs(context: TargetContext): TargetInput[] {
+  return [
+    IAC_FILES,
+    `^${IAC_FILES}`,
+    ...MOLECULE_SHARED,
+    TOOL_VERSIONS,
+    ...context.molecule.inputs,
+    { externalDependencies: [...context.molecule.externalDependencies] },
+  ];
+}
+
+/**
+ * The targets of one project: `validate` for every kind, `build-image` for images, `molecule` for roles with a
+ * scenario.
+ */
 export function buildTargets(
   project: IacProject,
   analysis: ProjectAnalysis,
   context: TargetContext,
+  features: { molecule?: boolean } = {},
 ): Record<string, TargetConfiguration> {
   const inputs = validateInputs(project, analysis, context);
   const targets: Record<string, TargetConfiguration> = {
@@ -137,6 +165,18 @@ export function buildTargets(
       },
     },
   };
+  if (project.kind === 'ansible-role' && features.molecule) {
+    targets.molecule = {
+      command: `${context.options.moleculeCommand} ${project.root}`,
+      // A pass is a fact about exactly these inputs (the container is thrown away), so it is cached like validate.
+      cache: true,
+      inputs: moleculeInputs(context),
+      outputs: [],
+      // One scenario at a time: each runs podman and apt, and two at once only fight over 2 cores.
+      parallelism: false,
+      metadata: { description: `Converge, idempotence and verify of ${project.root} with Molecule (podman)` },
+    };
+  }
   if (project.kind === 'packer') {
     // The builder's own code joins the hash: a builder change means a different image.
     const builderInputs: TargetInput[] = [

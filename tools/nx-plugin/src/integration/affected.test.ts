@@ -11,8 +11,11 @@ import { createFixtureRepo, type FixtureRepo } from '../test-utils/fixture-repo'
  * - task mode (`NX_LEGACY_AFFECTED=false`, what `nx affected -t validate` uses in this repo):
  *   `nx show projects --affected -t validate` selects the validate tasks whose inputs the change reaches,
  *   so a README anywhere, or a validator test file, marks nothing.
+ *
+ * And `nx show projects --affected -t molecule` for the roles' Molecule targets (task mode): only the roles
+ * whose scenario inputs a change reaches, never images or playbooks.
  */
-const IMAGES = ['debian', 'talos', 'ubuntu'];
+const IMAGES = ['arch', 'debian', 'talos', 'ubuntu'];
 const K8S = ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama'];
 const IAC = [
   ...IMAGES,
@@ -35,6 +38,8 @@ interface Case {
   files: string[];
   project: string[];
   task: string[];
+  /** Expected `-t molecule` selection, where the case checks it. */
+  molecule?: string[];
 }
 
 const CASES: Case[] = [
@@ -50,24 +55,35 @@ const CASES: Case[] = [
     files: ['ansible/roles/baseline/tasks/main.yml'],
     project: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
     task: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
+    molecule: ['ansible-role-baseline'],
   },
   {
-    kind: 'role reached through meta dependencies',
+    kind: 'shared role: a meta dependency of baseline (debian) and run directly by arch',
     files: ['ansible/roles/common/tasks/main.yml'],
-    project: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'debian'],
-    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'debian'],
+    project: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
+    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
+    molecule: ['ansible-role-baseline', 'ansible-role-common'],
+  },
+  {
+    kind: "a role's Molecule scenario",
+    files: ['ansible/roles/common/molecule/default/converge.yml'],
+    project: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
+    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
+    molecule: ['ansible-role-baseline', 'ansible-role-common'],
   },
   {
     kind: 'role run through include_role',
     files: ['ansible/roles/docker/tasks/main.yml'],
     project: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu'],
     task: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu'],
+    molecule: [],
   },
   {
     kind: 'playbook',
     files: ['ansible/playbooks/debian.yml'],
     project: ['ansible-playbooks', 'debian'],
     task: ['ansible-playbooks', 'debian'],
+    molecule: [],
   },
   {
     kind: 'terraform module',
@@ -145,7 +161,13 @@ const CASES: Case[] = [
     project: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local'],
     task: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local'],
   },
-  { kind: 'tool versions (mise.toml)', files: ['mise.toml'], project: IAC, task: IAC },
+  {
+    kind: 'tool versions (mise.toml)',
+    files: ['mise.toml'],
+    project: IAC,
+    task: IAC,
+    molecule: ['ansible-role-baseline', 'ansible-role-common'],
+  },
   {
     kind: 'tflint config',
     files: ['.tflint.hcl'],
@@ -183,14 +205,18 @@ let repo: FixtureRepo;
 
 beforeAll(() => {
   repo = createFixtureRepo({
-    pluginOptions: { validateCommand: 'echo validate', buildImageCommand: 'echo build' },
+    pluginOptions: {
+      validateCommand: 'echo validate',
+      buildImageCommand: 'echo build',
+      moleculeCommand: 'echo molecule',
+    },
   });
 });
 
 afterAll(() => repo?.cleanup());
 
 describe('nx affected over the inferred IaC projects', () => {
-  it.each(CASES)('$kind', async ({ files, project, task }) => {
+  it.each(CASES)('$kind', async ({ files, project, task, molecule }) => {
     for (const file of files) repo.touch(file);
     repo.commit(files.join(' '));
     const [projectMode, taskMode] = await Promise.all([
@@ -207,6 +233,14 @@ describe('nx affected over the inferred IaC projects', () => {
     expect(taskMode.status, taskMode.stderr).toBe(0);
     expect(_projects(projectMode.stdout), 'project mode').toEqual([...project].sort());
     expect(_projects(taskMode.stdout), 'task mode (-t validate)').toEqual([...task].sort());
+    if (molecule) {
+      const moleculeMode = await repo.nxAsync(
+        ['show', 'projects', '--affected', '-t', 'molecule', '--base=HEAD~1', '--json'],
+        { NX_LEGACY_AFFECTED: 'false', NX_WORKSPACE_DATA_DIRECTORY: '.nx/workspace-data-task-mode' },
+      );
+      expect(moleculeMode.status, moleculeMode.stderr).toBe(0);
+      expect(_projects(moleculeMode.stdout), 'task mode (-t molecule)').toEqual([...molecule].sort());
+    }
   });
 });
 

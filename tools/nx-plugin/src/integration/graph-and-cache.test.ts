@@ -39,8 +39,10 @@ describe('nx graph', () => {
       .sort();
     expect(edges).toEqual([
       'ansible-playbooks -> ansible-role-baseline (static)',
+      'ansible-playbooks -> ansible-role-common (static)',
       'ansible-playbooks -> ansible-role-docker (static)',
       'ansible-role-baseline -> ansible-role-common (static)',
+      'arch -> ansible-role-common (static)',
       'debian -> ansible-role-baseline (static)',
       'k8s-flux -> k8s-ollama (static)',
       'talos -> talos-config (implicit)',
@@ -57,6 +59,7 @@ describe('nx graph', () => {
     );
     const validate = (kind: string, root: string) => `${VALIDATE} ${kind} ${root}`;
     expect(commands).toEqual({
+      arch: validate('packer', 'packer/arch'),
       debian: validate('packer', 'packer/debian'),
       ubuntu: validate('packer', 'packer/ubuntu'),
       talos: validate('packer', 'packer/talos'),
@@ -106,11 +109,11 @@ describe('caching of validate', () => {
     // A cache of its own, so the earlier build-image run's validate results do not count.
     const env = { NX_CACHE_DIRECTORY: join(repo.dir, '.nx/cache-replay-test') };
     const first = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
-    expect(first.ran).toHaveLength(15);
+    expect(first.ran).toHaveLength(16);
     expect(first.cached).toBe(0);
     const second = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
-    expect(second.ran).toHaveLength(15);
-    expect(second.cached).toBe(15);
+    expect(second.ran).toHaveLength(16);
+    expect(second.cached).toBe(16);
   });
 
   it('after one role change, affected runs only the images and projects using it, then caches them', () => {
@@ -126,6 +129,6 @@ describe('caching of validate', () => {
     expect(again.cached).toBe(3);
     // The untouched projects still hit the cache with the new commit in place.
     const all = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static']));
-    expect(all.cached).toBe(15);
+    expect(all.cached).toBe(16);
   });
 });

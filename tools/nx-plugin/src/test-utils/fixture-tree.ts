@@ -1,10 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are HCL interpolations, not JS templates
 /**
- * A small but complete IaC tree for the integration tests and the benchmark's fixture mode: three images
- * (debian runs role baseline through a playbook, ubuntu runs role docker, talos is API-built), a role
- * dependency (baseline → common), a module used by an environment and one that is not, Talos patches,
- * secrets, READMEs, the config file, a validator script over workspace libs, and Kubernetes components (a
- * cluster-critical chart the Talos machine config carries, an app, and the Flux Kustomizations delivering it).
+ * A small but complete IaC tree for the integration tests and the benchmark's fixture mode: four images
+ * (debian runs role baseline through a playbook, arch runs role common directly, ubuntu runs role docker,
+ * talos is API-built), a role dependency (baseline → common, so common is shared by debian and arch), Molecule
+ * scenarios for baseline and common, a module used by an environment and one that is not, Talos patches,
+ * secrets, READMEs, the config file, validator and Molecule scripts over workspace libs, and Kubernetes
+ * components (a cluster-critical chart the Talos machine config carries, an app, and the Flux Kustomizations
+ * delivering it).
  */
 export const FIXTURE_TREE: Readonly<Record<string, string>> = {
   '.gitignore': 'node_modules\n.nx\n',
@@ -28,6 +30,7 @@ export const FIXTURE_TREE: Readonly<Record<string, string>> = {
 
   'scripts/validate.ts':
     "import { check } from '@infra/validators';\nimport { report } from './lib/report';\n\nreport(check());\n",
+  'scripts/molecule.ts': "import { report } from './lib/report';\n\nreport(true);\n",
   'scripts/lib/report.ts': 'export function report(ok: boolean): void {\n  console.log(ok);\n}\n',
   'libs/validators/package.json': JSON.stringify({
     name: '@infra/validators',
@@ -81,6 +84,14 @@ export const FIXTURE_TREE: Readonly<Record<string, string>> = {
     '}',
     '',
   ].join('\n'),
+  'packer/arch/arch.pkr.hcl': [
+    'build {',
+    '  provisioner "ansible" {',
+    '    playbook_file = "${path.root}/../../ansible/playbooks/arch.yml"',
+    '  }',
+    '}',
+    '',
+  ].join('\n'),
   'packer/talos/image.yaml': 'name: talos\nbuilder: api\n',
   'packer/talos/README.md': '# talos image (built through the Proxmox API)\n',
 
@@ -94,10 +105,14 @@ export const FIXTURE_TREE: Readonly<Record<string, string>> = {
     '        name: docker',
     '',
   ].join('\n'),
+  'ansible/playbooks/arch.yml': '- name: Arch baseline\n  hosts: all\n  roles:\n    - common\n',
   'ansible/roles/baseline/tasks/main.yml': '- name: Ping\n  ansible.builtin.ping:\n',
   'ansible/roles/baseline/meta/main.yml': 'dependencies:\n  - role: common\n',
   'ansible/roles/baseline/README.md': '# baseline\n',
+  'ansible/roles/baseline/molecule/default/molecule.yml': 'driver:\n  name: podman\n',
   'ansible/roles/common/tasks/main.yml': '- name: Common\n  ansible.builtin.ping:\n',
+  'ansible/roles/common/molecule/default/molecule.yml': 'driver:\n  name: podman\n',
+  'ansible/roles/common/molecule/default/converge.yml': '- name: Converge\n  hosts: all\n  roles: [common]\n',
   'ansible/roles/docker/tasks/main.yml': '- name: Docker\n  ansible.builtin.ping:\n',
 
   'terraform/modules/vm/main.tf': 'variable "name" {\n  type = string\n}\n',

@@ -1,0 +1,9 @@
+export {
+  BASE_IMAGE_RECIPE_VERSION,
+  type BaseImageSpec,
+  baseImageKey,
+  baseImageTag,
+  defaultBaseImageSpec,
+} from './base-image';
+export { type BaseImage, ensureBaseImage } from './ensure-image';
+export { type RunScenarioOptions, runMoleculeScenario, type ScenarioResult } from './run';
