@@ -185,6 +185,53 @@ describe('bad configuration', () => {
     );
   });
 
+  const WINDOWS = (extra: string) =>
+    BASE.replace(
+      '  gpu:\n    mapping',
+      `  images:\n    windows:\n      version: "2025"\n${extra}      source: { url: https://example.org/ws.iso, checksum: "sha256:${'b'.repeat(64)}" }\n  gpu:\n    mapping`,
+    );
+
+  it('windows must install from the ISO and bring the VirtIO drivers ISO', async () => {
+    const error = await errorOf(loadEnvironment('local', { cwd: await repoWith(WINDOWS('')) }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/catalog\.images\.windows\.install: expected "iso"/);
+    expect(error.message).toMatch(/catalog\.images\.windows\.drivers: expected the VirtIO drivers ISO/);
+  });
+
+  it('a complete windows entry gets the answer-file defaults; unattend elsewhere is an error', async () => {
+    const drivers = `      drivers: { url: https://example.org/virtio-win.iso, checksum: "sha256:${'c'.repeat(64)}" }\n`;
+    const ok = await loadEnvironment('local', {
+      cwd: await repoWith(WINDOWS(`      install: iso\n${drivers}      unattend: { locale: de-DE }\n`)),
+    });
+    expect(ok.images.windows?.unattend).toMatchObject({
+      locale: 'de-DE',
+      communicator: 'winrm',
+      driverRelease: '2k25',
+    });
+    const misplaced = BASE.replace(
+      '  gpu:\n    mapping',
+      `  images:\n    arch:\n      version: "1"\n      unattend: {}\n      source: { url: https://example.org/a.qcow2, checksum: "sha256:${'a'.repeat(64)}" }\n  gpu:\n    mapping`,
+    );
+    const error = await errorOf(loadEnvironment('local', { cwd: await repoWith(misplaced) }));
+    expect(error.message).toMatch(
+      /catalog\.images\.arch\.unattend: unattend applies to images\.windows only/,
+    );
+  });
+
+  it('imageMirror takes "embedded" only', async () => {
+    const yaml = BASE.replace(
+      '    talos: { factory: embedded }\n',
+      '    talos: { factory: embedded }\n    imageMirror: https://m.lan\n',
+    );
+    const error = await errorOf(loadEnvironment('local', { cwd: await repoWith(yaml) }));
+    expect(error.message).toMatch(/environments\.local\.imageMirror: expected "embedded"/);
+    const embedded = BASE.replace(
+      '    talos: { factory: embedded }\n',
+      '    talos: { factory: embedded }\n    imageMirror: embedded\n',
+    );
+    expect((await loadEnvironment('local', { cwd: await repoWith(embedded) })).imageMirror).toBe('embedded');
+  });
+
   it('cyclic inheritance', async () => {
     const yaml = BASE.replace('  local:\n', '  local:\n    extends: prod\n');
     const error = await errorOf(loadEnvironment('prod', { cwd: await repoWith(yaml) }));

@@ -3,4 +3,12 @@ export { DEFAULT_ENVIRONMENT, loadEnvironment, loadResolvedEnvironment, validate
 export { CONFIG_FILE_NAMES, type LoadedFile, loadConfigFile } from './load';
 export { type Layer, mergeLayers } from './merge';
 export { type Environment, environmentNames, type ResolvedEnvironment, resolveEnvironment } from './resolve';
-export { type ImageSpec, OS_NAMES, type OsName, pciSelectorSchema, type VmHardware } from './schema';
+export {
+  type DownloadSource,
+  type ImageSpec,
+  OS_NAMES,
+  type OsName,
+  pciSelectorSchema,
+  type UnattendSettings,
+  type VmHardware,
+} from './schema';

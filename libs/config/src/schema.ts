@@ -96,17 +96,63 @@ export const talosSchema = z.strictObject({
   hardware: vmHardwareSchema.default(vmHardwareSchema.parse({})),
 });
 
+const checksumSchema = z
+  .string()
+  .regex(/^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/i, 'expected "sha256:<64 hex>" or "sha512:<128 hex>"');
+
+const sourceUrl = z.url({
+  protocol: /^https?$/,
+  error: 'expected an http(s) URL of the official image or ISO',
+});
+
+/** A file Proxmox downloads itself (download-url), checked against the pinned checksum. */
+export const downloadSourceSchema = z.strictObject({ url: sourceUrl, checksum: checksumSchema });
+export type DownloadSource = z.infer<typeof downloadSourceSchema>;
+
+/**
+ * Settings of the generated Windows answer file (`autounattend.xml`, libs/unattend). Only for `images.windows`.
+ * The build account's password is never configured: each build makes a random one.
+ */
+export const unattendSchema = z.strictObject({
+  /** The install.wim image to apply, by its name (`dism /Get-WimInfo` lists them). */
+  imageName: z.string().min(1).default('Windows Server 2025 Standard Evaluation (Desktop Experience)'),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2,3}-[A-Z]{2}$/, 'expected a locale like "en-US"')
+    .default('en-US'),
+  keyboard: z
+    .string()
+    .regex(/^[0-9a-f]{4}:[0-9a-f]{8}$/i, 'expected an input locale like "0409:00000409"')
+    .default('0409:00000409'),
+  timeZone: z.string().min(1).default('UTC'),
+  /** Which remote-management channel Packer uses during the build. */
+  communicator: z.enum(['winrm', 'ssh']).default('winrm'),
+  /** The VirtIO driver folder for this Windows release on the drivers ISO (e.g. 2k25). */
+  driverRelease: z
+    .string()
+    .regex(/^[a-z0-9]+$/, 'expected a virtio-win folder name like "2k25"')
+    .default('2k25'),
+});
+export type UnattendSettings = z.infer<typeof unattendSchema>;
+
+/**
+ * One golden image. `install: cloud-image` imports the distribution's disk image (qcow2); `install: iso` boots
+ * an installer ISO (NixOS, Windows). `source.path` is a local copy the build uploads instead of downloading
+ * `source.url` (the Windows evaluation ISO, which Microsoft hands out only after a form); it must match the
+ * same checksum.
+ */
 export const imageSchema = z.strictObject({
   version: z.string().min(1),
+  /** How the image is installed; absent means `cloud-image`. */
+  install: z.enum(['cloud-image', 'iso']).optional(),
   source: z.strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of the official cloud image' }),
-    checksum: z
-      .string()
-      .regex(
-        /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/i,
-        'expected "sha256:<64 hex>" or "sha512:<128 hex>"',
-      ),
+    url: sourceUrl,
+    checksum: checksumSchema,
+    path: z.string().min(1).optional(),
   }),
+  /** Extra install media (Windows: the VirtIO drivers ISO). */
+  drivers: downloadSourceSchema.optional(),
+  unattend: unattendSchema.optional(),
   hardware: vmHardwareSchema.default(vmHardwareSchema.parse({})),
 });
 export type ImageSpec = z.infer<typeof imageSchema>;
@@ -120,6 +166,31 @@ const imagesSchema = z
           code: 'custom',
           path: [os],
           message: `unknown OS "${os}"; expected one of ${OS_NAMES.join(', ')}`,
+        });
+      }
+    }
+    const windows = images.windows;
+    if (windows && windows.install !== 'iso') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', 'install'],
+        message: 'expected "iso": Windows installs from the ISO',
+      });
+    }
+    if (windows && !windows.drivers) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', 'drivers'],
+        message:
+          'expected the VirtIO drivers ISO ({url, checksum}): Windows setup needs it to see the VirtIO SCSI disk',
+      });
+    }
+    for (const [os, image] of Object.entries(images)) {
+      if (os !== 'windows' && image.unattend) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [os, 'unattend'],
+          message: 'unattend applies to images.windows only',
         });
       }
     }
@@ -162,6 +233,14 @@ export const environmentSchema = z.strictObject({
   templates: templatesSchema,
   talos: talosSchema,
   images: imagesSchema,
+  /**
+   * `embedded`: every image source comes from the image-mirror simulator (@infra/image-mirror-sim: small
+   * generated images and ISOs with their own checksums), which the embedded adapter starts; for the `local`
+   * environment, whose simulated Proxmox downloads from loopback only.
+   */
+  imageMirror: z
+    .literal('embedded', { error: 'expected "embedded" (the built-in image mirror) or no imageMirror' })
+    .optional(),
   gpu: gpuSchema,
   secrets: z.string().min(1),
   ageKeyFile: z.string().min(1).optional(),
