@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { InfraError, type Logger, runProcess } from '@infra/core';
 import { defaultCacheDir, toolchainEnv } from '@infra/toolchain';
 import { type BaseImageSpec, defaultBaseImageSpec } from './base-image';
@@ -45,6 +46,21 @@ export interface ScenarioResult {
 export async function runMoleculeScenario(options: RunScenarioOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const role = options.roleDir.split('/').filter(Boolean).at(-1) ?? options.roleDir;
+  const scenarioFile = join(options.roleDir, 'molecule', options.scenario ?? 'default', 'molecule.yml');
+  if (
+    !(await access(scenarioFile).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new InfraError(
+      'MOLECULE_SCENARIO_MISSING',
+      `${relative(options.repoRoot, scenarioFile)} does not exist`,
+      {
+        hint: 'pass a role folder with a Molecule scenario, e.g. ansible/roles/baseline (ansible/README.md, Molecule)',
+      },
+    );
+  }
   const spec = options.spec ?? defaultBaseImageSpec();
   const base = options.env ?? toolchainEnv();
   const signal = options.signal ? { signal: options.signal } : {};
