@@ -13,6 +13,7 @@ import {
   type ScenarioInput,
   scenarioArgs,
   scenarioEnv,
+  stripAnsi,
 } from './scenario';
 
 export interface RunScenarioOptions {
@@ -93,7 +94,7 @@ export async function runMoleculeScenario(options: RunScenarioOptions): Promise<
       timeoutMs: options.timeoutMs ?? 30 * 60_000,
       ...signal,
     });
-    const output = `${run.stdout}\n${run.stderr}`;
+    const output = stripAnsi(`${run.stdout}\n${run.stderr}`);
     const actions = parseActions(output).map(({ action, outcome }) => ({ action, outcome }));
     if (run.exitCode !== 0) throw scenarioFailed(role, options.roleDir, run.exitCode, output, actions);
     return { role, baseImage: image, actions, durationMs: Date.now() - started };
@@ -117,12 +118,20 @@ function scenarioFailed(
   const action = failedAction(output)?.action ?? 'test';
   const changed = idempotenceFailures(output);
   const tasks = failedTasks(output);
+  // Molecule's own last ERROR line, for failures before any task ran (a missing driver, a bad config).
+  const lastError = output
+    .split('\n')
+    .map((line) => /^\s*(?:ERROR|CRITICAL)\s+(.+)$/.exec(line)?.[1]?.trim())
+    .filter((line): line is string => Boolean(line))
+    .at(-1);
   const what =
     action === 'idempotence' && changed.length > 0
       ? ` (not idempotent: ${changed.map((t) => `"${t}"`).join(', ')} changed on the second run)`
       : tasks.length > 0
         ? ` at ${tasks.map((t) => `"${t}"`).join(', ')}`
-        : '';
+        : lastError
+          ? `: ${lastError}`
+          : '';
   return new InfraError('MOLECULE_FAILED', `${role}: molecule ${action} failed${what}`, {
     hint: `Molecule's output is above; \`cd ${roleDir} && molecule converge\` keeps the container to look inside`,
     details: { role, exitCode, actions },

@@ -7,6 +7,7 @@ import {
   instanceName,
   parseActions,
   scenarioArgs,
+  stripAnsi,
 } from './scenario';
 
 // Shapes of real `molecule test` output (molecule 26.10, ANSIBLE_FORCE_COLOR=0), trimmed.
@@ -33,12 +34,12 @@ ERROR    Ansible return code was 2, command was: ansible-playbook converge.yml
 DETAILS
 default > converge: Executed: Failed (Ansible return code was 2, command was: ansible-playbook converge.yml)
 `;
-const NOT_IDEMPOTENT = `INFO     [default > idempotence] Executing
-ERROR    Idempotence test failed because of the following tasks:
-*  [infra-molecule-admin-1] => admin : Always reports a change
-*  [infra-molecule-admin-1] => admin : Another one
-INFO     [default > idempotence] Executed: Failed
-`;
+const NOT_IDEMPOTENT = stripAnsi(`INFO     [default > idempotence] Executing
+CRITICAL Idempotence test failed because of the following tasks:
+* [infra-molecule-admin-1] => admin : Always reports a change
+* [infra-molecule-admin-1] => admin : Another one
+ERROR    [default > idempotence] \u001b[31mExecuted: Failed\u001b[0m
+`);
 
 describe('Molecule output', () => {
   it('reads each action outcome, last report winning, in the order they ran', () => {

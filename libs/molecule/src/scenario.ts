@@ -43,6 +43,10 @@ export const scenarioArgs = (input: ScenarioInput): string[] => [
   input.scenario,
 ];
 
+/** Molecule colours some words even with NO_COLOR (its `Executed: Failed`); parse the text without them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC.
+export const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+
 export interface ActionOutcome {
   action: string;
   outcome: string;
