@@ -196,10 +196,11 @@ describe('bad configuration', () => {
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toMatch(/catalog\.images\.windows\.install: expected "iso"/);
     expect(error.message).toMatch(/catalog\.images\.windows\.drivers: expected the VirtIO drivers ISO/);
+    expect(error.message).toMatch(/catalog\.images\.windows\.cloudbaseInit: expected the cloudbase-init MSI/);
   });
 
   it('a complete windows entry gets the answer-file defaults; unattend elsewhere is an error', async () => {
-    const drivers = `      drivers: { url: https://example.org/virtio-win.iso, checksum: "sha256:${'c'.repeat(64)}" }\n`;
+    const drivers = `      drivers: { url: https://example.org/virtio-win.iso, checksum: "sha256:${'c'.repeat(64)}" }\n      cloudbaseInit: { url: https://example.org/cbi.msi, checksum: "sha256:${'d'.repeat(64)}" }\n`;
     const ok = await loadEnvironment('local', {
       cwd: await repoWith(WINDOWS(`      install: iso\n${drivers}      unattend: { locale: de-DE }\n`)),
     });

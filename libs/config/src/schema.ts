@@ -152,6 +152,8 @@ export const imageSchema = z.strictObject({
   }),
   /** Extra install media (Windows: the VirtIO drivers ISO). */
   drivers: downloadSourceSchema.optional(),
+  /** Windows: the cloudbase-init MSI the build installs (the guest downloads it and checks this checksum). */
+  cloudbaseInit: downloadSourceSchema.optional(),
   unattend: unattendSchema.optional(),
   hardware: vmHardwareSchema.default(vmHardwareSchema.parse({})),
 });
@@ -185,8 +187,16 @@ const imagesSchema = z
           'expected the VirtIO drivers ISO ({url, checksum}): Windows setup needs it to see the VirtIO SCSI disk',
       });
     }
+    if (windows && !windows.cloudbaseInit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', 'cloudbaseInit'],
+        message:
+          'expected the cloudbase-init MSI ({url, checksum}): clones get their user, keys and network from it',
+      });
+    }
     for (const [os, image] of Object.entries(images)) {
-      if (os !== 'windows' && image.unattend) {
+      if (os !== 'windows' && (image.unattend || image.cloudbaseInit)) {
         ctx.addIssue({
           code: 'custom',
           path: [os, 'unattend'],
