@@ -1,6 +1,7 @@
 # Debian golden template: clone the base VM that scripts/build-image.ts imported from Debian's official
 # genericcloud qcow2 (download-url content=import + create with import-from), boot it with a NoCloud seed ISO
-# (cloud-init/user-data.yaml), run the Ansible baseline role over SSH, clean up, convert to a template.
+# (cloud-init/user-data.yaml), run the Ansible baseline over SSH (the Ansible provisioner), clean up, convert
+# to a template.
 
 locals {
   repo_root     = abspath("${path.root}/../..")
@@ -74,17 +75,17 @@ build {
     inline = ["cloud-init status --wait || test $? -eq 2"]
   }
 
-  # The hashicorp/ansible Packer plugin is not on the Go module proxy these machines reach, so Ansible runs
-  # from the build host through the built-in shell-local provisioner, against the address Packer connected to.
-  provisioner "shell-local" {
-    environment_vars = [
+  # The baseline over SSH from the build host, as the build user with the build's ephemeral key (no proxy: the
+  # VM has an address Packer reached).
+  provisioner "ansible" {
+    playbook_file = "${local.repo_root}/ansible/playbooks/debian.yml"
+    user          = var.build_user
+    use_proxy     = false
+    ansible_env_vars = [
       "ANSIBLE_CONFIG=${local.repo_root}/ansible/ansible.cfg",
       "ANSIBLE_HOST_KEY_CHECKING=False",
-      "INFRA_BASELINE_VARS=${jsonencode({ admin_user = var.admin_user, admin_ssh_keys = var.admin_ssh_keys })}",
     ]
-    inline = [
-      "ansible-playbook --inventory '${build.Host},' --user '${build.User}' --private-key '${var.ssh_private_key_file}' --extra-vars 'ansible_port=${build.Port}' --extra-vars \"$INFRA_BASELINE_VARS\" '${local.repo_root}/ansible/playbooks/debian.yml'",
-    ]
+    extra_arguments = ["--extra-vars", jsonencode({ admin_user = var.admin_user, admin_ssh_keys = var.admin_ssh_keys })]
   }
 
   # Generalise: clones must run cloud-init again and get their own machine-id and SSH host keys.

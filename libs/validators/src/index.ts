@@ -42,7 +42,13 @@ export {
 } from './kubernetes';
 export { type KubeconformProblem, parseKubeconform, pointerToPath } from './kubernetes-output';
 export { packerFmt, packerInitAndValidate } from './packer';
-export { type BuildTimeValues, EMBEDDED_PROXMOX_API_URL, packerVariables, toPackerEnv } from './packer-vars';
+export {
+  type BuildTimeValues,
+  EMBEDDED_PROXMOX_API_URL,
+  installMediaVolume,
+  packerVariables,
+  toPackerEnv,
+} from './packer-vars';
 export { fromScratchPath, toRepoPath } from './paths';
 export { formatReport } from './report';
 export { secretsCheck } from './secrets';

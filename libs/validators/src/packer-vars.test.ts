@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadEnvironment } from '@infra/config';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EMBEDDED_PROXMOX_API_URL, packerVariables, toPackerEnv } from './packer-vars';
+import { EMBEDDED_PROXMOX_API_URL, installMediaVolume, packerVariables, toPackerEnv } from './packer-vars';
 import { type FixtureRepo, fixtureRepo } from './testing/fixture-repo';
 
 let repo: FixtureRepo | undefined;
@@ -56,6 +57,7 @@ describe('packerVariables', () => {
       scsi_controller: 'virtio-scsi-single',
       ssh_private_key_file: '/tmp/k',
       ssh_public_key: 'ssh-ed25519 AAAA k',
+      disk_gib: '20',
     });
     const prod = await loadEnvironment('prod', { cwd: repo.root });
     const prodVars = packerVariables(prod, 'debian', {
@@ -80,5 +82,28 @@ describe('packerVariables', () => {
         expect.objectContaining({ code: 'IMAGE_NOT_CONFIGURED' }),
       );
     }
+  });
+
+  it("gives ISO installs their media volumes, and Windows its answer file, from the repo's catalog", async () => {
+    const env = await loadEnvironment('local', { cwd: join(import.meta.dirname, '..', '..', '..') });
+    const nixos = packerVariables(env, 'nixos', build);
+    expect(nixos.iso_file).toBe(installMediaVolume(env, 'nixos', 'source'));
+    expect(nixos.iso_file).toMatch(/^local:iso\/nixos-25\.11-source-c557c7036ac8\.iso$/);
+    expect(nixos.drivers_iso_file).toBeUndefined();
+    expect(packerVariables(env, 'debian', build).iso_file).toBeUndefined();
+
+    const windows = packerVariables(env, 'windows', { ...build, windowsBuildPassword: 'One-Time-Pass-9' });
+    expect(windows.iso_file).toBe('local:iso/windows-2025-source-d0ef4502e350.iso');
+    expect(windows.drivers_iso_file).toBe('local:iso/windows-2025-drivers-0040e268e109.iso');
+    expect(windows).toMatchObject({
+      build_password: 'One-Time-Pass-9',
+      communicator: 'winrm',
+      cloudbase_init_url: env.images.windows!.cloudbaseInit!.url,
+      cloudbase_init_sha256: '0E7FA42E0CBC0CE7657F85730B0C6CC7AFC4087A3639DF0FF51A721A0BE19BD5',
+    });
+    expect(windows.autounattend_xml).toContain('<Value>One-Time-Pass-9</Value>');
+    expect(windows.autounattend_xml).toContain('images.windows.unattend (environment local)');
+    // Validate gets a placeholder, never a real password.
+    expect(packerVariables(env, 'windows', build).build_password).toBe('Validate-Only-Placeholder-1');
   });
 });

@@ -1,5 +1,6 @@
 import type { Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
+import { renderAutounattend } from '@infra/unattend';
 
 /**
  * The Packer variables an environment injects into `packer/<os>` templates, as PKR_VAR_* values (strings;
@@ -16,6 +17,27 @@ export interface BuildTimeValues {
   tokenId?: string;
   baseVmId?: number;
   templateVmId?: number;
+  /** Windows: the build's one-time Administrator password (a placeholder for validate). */
+  windowsBuildPassword?: string;
+}
+
+/**
+ * Where an ISO install finds its media on the images storage: `<storage>:iso/<os>-<version>-<media>-<checksum
+ * prefix>.iso`, content-addressed like the cloud-image files, so two pins never share a name. The build's base
+ * stage puts each file there (download-url content=iso, checksum-verified) under this name.
+ */
+export function installMediaVolume(env: Environment, os: string, media: 'source' | 'drivers'): string {
+  const image = env.images[os];
+  const pinned = media === 'drivers' ? image?.drivers : image?.source;
+  if (!image || !pinned) {
+    throw new InfraError(
+      'IMAGE_NOT_CONFIGURED',
+      `${env.configFile}: images.${os} has no ${media} to install from`,
+    );
+  }
+  const prefix = pinned.checksum.split(':')[1]?.slice(0, 12) ?? '';
+  const name = `${os}-${image.version}-${media}-${prefix}.iso`.replace(/[^a-zA-Z0-9._-]/g, '-');
+  return `${env.proxmox.storage.images}:iso/${name}`;
 }
 
 /** Used when the endpoint is the embedded simulator: the build script substitutes the address it listens on. */
@@ -63,6 +85,29 @@ export function packerVariables(
     scsi_controller: hw.scsiController,
     ssh_private_key_file: build.sshPrivateKeyFile,
     ssh_public_key: build.sshPublicKey,
+    disk_gib: String(hw.diskGiB),
+    ...(image.install === 'iso' ? { iso_file: installMediaVolume(env, os, 'source') } : {}),
+    ...(image.drivers ? { drivers_iso_file: installMediaVolume(env, os, 'drivers') } : {}),
+    ...windowsVariables(env, os, build),
+  };
+}
+
+/** The answer file (rendered from images.windows.unattend), the communicator and cloudbase-init's pin. */
+function windowsVariables(env: Environment, os: string, build: BuildTimeValues): Record<string, string> {
+  const image = env.images[os];
+  if (os !== 'windows' || !image?.unattend || !image.cloudbaseInit) return {};
+  const password = build.windowsBuildPassword ?? 'Validate-Only-Placeholder-1';
+  const [, cloudbaseSha256 = ''] = image.cloudbaseInit.checksum.split(':');
+  return {
+    autounattend_xml: renderAutounattend({
+      settings: image.unattend,
+      adminPassword: password,
+      generatedFrom: `${env.configFile} images.windows.unattend (environment ${env.name})`,
+    }),
+    build_password: password,
+    communicator: image.unattend.communicator,
+    cloudbase_init_url: image.cloudbaseInit.url,
+    cloudbase_init_sha256: cloudbaseSha256.toUpperCase(),
   };
 }
 
