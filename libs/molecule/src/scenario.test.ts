@@ -34,12 +34,26 @@ ERROR    Ansible return code was 2, command was: ansible-playbook converge.yml
 DETAILS
 default > converge: Executed: Failed (Ansible return code was 2, command was: ansible-playbook converge.yml)
 `;
-const NOT_IDEMPOTENT = stripAnsi(`INFO     [default > idempotence] Executing
+// With Molecule's command borders: its own list of changed tasks comes out empty, Ansible's lines do not.
+const NOT_IDEMPOTENT = stripAnsi(`INFO     [default > converge] Executing
+  │ TASK [admin : Always reports a change] ****************************************
+  │ changed: [infra-molecule-admin-1]
+INFO     [default > converge] Executed: Successful
+INFO     [default > idempotence] Executing
+  │ TASK [admin : Create the admin account] ****************************************
+  │ ok: [infra-molecule-admin-1]
+  │ TASK [admin : Always reports a change] ****************************************
+  │ changed: [infra-molecule-admin-1]
+  │ TASK [admin : Another one] ****************************************
+  │ changed: [infra-molecule-admin-1]
 CRITICAL Idempotence test failed because of the following tasks:
-* [infra-molecule-admin-1] => admin : Always reports a change
-* [infra-molecule-admin-1] => admin : Another one
 ERROR    [default > idempotence] \u001b[31mExecuted: Failed\u001b[0m
 `);
+const RAISED = `INFO     [default > create] Executing
+INFO     [default > create] Executed: Successful
+INFO     [default > converge] Executing
+CRITICAL Something Molecule raised
+`;
 
 describe('Molecule output', () => {
   it('reads each action outcome, last report winning, in the order they ran', () => {
@@ -65,6 +79,11 @@ describe('Molecule output', () => {
       'admin : Another one',
     ]);
     expect(idempotenceFailures(PASSED)).toEqual([]);
+  });
+
+  it('takes an action that started and never succeeded as the failed one', () => {
+    expect(failedAction(RAISED)).toEqual({ action: 'converge', outcome: 'Failed' });
+    expect(failedAction(PASSED)).toBeUndefined();
   });
 });
 

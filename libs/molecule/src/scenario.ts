@@ -70,8 +70,25 @@ export function parseActions(output: string): ActionOutcome[] {
   return [...outcomes.values()];
 }
 
-export const failedAction = (output: string) =>
-  parseActions(output).find((entry) => entry.outcome.toLowerCase().startsWith('failed'));
+/**
+ * The action that failed: the one reported `Failed`, else the last one that started and never reported success
+ * (Molecule does not always print the outcome line when an action raises).
+ */
+export function failedAction(output: string): ActionOutcome | undefined {
+  const reported = parseActions(output).find((entry) => entry.outcome.toLowerCase().startsWith('failed'));
+  if (reported) return reported;
+  let started: string | undefined;
+  for (const line of output.split('\n')) {
+    const executing = /\[[\w-]+ > ([a-z_-]+)\] Executing/.exec(line);
+    if (executing) started = executing[1];
+    const done = /\[[\w-]+ > ([a-z_-]+)\] Executed: Successful/.exec(line);
+    if (done && done[1] === started) started = undefined;
+  }
+  return started ? { action: started, outcome: 'Failed' } : undefined;
+}
+
+/** Ansible's lines as Molecule prints them, without its box-drawing border (`│ TASK [...]`). */
+const ansibleLines = (output: string) => output.split('\n').map((line) => line.replace(/^[\s│┃|]+/, ''));
 
 /**
  * The tasks that failed: the `TASK [...]` header before each `fatal: [host]: FAILED!` line, except in the
@@ -81,10 +98,10 @@ export function failedTasks(output: string): string[] {
   const found: string[] = [];
   let task = '';
   let action = '';
-  for (const line of output.split('\n')) {
+  for (const line of ansibleLines(output)) {
     const running = /\[[\w-]+ > ([a-z_-]+)\] Executing/.exec(line);
     if (running) action = running[1] ?? '';
-    const header = /TASK \[(.+?)\]/.exec(line);
+    const header = /^TASK \[(.+?)\]/.exec(line);
     if (header) task = header[1] ?? '';
     if (action !== 'destroy' && /^\s*(?:\S+\s+)?fatal: \[|^\s*(?:\S+\s+)?failed: \[/.test(line))
       found.push(task);
@@ -92,14 +109,20 @@ export function failedTasks(output: string): string[] {
   return [...new Set(found)];
 }
 
-/** Molecule's idempotence check lists the tasks that reported `changed` on the second converge. */
+/**
+ * The tasks that reported `changed` during the idempotence action (the second converge). Read from Ansible's
+ * own output: Molecule's summary of them misses every task when its output has borders.
+ */
 export function idempotenceFailures(output: string): string[] {
-  const start = output.indexOf('Idempotence test failed because of the following tasks:');
-  if (start < 0) return [];
-  return output
-    .slice(start)
-    .split('\n')
-    .slice(1)
-    .map((line) => /^\s*\*\s*\[[^\]]+\]\s*=>\s*(.+)$/.exec(line)?.[1]?.trim())
-    .filter((task): task is string => Boolean(task));
+  const found: string[] = [];
+  let inIdempotence = false;
+  let task = '';
+  for (const line of ansibleLines(output)) {
+    const action = /\[[\w-]+ > ([a-z_-]+)\] Execut(?:ing|ed)/.exec(line);
+    if (action) inIdempotence = action[1] === 'idempotence' && line.includes('Executing');
+    const header = /^TASK \[(.+?)\]/.exec(line);
+    if (header) task = header[1] ?? '';
+    if (inIdempotence && /^changed: \[/.test(line) && task) found.push(task);
+  }
+  return [...new Set(found)];
 }
