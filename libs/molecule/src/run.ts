@@ -94,6 +94,7 @@ export async function runMoleculeScenario(options: RunScenarioOptions): Promise<
       timeoutMs: options.timeoutMs ?? 30 * 60_000,
       ...signal,
     });
+    // Molecule logs to stderr, Ansible prints to stdout; each is parsed on its own terms.
     const output = stripAnsi(`${run.stdout}\n${run.stderr}`);
     const actions = parseActions(output).map(({ action, outcome }) => ({ action, outcome }));
     if (run.exitCode !== 0) throw scenarioFailed(role, options.roleDir, run.exitCode, output, actions);

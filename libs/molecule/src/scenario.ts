@@ -58,13 +58,17 @@ export interface ActionOutcome {
 const ACTION_LINE =
   /(?:\[[\w-]+ > |[\w-]+ [>➜] )([a-z_-]+)(?:\]|:) Executed: ([A-Za-z ]+?)(?:\s+\((.*)\))?\s*$/;
 
-/** Each action's last reported outcome, in the order the actions first ran. */
+/**
+ * Each action's reported outcome, in the order the actions first ran. A `Failed` report sticks: Molecule's
+ * closing DETAILS block can list an action as successful after it failed (seen with idempotence).
+ */
 export function parseActions(output: string): ActionOutcome[] {
   const outcomes = new Map<string, ActionOutcome>();
   for (const line of output.split('\n')) {
     const match = ACTION_LINE.exec(line.trim());
     if (!match) continue;
     const [, action, outcome, detail] = match as unknown as [string, string, string, string | undefined];
+    if (outcomes.get(action)?.outcome.toLowerCase().startsWith('failed')) continue;
     outcomes.set(action, { action, outcome, ...(detail ? { detail } : {}) });
   }
   return [...outcomes.values()];
@@ -110,19 +114,17 @@ export function failedTasks(output: string): string[] {
 }
 
 /**
- * The tasks that reported `changed` during the idempotence action (the second converge). Read from Ansible's
- * own output: Molecule's summary of them misses every task when its output has borders.
+ * The tasks Molecule's idempotence check lists as changed on the second converge: `* [host] => role : task`
+ * (the host part is empty in some runs: `*  => role : task`).
  */
 export function idempotenceFailures(output: string): string[] {
+  const start = output.indexOf('Idempotence test failed because of the following tasks:');
+  if (start < 0) return [];
   const found: string[] = [];
-  let inIdempotence = false;
-  let task = '';
-  for (const line of ansibleLines(output)) {
-    const action = /\[[\w-]+ > ([a-z_-]+)\] Execut(?:ing|ed)/.exec(line);
-    if (action) inIdempotence = action[1] === 'idempotence' && line.includes('Executing');
-    const header = /^TASK \[(.+?)\]/.exec(line);
-    if (header) task = header[1] ?? '';
-    if (inIdempotence && /^changed: \[/.test(line) && task) found.push(task);
+  for (const line of output.slice(start).split('\n').slice(1)) {
+    const task = /^\s*\*\s*(?:\[[^\]]*\])?\s*=>\s*(.+)$/.exec(line)?.[1]?.trim();
+    if (!task) break;
+    found.push(task);
   }
-  return [...new Set(found)];
+  return found;
 }
