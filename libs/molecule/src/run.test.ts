@@ -7,8 +7,8 @@ import { runMoleculeScenario } from './run';
 
 /**
  * The real thing: molecule, podman and the Debian base image (built here when the machine has none yet, which
- * is most of this file's cold cost). A copy of the admin role gets a broken task, which must fail its scenario,
- * with the action and task named. The roles themselves pass through
+ * is most of this file's cold cost). A copy of the admin role gets a broken task, then a task that is not
+ * idempotent; each must fail its scenario, with the action and task named. The roles themselves pass through
  * their Nx `molecule` targets (`nx run-many -t molecule`, a stage of `pnpm test`).
  */
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -50,6 +50,22 @@ describe('Molecule scenarios that must fail', () => {
       expect(error.code).toBe('MOLECULE_FAILED');
       expect(error.message).toBe(
         'admin: molecule converge failed at "admin : A task that is broken on purpose"',
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a task that changes on every run fails idempotence, naming the task',
+    async () => {
+      const roleDir = await roleWith(
+        dir,
+        '- name: Always reports a change\n  ansible.builtin.command: /bin/true\n',
+      );
+      const error = await failureOf(runMoleculeScenario({ repoRoot: REPO_ROOT, roleDir, onLine: () => {} }));
+      expect(error.code).toBe('MOLECULE_FAILED');
+      expect(error.message).toMatch(
+        /^admin: molecule idempotence failed \(not idempotent: "admin : Always reports a change"/,
       );
     },
     TIMEOUT,
