@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isInfraError, type RunProcessOptions, runProcess } from '@infra/core';
 
 export interface CaptureResult {
   /** Exit code; 127 when the command does not exist, 124 on timeout. */
@@ -11,10 +11,37 @@ export interface CaptureResult {
 }
 
 export interface ExecOptions {
+  /** Variables set for the command over the core runner's minimal base environment. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
 }
+
+/**
+ * The core runner, with the shell's exit codes for the two failures installers branch on: 127 (not found)
+ * and 124 (timed out, as coreutils `timeout` reports it).
+ */
+async function runWithShellCodes(
+  command: string,
+  args: readonly string[],
+  options: RunProcessOptions,
+  onFailure: (code: 124 | 127, message: string) => void = () => {},
+): Promise<CaptureResult> {
+  try {
+    const { exitCode, stdout, stderr } = await runProcess(command, args, options);
+    return { code: exitCode, stdout, stderr };
+  } catch (error) {
+    if (!isInfraError(error) || (error.code !== 'TOOL_MISSING' && error.code !== 'TOOL_TIMEOUT')) throw error;
+    const code = error.code === 'TOOL_MISSING' ? 127 : 124;
+    onFailure(code, error.message);
+    return { code, stdout: '', stderr: error.message };
+  }
+}
+
+const runOptions = (options: ExecOptions): RunProcessOptions => ({
+  ...(options.env ? { env: options.env } : {}),
+  ...(options.cwd ? { cwd: options.cwd } : {}),
+});
 
 /** Runs a command and collects its output. Never throws for a failing command: callers decide. */
 export function capture(
@@ -22,34 +49,7 @@ export function capture(
   args: readonly string[],
   options: ExecOptions = {},
 ): Promise<CaptureResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      env: options.env ?? process.env,
-      cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs ?? 60_000);
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve({ code: error.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: error.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code: timedOut ? 124 : (code ?? 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
+  return runWithShellCodes(command, args, { ...runOptions(options), timeoutMs: options.timeoutMs ?? 60_000 });
 }
 
 /**
@@ -64,30 +64,17 @@ export async function runLogged(
   await mkdir(dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`\n$ ${[command, ...args].join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}\n`);
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(command, args, {
-      env: options.env ?? process.env,
-      cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    const timer = options.timeoutMs
-      ? setTimeout(() => {
-          log.write(`\n[toolchain] killed after ${options.timeoutMs} ms\n`);
-          child.kill('SIGKILL');
-        }, options.timeoutMs)
-      : undefined;
-    child.on('error', (error) => {
-      if (timer) clearTimeout(timer);
-      log.write(`\n[toolchain] could not start ${command}: ${error.message}\n`);
-      resolve(127);
-    });
-    child.on('close', (exitCode) => {
-      if (timer) clearTimeout(timer);
-      resolve(exitCode ?? 1);
-    });
-  });
+  const { code } = await runWithShellCodes(
+    command,
+    args,
+    {
+      ...runOptions(options),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      output: 'stream',
+      onLine: (line) => log.write(`${line}\n`),
+    },
+    (_code, message) => log.write(`\n[toolchain] ${message}\n`),
+  );
   log.write(`[toolchain] exit ${code}\n`);
   await new Promise<void>((resolve) => log.end(resolve));
   return code;
