@@ -1,11 +1,21 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { InfraError } from '@infra/core';
-import { execa } from 'execa';
+import { InfraError, isInfraError, runProcess } from '@infra/core';
 
 const AGE_INSTALL_HINT =
-  'install the pinned toolchain with `pnpm tsx scripts/toolchain.ts install` (puts age-keygen on PATH)';
+  'install the pinned toolchain with `./infra toolchain install` (puts age-keygen on PATH)';
+
+/** age-keygen on the core runner; a missing binary is AGE_MISSING with the install hint. */
+async function runAgeKeygen(args: readonly string[], options: { input?: string } = {}) {
+  try {
+    return await runProcess('age-keygen', args, options);
+  } catch (error) {
+    if (isInfraError(error) && error.code === 'TOOL_MISSING')
+      throw new InfraError('AGE_MISSING', 'age-keygen was not found on PATH', { hint: AGE_INSTALL_HINT });
+    throw error;
+  }
+}
 
 /** An X25519 age recipient (bech32, 58 data characters) or a post-quantum hybrid one (`age1pq1...`). */
 const AGE_RECIPIENT = /^(?:age1[02-9ac-hj-np-z]{58}|age1pq1[02-9ac-hj-np-z]{100,})$/;
@@ -103,9 +113,7 @@ export async function readIdentityFile(path: string): Promise<string[]> {
 /** The public keys (recipients) of identities, computed by `age-keygen -y` with the identities on stdin. */
 export async function publicKeysOf(identities: string[]): Promise<string[]> {
   if (identities.length === 0) return [];
-  const result = await execa('age-keygen', ['-y'], { input: `${identities.join('\n')}\n`, reject: false });
-  if (result.code === 'ENOENT')
-    throw new InfraError('AGE_MISSING', 'age-keygen was not found on PATH', { hint: AGE_INSTALL_HINT });
+  const result = await runAgeKeygen(['-y'], { input: `${identities.join('\n')}\n` });
   if (result.exitCode !== 0) {
     throw new InfraError(
       'AGE_KEY_INVALID',
@@ -132,9 +140,7 @@ export async function generateAgeKey(path: string): Promise<string> {
     });
   }
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const result = await execa('age-keygen', ['-o', path], { reject: false, stdin: 'ignore' });
-  if (result.code === 'ENOENT')
-    throw new InfraError('AGE_MISSING', 'age-keygen was not found on PATH', { hint: AGE_INSTALL_HINT });
+  const result = await runAgeKeygen(['-o', path]);
   if (result.exitCode !== 0) {
     throw new InfraError(
       'AGE_KEYGEN_FAILED',

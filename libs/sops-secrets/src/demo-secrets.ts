@@ -2,8 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError, writeFileAtomic } from '@infra/core';
-import { execa } from 'execa';
+import { InfraError, runProcess, writeFileAtomic } from '@infra/core';
 import { generateAgeKey, publicKeysOf, readIdentityFile } from './age-keys';
 import { renderDemoKeyFile } from './demo-key';
 import { resolveSopsKeys } from './key-context';
@@ -83,11 +82,11 @@ export async function demoValues(): Promise<Secrets> {
 
 /** `$6$...` via `openssl passwd -6`, the password on stdin (never argv). */
 export async function sha512Crypt(password: string): Promise<string> {
-  const result = await execa('openssl', ['passwd', '-6', '-stdin'], {
+  const result = await runProcess('openssl', ['passwd', '-6', '-stdin'], {
     input: `${password}\n`,
-    reject: false,
-  });
-  if (result.code === 'ENOENT' || result.exitCode !== 0 || !result.stdout.startsWith('$6$')) {
+    rawStdout: true,
+  }).catch(() => undefined);
+  if (result?.exitCode !== 0 || !result.stdout.startsWith('$6$')) {
     throw new InfraError('OPENSSL_FAILED', 'could not hash the demo password with `openssl passwd -6`', {
       hint: 'install openssl (Debian: apt-get install openssl)',
     });

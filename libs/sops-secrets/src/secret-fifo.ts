@@ -2,8 +2,7 @@ import { constants } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError } from '@infra/core';
-import { execa } from 'execa';
+import { InfraError, runProcess } from '@infra/core';
 
 /**
  * Hands one secret to a tool that insists on a file path (e.g. `ansible-playbook --vault-password-file`)
@@ -15,8 +14,8 @@ export async function withSecretFifo<T>(secret: string, use: (path: string) => P
   const dir = await mkdtemp(join(tmpdir(), 'infra-secret-'));
   const path = join(dir, 'secret');
   try {
-    const made = await execa('mkfifo', ['-m', '600', path], { reject: false, stdin: 'ignore' });
-    if (made.exitCode !== 0) {
+    const made = await runProcess('mkfifo', ['-m', '600', path]).catch(() => undefined);
+    if (made?.exitCode !== 0) {
       throw new InfraError('SECRET_FIFO_FAILED', `could not create a named pipe in ${dir}`, {
         hint: 'mkfifo (coreutils) must be on PATH and the temp directory must support FIFOs',
       });

@@ -24,7 +24,7 @@ describe('ensureSops', () => {
   it('names a missing sops and how to install it', async () => {
     await expect(ensureSops({ PATH: join(dir, 'empty') })).rejects.toMatchObject({
       code: 'SOPS_MISSING',
-      hint: expect.stringContaining('scripts/toolchain.ts install'),
+      hint: expect.stringContaining('./infra toolchain install'),
     });
   });
 

@@ -1,11 +1,11 @@
-import { InfraError } from '@infra/core';
+import { InfraError, isInfraError, runProcess } from '@infra/core';
 import { execa } from 'execa';
 
 /** `sops encrypt` / `decrypt` subcommands and reading from stdin with --filename-override arrived in 3.9. */
 export const MIN_SOPS_VERSION = '3.9.0';
 
 const INSTALL_HINT =
-  'install the pinned toolchain with `pnpm tsx scripts/toolchain.ts install` (puts sops and age on PATH)';
+  'install the pinned toolchain with `./infra toolchain install` (puts sops and age on PATH)';
 
 export type Version = [number, number, number];
 
@@ -45,14 +45,14 @@ export function ensureSops(env: NodeJS.ProcessEnv = process.env): Promise<string
 }
 
 async function probeSops(env: NodeJS.ProcessEnv): Promise<string> {
-  const result = await execa('sops', ['--version', '--disable-version-check'], {
+  const result = await runProcess('sops', ['--version', '--disable-version-check'], {
     env: { ...env, SOPS_DISABLE_VERSION_CHECK: 'true' },
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    timeout: 30_000,
+    timeoutMs: 30_000,
+  }).catch((error: unknown) => {
+    if (isInfraError(error) && error.code === 'TOOL_MISSING') return undefined;
+    throw error;
   });
-  if (result.code === 'ENOENT' || result.exitCode === 127) {
+  if (!result || result.exitCode === 127) {
     throw new InfraError('SOPS_MISSING', 'sops was not found on PATH', { hint: INSTALL_HINT });
   }
   const version = parseSopsVersion(`${result.stdout}\n${result.stderr}`);
