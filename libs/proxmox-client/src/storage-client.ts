@@ -37,6 +37,14 @@ export class PveStorageClient extends PveTaskRunner {
     return this.call('GET /cluster/nextid', vmid === undefined ? {} : { vmid });
   }
 
+  /** The node's network interfaces; `type: 'any_bridge'` for the bridges VM NICs can attach to. */
+  networkInterfaces(
+    node: string,
+    type?: P['GET /nodes/{node}/network']['type'],
+  ): Promise<R['GET /nodes/{node}/network']> {
+    return this.call('GET /nodes/{node}/network', type ? { node, type } : { node });
+  }
+
   permissions(params: P['GET /access/permissions'] = {}): Promise<R['GET /access/permissions']> {
     return this.call('GET /access/permissions', params);
   }

@@ -4,6 +4,7 @@ import { clusterRoutes } from './handlers/cluster';
 import { downloadRoutes } from './handlers/download';
 import { hardwareRoutes } from './handlers/hardware';
 import { mappingRoutes } from './handlers/mapping';
+import { networkRoutes } from './handlers/network';
 import { poolRoutes } from './handlers/pools';
 import { cloneRoutes } from './handlers/qemu-clone';
 import { cloudinitRoutes } from './handlers/qemu-cloudinit';
@@ -21,6 +22,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...accessRoutes,
   ...clusterRoutes,
   ...hardwareRoutes,
+  ...networkRoutes,
   ...mappingRoutes,
   ...storageRoutes,
   ...downloadRoutes,

@@ -89,6 +89,12 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "verbose": {"type":"boolean","optional":true,"default":1},
     } },
   },
+  "/nodes/{node}/network": {
+    GET: {"name":"index","allowtoken":true,"permissions":{"user":"all"},"proxyto":"node", "params": {
+      "node": {"type":"string","format":"pve-node"},
+      "type": {"type":"string","optional":true,"enum":["bridge","bond","eth","alias","vlan","fabric","OVSBridge","OVSBond","OVSPort","OVSIntPort","vnet","any_bridge","any_local_bridge","include_sdn"]},
+    } },
+  },
   "/nodes/{node}/qemu": {
     GET: {"name":"vmlist","allowtoken":true,"permissions":{"user":"all","description":"Only list VMs where you have VM.Audit permissions on /vms/<vmid>."},"protected":true,"proxyto":"node", "params": {
       "full": {"type":"boolean","optional":true},

@@ -1218,6 +1218,14 @@ export interface PostNodesNodeQemuVmidMoveDiskParams {
   vmid: number;
 }
 
+/** GET /nodes/{node}/network (index) */
+export interface GetNodesNodeNetworkParams {
+  /** The cluster node name. */
+  node: string;
+  /** Only list specific interface types. */
+  type?: "bridge" | "bond" | "eth" | "alias" | "vlan" | "fabric" | "OVSBridge" | "OVSBond" | "OVSPort" | "OVSIntPort" | "vnet" | "any_bridge" | "any_local_bridge" | "include_sdn";
+}
+
 /** Parameters by operation key ("METHOD /path/template"). */
 export interface PveRequestParams {
   "GET /version": GetVersionParams;
@@ -1276,6 +1284,7 @@ export interface PveRequestParams {
   "DELETE /pools": DeletePoolsParams;
   "GET /pools/{poolid}": GetPoolsPoolidParams;
   "POST /nodes/{node}/qemu/{vmid}/move_disk": PostNodesNodeQemuVmidMoveDiskParams;
+  "GET /nodes/{node}/network": GetNodesNodeNetworkParams;
 }
 
 export type PveOperation = keyof PveRequestParams;

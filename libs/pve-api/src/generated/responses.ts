@@ -573,6 +573,59 @@ export type GetPoolsPoolidResult = z.output<typeof GetPoolsPoolidResponse>;
 export const PostNodesNodeQemuVmidMoveDiskResponse = z.string();
 export type PostNodesNodeQemuVmidMoveDiskResult = z.output<typeof PostNodesNodeQemuVmidMoveDiskResponse>;
 
+/** GET /nodes/{node}/network: the `data` of the response envelope. */
+export const GetNodesNodeNetworkResponse = z.array(pveObject({
+  active: pveBoolean.optional(),
+  address: z.string().optional(),
+  address6: z.string().optional(),
+  autostart: pveBoolean.optional(),
+  "bond-primary": z.string().optional(),
+  bond_mode: pveEnum(["balance-rr","active-backup","balance-xor","broadcast","802.3ad","balance-tlb","balance-alb","balance-slb","lacp-balance-slb","lacp-balance-tcp"]).optional(),
+  bond_xmit_hash_policy: pveEnum(["layer2","layer2+3","layer3+4"]).optional(),
+  "bridge-access": pveInteger.optional(),
+  "bridge-arp-nd-suppress": pveBoolean.optional(),
+  "bridge-learning": pveBoolean.optional(),
+  "bridge-multicast-flood": pveBoolean.optional(),
+  "bridge-unicast-flood": pveBoolean.optional(),
+  bridge_ports: z.string().optional(),
+  bridge_vids: z.string().optional(),
+  bridge_vlan_aware: pveBoolean.optional(),
+  cidr: z.string().optional(),
+  cidr6: z.string().optional(),
+  comments: z.string().optional(),
+  comments6: z.string().optional(),
+  exists: pveBoolean.optional(),
+  families: z.array(pveEnum(["inet","inet6"])).optional(),
+  gateway: z.string().optional(),
+  gateway6: z.string().optional(),
+  iface: z.string(),
+  "link-type": z.string().optional(),
+  method: pveEnum(["loopback","dhcp","manual","static","auto"]).optional(),
+  method6: pveEnum(["loopback","dhcp","manual","static","auto"]).optional(),
+  mtu: pveInteger.optional(),
+  netmask: z.string().optional(),
+  netmask6: pveInteger.optional(),
+  options: z.array(z.string()).optional(),
+  options6: z.array(z.string()).optional(),
+  ovs_bonds: z.string().optional(),
+  ovs_bridge: z.string().optional(),
+  ovs_options: z.string().optional(),
+  ovs_ports: z.string().optional(),
+  ovs_tag: pveInteger.optional(),
+  priority: pveInteger.optional(),
+  slaves: z.string().optional(),
+  type: pveEnum(["bridge","bond","eth","alias","vlan","fabric","OVSBridge","OVSBond","OVSPort","OVSIntPort","vnet","unknown"]),
+  "uplink-id": z.string().optional(),
+  "vlan-id": pveInteger.optional(),
+  "vlan-protocol": pveEnum(["802.1ad","802.1q"]).optional(),
+  "vlan-raw-device": z.string().optional(),
+  "vxlan-id": pveInteger.optional(),
+  "vxlan-local-tunnelip": z.string().optional(),
+  "vxlan-physdev": z.string().optional(),
+  "vxlan-svcnodeip": z.string().optional(),
+}));
+export type GetNodesNodeNetworkResult = z.output<typeof GetNodesNodeNetworkResponse>;
+
 /** Response validators by operation key ("METHOD /path/template"). */
 export const PVE_RESPONSES = {
   "GET /version": GetVersionResponse,
@@ -631,6 +684,7 @@ export const PVE_RESPONSES = {
   "DELETE /pools": DeletePoolsResponse,
   "GET /pools/{poolid}": GetPoolsPoolidResponse,
   "POST /nodes/{node}/qemu/{vmid}/move_disk": PostNodesNodeQemuVmidMoveDiskResponse,
+  "GET /nodes/{node}/network": GetNodesNodeNetworkResponse,
 } as const;
 
 export type PveResponses = { [K in keyof typeof PVE_RESPONSES]: z.output<(typeof PVE_RESPONSES)[K]> };
