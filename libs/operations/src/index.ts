@@ -1,0 +1,9 @@
+export { judgeHost, privilegePaths, SUPPORTED_PVE_MAJOR } from './preflight/checks';
+export {
+  type DoctorOptions,
+  type DoctorReport,
+  formatDoctorReport,
+  runDoctor,
+  wantedOf,
+} from './preflight/doctor';
+export type { CheckStatus, Finding, HostFacts, Wanted } from './preflight/facts';
