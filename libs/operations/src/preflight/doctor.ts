@@ -74,11 +74,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       retry: { getAttempts: 2 },
     });
     const wanted = wantedOf(environment, connection.secrets.proxmox.tokenId);
-    if (connection.embedded) {
-      // The embedded host stands for a host set up as the README says (import content on), like the build.
-      const { prepareEmbeddedHost } = await import('@infra/template-builder');
-      await prepareEmbeddedHost(connection.client, environment);
-    }
+    // Changes nothing on a real host; the embedded one is the demo of a host set up as the README says.
+    await connection.host.prepareImageStorage(connection.client, environment.proxmox.storage.images);
     const version = await connection.client.version();
     const reached: Finding = {
       check: 'endpoint',
