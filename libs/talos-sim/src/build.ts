@@ -1,8 +1,7 @@
 import { access, chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InfraError } from '@infra/core';
+import { InfraError, isInfraError, runProcess } from '@infra/core';
 import { defaultCacheDir } from '@infra/toolchain';
-import { execa } from 'execa';
 import { GO_SOURCE_DIR, sourceHash } from './source';
 
 export interface BuildOptions {
@@ -24,7 +23,7 @@ export interface BuiltBinary {
 /** Where the binary for a source hash lives: $INFRA_CACHE_DIR/talos-sim/<hash>/talos-sim. */
 export const binaryPath = (cacheDir: string, hash: string) => join(cacheDir, 'talos-sim', hash, 'talos-sim');
 
-/** What `go build` needs from the environment, and nothing else (no tokens reach the compiler). */
+/** What `go build` needs besides the runner's minimal environment (no tokens reach the compiler). */
 const GO_ENV_KEYS = [
   'PATH',
   'HOME',
@@ -55,34 +54,35 @@ export async function ensureTalosSimBinary(options: BuildOptions = {}): Promise<
 
   await mkdir(join(cacheDir, 'talos-sim', hash), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  const goEnv: Record<string, string> = { CGO_ENABLED: '0' };
-  for (const key of GO_ENV_KEYS) if (env[key]) goEnv[key] = env[key] as string;
-  const result = await execa(
-    'nice',
-    ['-n', '10', 'go', 'build', '-trimpath', '-ldflags', '-s -w', '-o', tmp, '.'],
-    {
-      cwd: sourceDir,
-      env: goEnv,
-      extendEnv: false,
-      reject: false,
-      all: true,
-      ...(options.signal ? { cancelSignal: options.signal } : {}),
-    },
-  );
-  if (result.exitCode !== 0 || result.failed) {
-    await rm(tmp, { force: true });
-    const missing = 'code' in result && result.code === 'ENOENT';
-    throw new InfraError(
-      'TALOS_SIM_BUILD_FAILED',
-      missing
-        ? 'cannot build the Talos simulator: `go` (or `nice`) is not on PATH'
-        : `go build of the Talos simulator (${sourceDir}) failed:\n${String(result.all ?? '').trim()}`,
+  try {
+    const result = await runProcess(
+      'nice',
+      ['-n', '10', 'go', 'build', '-trimpath', '-ldflags', '-s -w', '-o', tmp, '.'],
       {
-        hint: missing
-          ? 'install Go >= 1.26 (the README lists the prerequisites)'
-          : 'fix the Go sources; `go test ./...` in that folder shows the same error',
+        cwd: sourceDir,
+        pass: GO_ENV_KEYS,
+        env: { CGO_ENABLED: '0' },
+        ...(options.signal ? { signal: options.signal } : {}),
       },
     );
+    if (result.exitCode !== 0)
+      throw new InfraError(
+        'TALOS_SIM_BUILD_FAILED',
+        `go build of the Talos simulator (${sourceDir}) failed:\n${(result.stderr || result.stdout).trim()}`,
+        { hint: 'fix the Go sources; `go test ./...` in that folder shows the same error' },
+      );
+  } catch (error) {
+    await rm(tmp, { force: true });
+    if (isInfraError(error) && error.code === 'TOOL_MISSING')
+      throw new InfraError(
+        'TALOS_SIM_BUILD_FAILED',
+        'cannot build the Talos simulator: `go` (or `nice`) is not on PATH',
+        {
+          hint: 'install Go >= 1.26 (the README lists the prerequisites)',
+          cause: error,
+        },
+      );
+    throw error;
   }
   await chmod(tmp, 0o755);
   await rename(tmp, path);

@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { InfraError } from '@infra/core';
+import { childEnv, InfraError } from '@infra/core';
 import { z } from 'zod';
 import { type BuildOptions, ensureTalosSimBinary } from './build';
 
@@ -104,7 +104,7 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
   const logFd = openSync(join(options.stateDir, 'talos-sim.log'), 'a', 0o600);
   const child = spawn(binary.path, args, {
     stdio: ['ignore', 'pipe', logFd],
-    env: { PATH: process.env.PATH ?? '' },
+    env: childEnv(),
   });
   closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
