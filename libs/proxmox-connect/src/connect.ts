@@ -1,7 +1,7 @@
 import type { Logger } from '@infra/core';
 import type { ProxmoxClient, RequestInfo, RetryPolicy } from '@infra/proxmox-client';
 import type { Secrets } from '@infra/sops-secrets';
-import { openEmbeddedSimulator } from './embedded';
+import { type EmbeddedHooks, openEmbeddedSimulator } from './embedded';
 import { isEmbedded, type ProxmoxEnvironment } from './environment';
 import { embeddedHost, type HostAdapter, realHost } from './host-adapter';
 import { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
@@ -11,6 +11,8 @@ export interface ConnectOptions {
   /** Where SOPS keys and the `INFRA_SIM_FAULTS` testing hook are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
   retry?: Partial<RetryPolicy>;
+  /** For `endpoint: embedded`: hooks of companion simulators (ignored for real endpoints). */
+  embedded?: EmbeddedHooks;
 }
 
 export interface ProxmoxConnection {
@@ -56,7 +58,9 @@ export async function connectProxmox(
     if (info.attempt === 1) requests.push({ method: info.method, path: info.path });
   };
 
-  const sim = embedded ? await openEmbeddedSimulator(environment, token, faults) : undefined;
+  const sim = embedded
+    ? await openEmbeddedSimulator(environment, token, faults, options.embedded)
+    : undefined;
   try {
     const endpoint = sim ? sim.url : environment.proxmox.endpoint;
     const tls = sim ? { fingerprint: sim.fingerprint } : environment.proxmox.tls;

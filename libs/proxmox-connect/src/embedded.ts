@@ -1,5 +1,5 @@
 import { InfraError } from '@infra/core';
-import type { Accounts, FaultRule } from '@infra/pve-sim';
+import type { Accounts, FaultRule, SimulatorOptions } from '@infra/pve-sim';
 import { type ProxmoxEnvironment, simStateDir } from './environment';
 import { SIM_FAULTS_ENV } from './sim-faults';
 
@@ -10,6 +10,12 @@ export interface EmbeddedEndpoint {
   /** True when this process started the simulator (and stops it on close). */
   started: boolean;
   stop(): Promise<void>;
+}
+
+/** What companion simulators plug into an embedded Proxmox simulator this process starts. */
+export interface EmbeddedHooks {
+  /** What the guest agent reports per VM (the Talos simulator's 127.0.0.x for its nodes). */
+  guestAddresses?: SimulatorOptions['guestAddresses'];
 }
 
 /** The environment's API token as an administrator account, which is what the local demo expects. */
@@ -30,6 +36,7 @@ export async function openEmbeddedSimulator(
   environment: ProxmoxEnvironment,
   token: { tokenId: string; secret: string },
   faults: FaultRule[],
+  hooks: EmbeddedHooks = {},
 ): Promise<EmbeddedEndpoint> {
   // Loaded on demand: the simulator pulls in the PVE schema, which real endpoints never need.
   const { ensureSimAccounts, findRunning, startSimulator } = await import('@infra/pve-sim');
@@ -45,6 +52,12 @@ export async function openEmbeddedSimulator(
           hint: 'stop it (`pnpm tsx scripts/sim.ts stop`) so this run starts its own, or start it with --faults',
         },
       );
+    if (hooks.guestAddresses)
+      throw new InfraError(
+        'SIM_HOOK_NOT_APPLIED',
+        `the guest-agent addresses of the Talos simulator need the Proxmox simulator in this process, but one started elsewhere (pid ${running.pid}) already serves ${stateDir}`,
+        { hint: 'stop it (`pnpm tsx scripts/sim.ts stop`) so this run starts its own' },
+      );
     await ensureSimAccounts(stateDir, accounts);
     return { url: running.url, fingerprint: running.fingerprint, started: false, stop: async () => {} };
   }
@@ -53,6 +66,7 @@ export async function openEmbeddedSimulator(
     nodeName: environment.proxmox.node,
     accounts,
     ...(faults.length > 0 ? { faults } : {}),
+    ...(hooks.guestAddresses ? { guestAddresses: hooks.guestAddresses } : {}),
   });
   return { url: sim.url, fingerprint: sim.fingerprint, started: true, stop: () => sim.stop() };
 }

@@ -1,5 +1,5 @@
 export { type ConnectOptions, connectProxmox, type ProxmoxConnection } from './connect';
-export { type EmbeddedEndpoint, openEmbeddedSimulator, tokenAccounts } from './embedded';
+export { type EmbeddedEndpoint, type EmbeddedHooks, openEmbeddedSimulator, tokenAccounts } from './embedded';
 export { isEmbedded, MUTATING, type ProxmoxEnvironment, simStateDir } from './environment';
 export { embeddedHost, type HostAdapter, realHost } from './host-adapter';
 export { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
