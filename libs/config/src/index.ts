@@ -5,6 +5,8 @@ export { type Layer, mergeLayers } from './merge';
 export { type Environment, environmentNames, type ResolvedEnvironment, resolveEnvironment } from './resolve';
 export {
   type DownloadSource,
+  type ClusterNode,
+  type ClusterSpec,
   type ImageSpec,
   OS_NAMES,
   type OsName,

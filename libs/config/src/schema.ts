@@ -238,6 +238,57 @@ export const gpuSchema = z.strictObject({
     .default({}),
 });
 
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const IPV4 = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+
+/** One machine of the Talos cluster (terraform/modules/talos-cluster: var.nodes), keyed by hostname. */
+export const clusterNodeSchema = z.strictObject({
+  role: z.enum(['controlplane', 'worker']),
+  /** Proxmox node that runs it; default proxmox.node. */
+  node: z.string().regex(PVE_NODE, 'expected a Proxmox node name like "pve"').optional(),
+  vmid: z.int().min(100).max(999_999_999),
+  ip: z.string().regex(IPV4, 'expected an IPv4 address without prefix, like 192.168.1.21'),
+  size: z.string().min(1).default('medium'),
+  gpu: z.boolean().default(false),
+});
+export type ClusterNode = z.infer<typeof clusterNodeSchema>;
+
+export const clusterSchema = z.strictObject({
+  name: z.string().regex(DNS_LABEL, 'expected a DNS label like "homelab"'),
+  kubernetesVersion: z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+$/, 'expected a version like 1.36.0')
+    .optional(),
+  endpoint: httpsUrl.optional(),
+  network: z.strictObject({
+    prefixLength: z.int().min(1).max(32),
+    gateway: z.string().regex(IPV4, 'expected an IPv4 address like 192.168.1.1'),
+    dnsServers: z.array(z.string().regex(IPV4, 'expected an IPv4 address')).default([]),
+  }),
+  nodes: z
+    .record(z.string().regex(DNS_LABEL, 'expected a hostname (DNS label) like "cp-1"'), clusterNodeSchema)
+    .refine((nodes) => Object.keys(nodes).length > 0, 'expected at least one node'),
+  /** VM sizes nodes refer to (default: the module's small/medium/large/gpu). */
+  sizes: z
+    .record(
+      z.string(),
+      z.strictObject({ cores: z.int().min(2), memoryMiB: z.int().min(2048), diskGiB: z.int().min(10) }),
+    )
+    .optional(),
+  /** Platform manifests for cluster.inlineManifests (files, relative to the repo root). */
+  inlineManifests: z.array(z.string().min(1)).default([]),
+  health: z
+    .strictObject({
+      timeout: z
+        .string()
+        .regex(/^\d+[smh]$/, 'expected a duration like 10m')
+        .default('10m'),
+      skipKubernetesChecks: z.boolean().default(false),
+    })
+    .default({ timeout: '10m', skipKubernetesChecks: false }),
+});
+export type ClusterSpec = z.infer<typeof clusterSchema>;
+
 export const environmentSchema = z.strictObject({
   proxmox: proxmoxSchema,
   templates: templatesSchema,
@@ -252,6 +303,7 @@ export const environmentSchema = z.strictObject({
     .literal('embedded', { error: 'expected "embedded" (the built-in image mirror) or no imageMirror' })
     .optional(),
   gpu: gpuSchema,
+  cluster: clusterSchema.optional(),
   secrets: z.string().min(1),
   ageKeyFile: z.string().min(1).optional(),
 });

@@ -22,6 +22,11 @@ export interface TalosSimOptions extends BuildOptions {
   diskGiB?: number;
   /** How long to wait for the listeners (default 30 s). */
   readyTimeoutMs?: number;
+  /**
+   * Keep serving after this process exits (like `scripts/sim.ts start --detach`), so talosctl can reach the
+   * nodes after `./infra up`; the next run reuses it. stop() still ends it.
+   */
+  detach?: boolean;
 }
 
 export interface TalosSim {
@@ -101,32 +106,31 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
     ...(options.allowSchematicChange ? ['--allow-schematic-change'] : []),
     ...options.nodes.flatMap((n) => ['--node', n]),
   ];
-  const logFd = openSync(join(options.stateDir, 'talos-sim.log'), 'a', 0o600);
+  const logFile = join(options.stateDir, 'talos-sim.log');
+  const logFd = openSync(logFile, 'a', 0o600);
   const child = spawn(binary.path, args, {
-    stdio: ['ignore', 'pipe', logFd],
+    stdio: ['ignore', options.detach ? logFd : 'pipe', logFd],
     env: childEnv(),
+    detached: options.detach === true,
   });
   closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const ready = new Promise<void>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (line.trim() === 'talos-sim: ready') resolve();
-    });
-    child.once('exit', (code) =>
-      reject(
-        new InfraError(
-          'TALOS_SIM_START_FAILED',
-          `the Talos simulator exited (code ${code}) before it served ${options.nodes.join(', ')}`,
-          {
-            hint: `see ${join(options.stateDir, 'talos-sim.log')}`,
-          },
-        ),
-      ),
+  const failed = (code: number | null) =>
+    new InfraError(
+      'TALOS_SIM_START_FAILED',
+      `the Talos simulator exited (code ${code}) before it served ${options.nodes.join(', ')}`,
+      { hint: `see ${logFile}` },
     );
-    child.once('error', reject);
-  });
+  const ready = options.detach
+    ? waitForStatus(options.stateDir, child.pid!, options.nodes.length, exited, failed)
+    : new Promise<void>((resolve, reject) => {
+        const lines = createInterface({ input: child.stdout! });
+        lines.on('line', (line) => {
+          if (line.trim() === 'talos-sim: ready') resolve();
+        });
+        child.once('exit', (code) => reject(failed(code)));
+        child.once('error', reject);
+      });
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -139,7 +143,9 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
               new InfraError(
                 'TALOS_SIM_START_TIMEOUT',
                 `the Talos simulator did not serve within ${timeoutMs} ms`,
-                { hint: `see ${join(options.stateDir, 'talos-sim.log')}` },
+                {
+                  hint: `see ${logFile}`,
+                },
               ),
             ),
           timeoutMs,
@@ -152,6 +158,7 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
   } finally {
     clearTimeout(timer);
   }
+  if (options.detach) child.unref();
   const stop = async () => {
     if (child.exitCode !== null) return;
     child.kill('SIGTERM');
@@ -160,4 +167,30 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
     clearTimeout(forced);
   };
   return { stateDir: options.stateDir, nodes: options.nodes, port, pid: child.pid!, started: true, stop };
+}
+
+/** A detached simulator is ready when its status file names its pid and it serves every node. */
+async function waitForStatus(
+  stateDir: string,
+  pid: number,
+  nodeCount: number,
+  exited: Promise<number | null>,
+  failed: (code: number | null) => Error,
+): Promise<void> {
+  let done = false;
+  const exit = exited.then((code) => {
+    if (!done) throw failed(code);
+  });
+  const poll = (async () => {
+    while (!done) {
+      const status = await findRunningTalosSim(stateDir);
+      if (status?.pid === pid && status.nodes.length === nodeCount) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    await Promise.race([poll, exit]);
+  } finally {
+    done = true;
+  }
 }
