@@ -26,6 +26,7 @@ describe('clusterVariables', () => {
       gpuConfigPatches: ['nvidia'],
       inlineManifests: [{ name: 'runtimeclass', contents: 'kind: RuntimeClass' }],
       talosctl: '/x/talosctl',
+      templateTalosVersion: 'v1.13.9',
     });
     expect(vars).toMatchObject({
       talos_version: 'v1.13.9',
@@ -43,6 +44,7 @@ describe('clusterVariables', () => {
       gpu_config_patches: ['nvidia'],
       inline_manifests: [{ name: 'runtimeclass', contents: 'kind: RuntimeClass' }],
       talosctl: '/x/talosctl',
+      templateTalosVersion: 'v1.13.9',
     });
   });
 
@@ -54,6 +56,7 @@ describe('clusterVariables', () => {
       gpuConfigPatches: [],
       inlineManifests: [],
       talosctl: 'talosctl',
+      templateTalosVersion: 'v1.13.9',
     });
     expect(vars.gpu_mapping).toBeNull();
   });

@@ -10,6 +10,8 @@ export interface ClusterFacts {
   inlineManifests: Array<{ name: string; contents: string }>;
   /** The talosctl the upgrade step runs. */
   talosctl: string;
+  /** Talos version of the template found (its fingerprint covers it). */
+  templateTalosVersion: string;
 }
 
 /** The NVIDIA machine-config patch goes to GPU workers only: recognised by its file name. */
@@ -40,6 +42,7 @@ export function clusterVariables(
   const anyGpu = Object.values(cluster.nodes).some((n) => n.gpu);
   return {
     talos_version: environment.talos.version,
+    template_talos_version: facts.templateTalosVersion,
     talos_platform: environment.talos.platform,
     schematic_id: facts.schematicId,
     gpu_mapping: anyGpu ? environment.gpu.mapping : null,

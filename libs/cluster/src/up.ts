@@ -104,6 +104,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
     gpuConfigPatches: patches.gpu,
     inlineManifests,
     talosctl: options.talosctl ?? 'talosctl',
+    templateTalosVersion: template.talosVersion,
   });
 
   const sim = embedded

@@ -56,7 +56,7 @@ module "cluster" {
   disk_datastore_id  = var.disk_datastore_id
   installer          = { platform = var.talos_platform, host = var.installer_host }
   template = {
-    talos_version = var.talos_version
+    talos_version = coalesce(var.template_talos_version, var.talos_version)
     schematic_id  = var.schematic_id
     clones        = var.templates.talos
   }

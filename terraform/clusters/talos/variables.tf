@@ -44,6 +44,12 @@ variable "talos_version" {
   type        = string
 }
 
+variable "template_talos_version" {
+  description = "Talos version of the template found (null = talos_version); lower than talos_version while an upgrade is pending a new template."
+  type        = string
+  default     = null
+}
+
 variable "talos_platform" {
   description = "Image Factory platform of the template and installer (infra.config.yaml: talos.platform)."
   type        = string
