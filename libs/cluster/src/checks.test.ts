@@ -12,7 +12,6 @@ const base = (nodes: Record<string, Partial<ClusterSpec['nodes'][string]>>): Clu
       { role: 'worker', vmid: 201 + i, ip: `192.168.1.${21 + i}`, size: 'medium', gpu: false, ...n },
     ]),
   ) as ClusterSpec['nodes'],
-  inlineManifests: [],
   health: { timeout: '10m', skipKubernetesChecks: false },
 });
 const fail = (spec: ClusterSpec) => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, relative } from 'node:path';
+import { relative } from 'node:path';
 import { InfraError } from '@infra/core';
 import { isGpuPatch } from './inputs';
 
@@ -27,18 +27,4 @@ export async function readPatches(
   for (const path of paths)
     (isGpuPatch(path) ? gpu : all).push(await readOne(path, repoRoot, 'talos.patches'));
   return { all, gpu };
-}
-
-/** cluster.inlineManifests files, named by their file name without extension. */
-export async function readInlineManifests(
-  paths: readonly string[],
-  repoRoot: string,
-): Promise<Array<{ name: string; contents: string }>> {
-  const out: Array<{ name: string; contents: string }> = [];
-  for (const path of paths)
-    out.push({
-      name: basename(path).replace(/\.ya?ml$/, ''),
-      contents: await readOne(path, repoRoot, 'cluster.inlineManifests'),
-    });
-  return out;
 }

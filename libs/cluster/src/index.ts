@@ -1,6 +1,6 @@
 export { checkClusterSpec, clusterLabel, DEFAULT_SIZES } from './checks';
 export { nonLoopbackNodes, startEmbeddedTalos, talosGuestAddresses } from './embedded';
-export { readInlineManifests, readPatches } from './files';
+export { readPatches } from './files';
 export { type ClusterFacts, clusterVariables, installerImage, isGpuPatch } from './inputs';
 export { credentialsDir, nextSteps, type WrittenCredentials, writeCredentials } from './outputs';
 export { clusterPreflight } from './preflight';

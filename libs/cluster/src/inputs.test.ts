@@ -9,12 +9,11 @@ const cluster: ClusterSpec = {
     'cp-1': { role: 'controlplane', vmid: 201, ip: '127.0.0.11', size: 'medium', gpu: false },
     'gpu-1': { role: 'worker', vmid: 211, ip: '127.0.0.21', size: 'gpu', gpu: true, node: 'pve2' },
   },
-  inlineManifests: [],
   health: { timeout: '5m', skipKubernetesChecks: true },
 };
 const environment = {
   proxmox: { node: 'pve' },
-  talos: { version: 'v1.13.9', platform: 'nocloud' },
+  talos: { version: 'v1.13.9', platform: 'nocloud', kubernetesVersion: '1.36.3' },
   gpu: { mapping: 'rtx4000ada' },
 } as Parameters<typeof clusterVariables>[0];
 
@@ -33,6 +32,7 @@ describe('clusterVariables', () => {
       schematic_id: 'a'.repeat(64),
       gpu_mapping: 'rtx4000ada',
       cluster: {
+        kubernetes_version: '1.36.3',
         nodes: {
           'cp-1': { role: 'controlplane', node: 'pve', vm_id: 201, ip: '127.0.0.11', gpu: false },
           'gpu-1': { role: 'worker', node: 'pve2', vm_id: 211, size: 'gpu', gpu: true },
@@ -44,7 +44,7 @@ describe('clusterVariables', () => {
       gpu_config_patches: ['nvidia'],
       inline_manifests: [{ name: 'runtimeclass', contents: 'kind: RuntimeClass' }],
       talosctl: '/x/talosctl',
-      templateTalosVersion: 'v1.13.9',
+      template_talos_version: 'v1.13.9',
     });
   });
 

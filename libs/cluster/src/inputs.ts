@@ -49,8 +49,9 @@ export function clusterVariables(
     cluster: {
       name: cluster.name,
       ...(cluster.endpoint ? { endpoint: cluster.endpoint } : {}),
-      ...(cluster.kubernetesVersion
-        ? { kubernetes_version: cluster.kubernetesVersion.replace(/^v/, '') }
+      // The Kubernetes version is the platform's pin (talos.kubernetesVersion); null = Talos' default.
+      ...(environment.talos.kubernetesVersion
+        ? { kubernetes_version: environment.talos.kubernetesVersion }
         : {}),
       nodes,
       ...(cluster.sizes

@@ -3,7 +3,7 @@ import type { ClusterSpec, Environment } from '@infra/config';
 import { InfraError, type Logger } from '@infra/core';
 import { checkClusterSpec, clusterLabel } from './checks';
 import { nonLoopbackNodes, startEmbeddedTalos, talosGuestAddresses } from './embedded';
-import { readInlineManifests, readPatches } from './files';
+import { readPatches } from './files';
 import { clusterVariables, installerImage } from './inputs';
 import { credentialsDir, nextSteps, type WrittenCredentials, writeCredentials } from './outputs';
 import { clusterPreflight } from './preflight';
@@ -43,6 +43,8 @@ export interface ClusterUpOptions {
   /** For `endpoint: embedded`: make the embedded host's GPU mapping as the README's host setup does. */
   prepareEmbeddedGpu?: () => Promise<void>;
   talosctl?: string;
+  /** The control plane's cluster.inlineManifests: the platform stage's cluster-critical set (@infra/platform). */
+  inlineManifests?: Array<{ name: string; contents: string }>;
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -97,7 +99,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
   await clusterPreflight(options.client, environment, cluster);
 
   const patches = await readPatches(environment.talos.patches, environment.repoRoot);
-  const inlineManifests = await readInlineManifests(cluster.inlineManifests, environment.repoRoot);
+  const inlineManifests = options.inlineManifests ?? [];
   const variables = clusterVariables(environment, cluster, {
     schematicId: template.schematicId,
     configPatches: patches.all,

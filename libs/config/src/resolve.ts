@@ -207,9 +207,6 @@ function absolutePaths(env: Environment): Environment {
       tls: { ...env.proxmox.tls, ...(env.proxmox.tls.caFile ? { caFile: abs(env.proxmox.tls.caFile) } : {}) },
     },
     talos: { ...env.talos, schematic: abs(env.talos.schematic), patches: env.talos.patches.map(abs) },
-    ...(env.cluster
-      ? { cluster: { ...env.cluster, inlineManifests: env.cluster.inlineManifests.map(abs) } }
-      : {}),
     gpu: {
       ...env.gpu,
       host: {

@@ -255,10 +255,6 @@ export type ClusterNode = z.infer<typeof clusterNodeSchema>;
 
 export const clusterSchema = z.strictObject({
   name: z.string().regex(DNS_LABEL, 'expected a DNS label like "homelab"'),
-  kubernetesVersion: z
-    .string()
-    .regex(/^v?\d+\.\d+\.\d+$/, 'expected a version like 1.36.0')
-    .optional(),
   endpoint: httpsUrl.optional(),
   network: z.strictObject({
     prefixLength: z.int().min(1).max(32),
@@ -275,8 +271,6 @@ export const clusterSchema = z.strictObject({
       z.strictObject({ cores: z.int().min(2), memoryMiB: z.int().min(2048), diskGiB: z.int().min(10) }),
     )
     .optional(),
-  /** Platform manifests for cluster.inlineManifests (files, relative to the repo root). */
-  inlineManifests: z.array(z.string().min(1)).default([]),
   health: z
     .strictObject({
       timeout: z
