@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProcess } from '@infra/core';
+import { formatLeakHits, scanPaths } from '@infra/sops-secrets';
 import { readAppliedConfig, readInlineManifests, readNodeRecords } from '@infra/talos-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installerImage } from './inputs';
@@ -146,6 +147,38 @@ describe('talos-cluster on the simulators (real tofu, bpg, talos provider, talos
       const validate = await talosctl(['validate', '--mode', 'metal', '--strict', '--config', file]);
       expect(validate.exitCode, `${name}: ${validate.stderr}`).toBe(0);
     }
+  });
+
+  it('keeps the cluster secrets out of the state, tofu output and its data dir (leak test)', {
+    timeout: 120_000,
+  }, async () => {
+    const outputs = JSON.parse((await stack.tofu(['output', '-json'])).stdout) as Record<
+      string,
+      { value: unknown }
+    >;
+    const cpConfig = (outputs.machine_configurations!.value as Record<string, string>)['cp-1']!;
+    const [cpDoc] = documents(cpConfig) as Array<{
+      machine: { ca: { key: string } };
+      cluster: { ca: { key: string }; secretboxEncryptionSecret: string };
+    }>;
+    const talosconfig = String(outputs.talosconfig!.value);
+    const clientKey = /key: (\S+)/.exec(talosconfig.split('contexts:')[1] ?? '')?.[1] ?? '';
+    const needles = [
+      { label: 'machine.ca.key', value: Buffer.from(cpDoc!.machine.ca.key, 'base64').toString() },
+      { label: 'cluster.ca.key', value: Buffer.from(cpDoc!.cluster.ca.key, 'base64').toString() },
+      { label: 'cluster.secretboxEncryptionSecret', value: cpDoc!.cluster.secretboxEncryptionSecret },
+      { label: 'talosconfig client key', value: Buffer.from(clientKey, 'base64').toString() },
+    ];
+    expect(needles.every((n) => n.value.length > 20)).toBe(true);
+    // Positive control: the machine config output itself carries them.
+    const control = join(stack.dir, 'control.yaml');
+    await writeFile(control, cpConfig, { mode: 0o600 });
+    expect((await scanPaths([control], needles)).hits.length).toBeGreaterThan(0);
+    const scan = await scanPaths(stack.tofuArtifacts, needles);
+    expect(scan.missing).toEqual([]);
+    expect(formatLeakHits(scan.hits)).toEqual([]);
+    // The state is encrypted as a whole: not even the VM names are readable.
+    expect(await readFile(stack.tofuArtifacts[0]!, 'utf8')).not.toContain('gpu-1');
   });
 
   it('answers talosctl version and get members', { timeout: 120_000 }, async () => {

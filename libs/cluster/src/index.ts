@@ -4,6 +4,7 @@ export { readPatches } from './files';
 export { type ClusterFacts, clusterVariables, installerImage, isGpuPatch } from './inputs';
 export { credentialsDir, nextSteps, type WrittenCredentials, writeCredentials } from './outputs';
 export { clusterPreflight } from './preflight';
+export { exportCredentialsToSops } from './secrets-export';
 export {
   type ClusterDeployer,
   type ClusterDeployRequest,

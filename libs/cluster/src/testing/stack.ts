@@ -1,4 +1,4 @@
-import { access, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '@infra/core';
@@ -19,6 +19,8 @@ const TOKEN_ID = 'root@pam!e2e';
 
 export interface Stack {
   dir: string;
+  /** The encrypted state, tofu's data dir and everything tofu printed. */
+  tofuArtifacts: string[];
   pve: Simulator;
   talos: TalosSim;
   addresses: { cp: string; gpu: string };
@@ -168,6 +170,7 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
   };
   return {
     dir,
+    tofuArtifacts: [join(dir, 'cluster.tfstate'), join(dir, 'tfdata'), join(dir, 'tofu-output.log')],
     pve,
     talos,
     addresses,
