@@ -1,4 +1,5 @@
 export { checkClusterSpec, clusterLabel, DEFAULT_SIZES } from './checks';
+export { type ClusterDestroyOptions, clusterDestroy } from './destroy';
 export { nonLoopbackNodes, startEmbeddedTalos, talosGuestAddresses } from './embedded';
 export { readPatches } from './files';
 export { type ClusterFacts, clusterVariables, installerImage, isGpuPatch } from './inputs';

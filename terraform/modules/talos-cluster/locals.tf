@@ -6,9 +6,11 @@ locals {
   worker_names        = sort(keys(local.workers))
   control_plane_ips   = [for name in local.control_plane_names : var.nodes[name].ip]
   worker_ips          = [for name in local.worker_names : var.nodes[name].ip]
-  bootstrap_ip        = local.control_plane_ips[0]
+  # No nodes: the VMs are gone, the secrets stay (see var.nodes).
+  running      = length(var.nodes) > 0
+  bootstrap_ip = local.running ? local.control_plane_ips[0] : null
 
-  cluster_endpoint = coalesce(var.cluster_endpoint, "https://${local.bootstrap_ip}:6443")
+  cluster_endpoint = local.running ? coalesce(var.cluster_endpoint, "https://${local.bootstrap_ip}:6443") : coalesce(var.cluster_endpoint, "https://unset:6443")
 
   # The factory installer of the template's schematic: upgrades keep the extensions (qemu-guest-agent, NVIDIA).
   installer = "${var.installer.host}/${var.installer.platform}-installer/${var.template.schematic_id}:${var.talos_version}"

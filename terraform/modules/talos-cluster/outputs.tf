@@ -6,7 +6,7 @@ output "talosconfig" {
 
 output "kubeconfig" {
   description = "Admin kubeconfig of the cluster. Write it to a 0600 file; never print it."
-  value       = talos_cluster_kubeconfig.this.kubeconfig_raw
+  value       = one(talos_cluster_kubeconfig.this[*].kubeconfig_raw)
   sensitive   = true
 }
 
@@ -39,8 +39,8 @@ output "installer" {
 
 output "health" {
   description = "Nodes the health gate checked (read after bootstrap and every upgrade)."
-  value = {
-    control_plane_nodes = data.talos_cluster_health.this.control_plane_nodes
-    worker_nodes        = data.talos_cluster_health.this.worker_nodes
-  }
+  value = local.running ? {
+    control_plane_nodes = one(data.talos_cluster_health.this[*].control_plane_nodes)
+    worker_nodes        = one(data.talos_cluster_health.this[*].worker_nodes)
+  } : null
 }

@@ -58,6 +58,8 @@ resource "talos_machine_configuration_apply" "node" {
 }
 
 resource "talos_machine_bootstrap" "this" {
+  count = local.running ? 1 : 0
+
   client_configuration = talos_machine_secrets.this.client_configuration
   node                 = local.bootstrap_ip
   endpoint             = local.bootstrap_ip
@@ -66,6 +68,8 @@ resource "talos_machine_bootstrap" "this" {
 }
 
 resource "talos_cluster_kubeconfig" "this" {
+  count = local.running ? 1 : 0
+
   client_configuration = talos_machine_secrets.this.client_configuration
   node                 = local.bootstrap_ip
   endpoint             = local.bootstrap_ip
@@ -75,6 +79,8 @@ resource "talos_cluster_kubeconfig" "this" {
 
 # The health gate: etcd, apid, kubelet, members, boot sequence (and Kubernetes unless skipped) on every node.
 data "talos_cluster_health" "this" {
+  count = local.running ? 1 : 0
+
   client_configuration   = data.talos_client_configuration.this.client_configuration
   control_plane_nodes    = local.control_plane_ips
   worker_nodes           = local.worker_ips

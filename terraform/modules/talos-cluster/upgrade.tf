@@ -3,6 +3,8 @@
 # on the target version and schematic is skipped, so creating the cluster upgrades nothing. The schematic stays
 # the template's, so the extensions (qemu-guest-agent, NVIDIA) survive the upgrade.
 resource "terraform_data" "talos_upgrade" {
+  count = local.running ? 1 : 0
+
   triggers_replace = {
     installer = local.installer
     nodes     = join(",", concat(local.control_plane_ips, local.worker_ips))

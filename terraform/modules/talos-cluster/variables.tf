@@ -13,7 +13,9 @@ variable "nodes" {
     The cluster's machines, keyed by hostname. role: controlplane or worker; node: the Proxmox node that runs
     it; vm_id: its VMID; ip: its static IPv4 address (without prefix); size: a key of var.sizes; gpu = true
     attaches the GPU by resource mapping (var.gpu_mapping) and labels and taints the node for GPU workloads.
-    One control plane by default; three for high availability (never two: etcd needs a majority).
+    One control plane by default; three for high availability (never two: etcd needs a majority). An empty map
+    removes every VM and keeps the machine secrets (the cluster stage's destroy), so the next apply brings the
+    same cluster back.
   EOT
   type = map(object({
     role  = string
@@ -33,7 +35,7 @@ variable "nodes" {
     error_message = "nodes.<name>.role must be \"controlplane\" or \"worker\"."
   }
   validation {
-    condition     = contains([1, 3, 5], length([for n in var.nodes : n if n.role == "controlplane"]))
+    condition     = length(var.nodes) == 0 || contains([1, 3, 5], length([for n in var.nodes : n if n.role == "controlplane"]))
     error_message = "nodes: the cluster needs 1, 3 or 5 control planes (etcd needs a majority: 2 control planes survive no failure better than 1 and double the chance of losing quorum); found ${length([for n in var.nodes : n if n.role == "controlplane"])}."
   }
   validation {
