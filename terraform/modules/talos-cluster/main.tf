@@ -26,6 +26,11 @@ resource "proxmox_virtual_environment_vm" "node" {
   agent {
     enabled = true
     trim    = true
+    # The address is static (cloud-init) and the talos provider waits for apid itself; bpg would otherwise wait
+    # for a global-unicast address the embedded simulator's loopback nodes never have.
+    wait_for_ip {
+      disabled = true
+    }
   }
 
   cpu {
@@ -48,10 +53,8 @@ resource "proxmox_virtual_environment_vm" "node" {
     ssd          = true
   }
 
-  efi_disk {
-    datastore_id = var.disk_datastore_id
-    type         = "4m"
-  }
+  # No efi_disk block: the clone carries the template's EFI vars disk (with one, bpg moves it onto the same
+  # storage after the clone, which Proxmox refuses).
 
   network_device {
     bridge  = var.network.bridge
