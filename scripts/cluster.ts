@@ -69,7 +69,8 @@ const up = defineCommand({
         repoRoot: environment.repoRoot,
         environment: environment.name,
         env: process.env,
-        run: (tool, toolArgs) => runProcess(tool, [...toolArgs], { env: { PATH: toolchain.PATH ?? '' } }),
+        run: (tool: string, toolArgs: readonly string[]) =>
+          runProcess(tool, [...toolArgs], { env: { PATH: toolchain.PATH ?? '' } }),
       });
       const result = await cluster.clusterUp({
         environment,
@@ -166,7 +167,7 @@ const exportSecrets = defineCommand({
 
 export const command = defineGroup({
   description: 'the Talos cluster stage: up, destroy, export-secrets',
-  commands: { up, destroy, 'export-secrets': exportSecrets },
+  subcommands: { up, destroy, 'export-secrets': exportSecrets },
 });
 
 await runScript(import.meta.url, command);

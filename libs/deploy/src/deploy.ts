@@ -23,6 +23,11 @@ export interface DeployRequest {
   environment: Environment;
   action: DeployAction;
   rootDir?: string;
+  /**
+   * A second root module of the same environment (e.g. `cluster` for terraform/clusters/talos) keeps its own
+   * state and data dir: `.infra/tofu/<env>/<stateName>/` instead of `.infra/tofu/<env>/`.
+   */
+  stateName?: string;
   templates?: Readonly<Record<string, WantedTemplate>>;
   variables?: Readonly<Record<string, unknown>>;
   secretVariables?: Readonly<Record<string, string>>;
@@ -82,7 +87,13 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
   const rootLabel = relative(repoRoot, rootDir) || '.';
   const configLabel = `${relative(repoRoot, environment.configFile)}: environments.${environment.name}`;
   const secretsFile = relative(repoRoot, environment.secrets);
-  const stateDir = join(repoRoot, '.infra', 'tofu', environment.name);
+  const stateDir = join(
+    repoRoot,
+    '.infra',
+    'tofu',
+    environment.name,
+    ...(request.stateName ? [request.stateName] : []),
+  );
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
   // Loaded on demand: the connection pulls in sops, the client and (embedded) the simulator.

@@ -112,6 +112,7 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
     disk_datastore_id: 'local-lvm',
     templates: { talos: { pve: { vm_id: 9000, node_name: 'pve' } } },
     talos_version: 'v1.13.9',
+    template_talos_version: 'v1.13.9',
     schematic_id: SCHEMATIC,
     gpu_mapping: 'rtx4000ada',
     cluster: {
@@ -162,11 +163,14 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
     }
     const varFile = join(dir, 'vars.json');
     await writeFile(varFile, JSON.stringify(vars), { mode: 0o600 });
-    return runProcess('tofu', [...args, `-var-file=${varFile}`], {
+    const result = await runProcess('tofu', [...args, `-var-file=${varFile}`], {
       cwd: root,
       env: tofuEnv,
       timeoutMs: 900_000,
     });
+    // Everything tofu printed, for the leak check.
+    await appendFile(join(dir, 'tofu-output.log'), `${result.stdout}\n${result.stderr}\n`, { mode: 0o600 });
+    return result;
   };
   return {
     dir,

@@ -34,7 +34,9 @@ for node in $NODES; do
     continue
   fi
   echo "talos-upgrade: $node -> $INSTALLER"
-  talosctl_on "$node" upgrade --image "$INSTALLER" --wait=false
+  # MachineService.Upgrade (talosctl's --legacy path, served by every Talos 1.x): the Talos simulator does not
+  # serve the newer ImageService/LifecycleService pair yet. The wait below replaces talosctl's event tracking.
+  talosctl_on "$node" upgrade --legacy --image "$INSTALLER" --wait=false
   deadline=$(($(date +%s) + TIMEOUT_SECONDS))
   until at_target "$node"; do
     if [ "$(date +%s)" -ge "$deadline" ]; then
