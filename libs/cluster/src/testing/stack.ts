@@ -168,8 +168,9 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
       env: tofuEnv,
       timeoutMs: 900_000,
     });
-    // Everything tofu printed, for the leak check.
-    await appendFile(join(dir, 'tofu-output.log'), `${result.stdout}\n${result.stderr}\n`, { mode: 0o600 });
+    // What plan/apply printed, for the leak check (`output -json` prints the sensitive values on purpose).
+    if (args[0] !== 'output')
+      await appendFile(join(dir, 'tofu-output.log'), `${result.stdout}\n${result.stderr}\n`, { mode: 0o600 });
     return result;
   };
   return {
