@@ -46,7 +46,7 @@ const up = defineCommand({
   examples: ['cluster.ts up -e local'],
   run: async ({ args, signal }) => {
     const { environment, spec, cluster, talosctl, toolchain } = await context(args.env);
-    const [{ connectProxmox }, { buildTalosTemplate }, { deployEnvironment, talosTemplate }, platform, gpu] =
+    const [{ connectProxmox }, { buildImage }, { deployEnvironment, talosTemplate }, platform, gpu] =
       await Promise.all([
         import('@infra/proxmox-connect'),
         import('@infra/template-builder'),
@@ -62,7 +62,7 @@ const up = defineCommand({
       ...(embedded ? { embedded: cluster.talosGuestAddresses(spec, spec.network.prefixLength) } : {}),
     });
     try {
-      const built = await buildTalosTemplate(environment, { logger: log });
+      const built = await buildImage(environment, 'talos', { logger: log });
       log.success(`template ${built.name} (${built.status})`);
       const talos = await talosTemplate(environment);
       const inlineManifests = await platform.renderClusterCritical({
