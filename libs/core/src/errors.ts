@@ -2,14 +2,14 @@
  * The one error type scripts show to people. `code` is stable (for tests and `--json`), `message` says what
  * is wrong and where, `hint` says how to fix it. Anything else that reaches `runMain` is a bug.
  */
-export class InfraError extends Error {
-  readonly code: string;
+export class InfraError<Code extends string = string> extends Error {
+  readonly code: Code;
   readonly hint: string | undefined;
   /** Structured context for `--json` output; never holds secret values. */
   readonly details: Record<string, unknown> | undefined;
 
   constructor(
-    code: string,
+    code: Code,
     message: string,
     options: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
   ) {
@@ -21,6 +21,16 @@ export class InfraError extends Error {
   }
 }
 
-export function isInfraError(error: unknown): error is InfraError {
-  return error instanceof InfraError;
+/** The codes @infra/core itself throws (the runner, the command framework, interrupts). */
+export type CoreErrorCode = 'ABORTED' | 'INTERRUPTED' | 'PROCESS_FAILED' | 'TOOL_MISSING' | 'TOOL_TIMEOUT';
+
+/**
+ * Each library names its codes as a union (`ProxmoxErrorCode`, ...). Checking a code through it makes a
+ * misspelt one a type error: `isInfraError<CoreErrorCode>(error, 'TOOL_MISSING')`.
+ */
+export function isInfraError<Code extends string = string>(
+  error: unknown,
+  ...codes: readonly NoInfer<Code>[]
+): error is InfraError<Code> {
+  return error instanceof InfraError && (codes.length === 0 || codes.includes(error.code as Code));
 }

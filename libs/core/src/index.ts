@@ -12,7 +12,7 @@ export {
 } from './command/option';
 export { runCommand, runScript } from './command/run';
 export { UsageError } from './command/usage-error';
-export { InfraError, isInfraError } from './errors';
+export { type CoreErrorCode, InfraError, isInfraError } from './errors';
 export { reportFailure } from './failure';
 export { writeFileAtomic } from './fs';
 export { createLogger, type Logger, log, printResult } from './log';

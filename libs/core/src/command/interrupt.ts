@@ -1,4 +1,4 @@
-import { InfraError } from '../errors';
+import { type CoreErrorCode, InfraError } from '../errors';
 import type { Logger } from '../log';
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -32,7 +32,7 @@ export function watchInterrupts(log: Logger, exit: (code: number) => never = pro
       first = signal;
       log.warn(`${signal}: stopping and cleaning up (send it again to exit at once)`);
       controller.abort(
-        new InfraError('INTERRUPTED', `interrupted by ${signal}`, {
+        new InfraError<CoreErrorCode>('INTERRUPTED', `interrupted by ${signal}`, {
           hint: 'partial work was cleaned up; run the command again to finish it',
         }),
       );

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { ProcessPromise } from 'zx';
 import { trackProcessGroup } from '../command/interrupt';
-import { InfraError } from '../errors';
+import { type CoreErrorCode, InfraError } from '../errors';
 import { redact } from '../redact';
 import { type ChildEnvOptions, childEnv } from './env';
 
@@ -106,7 +106,7 @@ export async function runProcess(
   const command = redact([program, ...args].join(' '));
   const binary = await findExecutable(program, env, options.cwd);
   if (!binary) {
-    throw new InfraError('TOOL_MISSING', `${program} is not installed (not found on PATH)`, {
+    throw new InfraError<CoreErrorCode>('TOOL_MISSING', `${program} is not installed (not found on PATH)`, {
       hint: 'run ./infra setup (it installs the pinned toolchain), then retry',
       details: { tool: program },
     });
@@ -168,7 +168,8 @@ export async function runProcess(
     // Not cleared when the leader exits: a member that ignored SIGTERM still gets SIGKILL.
     setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
   };
-  const onAbort = () => stop(options.signal?.reason ?? new InfraError('ABORTED', `${command} was cancelled`));
+  const onAbort = () =>
+    stop(options.signal?.reason ?? new InfraError<CoreErrorCode>('ABORTED', `${command} was cancelled`));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer =
     options.timeoutMs === undefined
@@ -176,9 +177,13 @@ export async function runProcess(
       : setTimeout(
           () =>
             stop(
-              new InfraError('TOOL_TIMEOUT', `${command} did not finish in ${options.timeoutMs} ms`, {
-                hint: 'rerun with INFRA_DEBUG=1 to see what it was doing',
-              }),
+              new InfraError<CoreErrorCode>(
+                'TOOL_TIMEOUT',
+                `${command} did not finish in ${options.timeoutMs} ms`,
+                {
+                  hint: 'rerun with INFRA_DEBUG=1 to see what it was doing',
+                },
+              ),
             ),
           options.timeoutMs,
         );
@@ -217,7 +222,7 @@ export async function runProcess(
   };
   if (options.check && result.exitCode !== 0) {
     const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
-    throw new InfraError(
+    throw new InfraError<CoreErrorCode>(
       'PROCESS_FAILED',
       `${command} exited with ${result.exitCode}${tail ? `:\n${tail}` : ''}`,
       {
