@@ -1,5 +1,5 @@
 import { InfraError, registerSecret } from '@infra/core';
-import { PveAuthError } from './errors';
+import { type ProxmoxErrorCode, PveAuthError } from './errors';
 
 /**
  * API token (stateless, no CSRF token) or ticket (cookie + CSRFPreventionToken on writes). Tickets live 2 h;
@@ -35,14 +35,22 @@ export const TICKET_LIFETIME_MS = 2 * 3600_000;
 
 export function tokenAuthenticator(tokenId: string, secret: string): Authenticator {
   if (!TOKEN_ID.test(tokenId)) {
-    throw new InfraError('PVE_TOKEN_ID_INVALID', `"${tokenId}" is not a Proxmox API token id`, {
-      hint: 'a token id is USER@REALM!TOKENNAME, e.g. infra@pve!build',
-    });
+    throw new InfraError<ProxmoxErrorCode>(
+      'PVE_TOKEN_ID_INVALID',
+      `"${tokenId}" is not a Proxmox API token id`,
+      {
+        hint: 'a token id is USER@REALM!TOKENNAME, e.g. infra@pve!build',
+      },
+    );
   }
   if (!secret)
-    throw new InfraError('PVE_TOKEN_SECRET_MISSING', `the secret of API token ${tokenId} is empty`, {
-      hint: 'put the token secret (a UUID) into the environment’s SOPS file',
-    });
+    throw new InfraError<ProxmoxErrorCode>(
+      'PVE_TOKEN_SECRET_MISSING',
+      `the secret of API token ${tokenId} is empty`,
+      {
+        hint: 'put the token secret (a UUID) into the environment’s SOPS file',
+      },
+    );
   registerSecret(secret);
   const header = `PVEAPIToken=${tokenId}=${secret}`;
   return {
@@ -70,9 +78,13 @@ export function ticketAuthenticator(
 
   const accept = (reply: TicketReply): TicketState => {
     if (!reply.ticket || !reply.CSRFPreventionToken) {
-      throw new InfraError('PVE_AUTH_FAILED', `login as ${options.username} returned no ticket`, {
-        hint: 'two-factor authentication is not supported here; use an API token instead',
-      });
+      throw new InfraError<ProxmoxErrorCode>(
+        'PVE_AUTH_FAILED',
+        `login as ${options.username} returned no ticket`,
+        {
+          hint: 'two-factor authentication is not supported here; use an API token instead',
+        },
+      );
     }
     registerSecret(reply.ticket);
     registerSecret(reply.CSRFPreventionToken);

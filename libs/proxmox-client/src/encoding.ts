@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { fillPath } from '@infra/pve-api';
+import type { ProxmoxErrorCode } from './errors';
 
 /**
  * Request encoding as pve-http-server expects it: GET/DELETE parameters in the query string, POST/PUT in an
@@ -13,7 +14,10 @@ export function encodeScalar(name: string, value: string | number | boolean): st
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) {
-      throw new InfraError('PVE_PARAMETER_INVALID', `parameter ${name} is not a finite number: ${value}`);
+      throw new InfraError<ProxmoxErrorCode>(
+        'PVE_PARAMETER_INVALID',
+        `parameter ${name} is not a finite number: ${value}`,
+      );
     }
     return String(value);
   }
@@ -27,7 +31,7 @@ export function encodeForm(params: RequestParams): URLSearchParams {
     if (Array.isArray(value)) {
       for (const item of value) form.append(name, encodeScalar(name, item));
     } else if (typeof value === 'object') {
-      throw new InfraError(
+      throw new InfraError<ProxmoxErrorCode>(
         'PVE_PARAMETER_INVALID',
         `parameter ${name} is an object; Proxmox takes strings, numbers, booleans or lists`,
         {
@@ -62,7 +66,7 @@ export function splitPathParams(
   for (const [name, value] of Object.entries(params)) {
     if (names.includes(name)) {
       if (typeof value !== 'string' && typeof value !== 'number') {
-        throw new InfraError(
+        throw new InfraError<ProxmoxErrorCode>(
           'PVE_PARAMETER_INVALID',
           `path parameter ${name} of ${template} must be a string or number`,
         );
@@ -72,7 +76,10 @@ export function splitPathParams(
   }
   for (const name of names) {
     if (pathValues[name] === undefined) {
-      throw new InfraError('PVE_PARAMETER_INVALID', `path parameter ${name} of ${template} is missing`);
+      throw new InfraError<ProxmoxErrorCode>(
+        'PVE_PARAMETER_INVALID',
+        `path parameter ${name} of ${template} is missing`,
+      );
     }
   }
   return { path: fillPath(template, pathValues), rest };

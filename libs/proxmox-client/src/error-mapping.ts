@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import {
+  type ProxmoxErrorCode,
   PveAuthError,
   type PveError,
   PveNodeError,
@@ -96,7 +97,7 @@ export function errorFromTransport(request: RequestRef, error: unknown, endpoint
   const codeText = typeof code === 'string' ? code : undefined;
   const message = cause instanceof Error ? cause.message : String(cause);
   if (codeText && TLS_VERIFY_CODES.has(codeText)) {
-    return new InfraError(
+    return new InfraError<ProxmoxErrorCode>(
       'TLS_VERIFY_FAILED',
       `${request.method} ${request.path}: the certificate of ${endpoint} is not trusted (${codeText})`,
       {

@@ -4,6 +4,35 @@ import { InfraError, redact } from '@infra/core';
  * Typed errors of the Proxmox client. All are InfraErrors with stable codes; messages name the request
  * (method + path) and are redacted, so a token secret, ticket or CSRF token never reaches a terminal or log.
  */
+/** Every code the Proxmox client throws; `isInfraError<ProxmoxErrorCode>(error, ...)` checks against it. */
+export type ProxmoxErrorCode =
+  | 'PVE_ALREADY_EXISTS'
+  | 'PVE_AUTH_FAILED'
+  | 'PVE_CLIENT_OPTIONS_INVALID'
+  | 'PVE_LOCK_TIMEOUT'
+  | 'PVE_NODE_UNKNOWN'
+  | 'PVE_NODE_UNREACHABLE'
+  | 'PVE_NOT_FOUND'
+  | 'PVE_NOT_IMPLEMENTED'
+  | 'PVE_OUTCOME_UNKNOWN'
+  | 'PVE_PARAMETER_INVALID'
+  | 'PVE_PERMISSION_DENIED'
+  | 'PVE_RESPONSE_INVALID'
+  | 'PVE_SERVER_ERROR'
+  | 'PVE_STORAGE_CONTENT_MISSING'
+  | 'PVE_STORAGE_NOT_FILE_BASED'
+  | 'PVE_TASK_FAILED'
+  | 'PVE_TASK_TIMEOUT'
+  | 'PVE_TOKEN_ID_INVALID'
+  | 'PVE_TOKEN_SECRET_MISSING'
+  | 'PVE_UNREACHABLE'
+  | 'PVE_UPID_INVALID'
+  | 'TLS_CA_FILE_UNREADABLE'
+  | 'TLS_FINGERPRINT_INVALID'
+  | 'TLS_FINGERPRINT_MISMATCH'
+  | 'TLS_OPTIONS_CONFLICT'
+  | 'TLS_VERIFY_FAILED';
+
 export interface RequestRef {
   method: string;
   /** The API path, e.g. `/nodes/pve/qemu` (no host, no query). */
@@ -16,14 +45,14 @@ interface PveErrorOptions {
   cause?: unknown;
 }
 
-export class PveError extends InfraError {
+export class PveError extends InfraError<ProxmoxErrorCode> {
   readonly method: string;
   readonly path: string;
   /** HTTP status when the server answered (0 for transport and TLS failures). */
   readonly status: number;
 
   constructor(
-    code: string,
+    code: ProxmoxErrorCode,
     request: RequestRef,
     status: number,
     message: string,
@@ -129,7 +158,7 @@ export type ServerErrorKind =
   | 'unknown-node'
   | 'other';
 
-const SERVER_KIND_CODES: Record<ServerErrorKind, string> = {
+const SERVER_KIND_CODES: Record<ServerErrorKind, ProxmoxErrorCode> = {
   'not-found': 'PVE_NOT_FOUND',
   'already-exists': 'PVE_ALREADY_EXISTS',
   'lock-timeout': 'PVE_LOCK_TIMEOUT',

@@ -6,6 +6,7 @@ export { decodeForm, encodeForm, type ParamValue, type RequestParams } from './e
 export { errorFromResponse, errorFromTransport, type RawResponse } from './error-mapping';
 export {
   classifyServerMessage,
+  type ProxmoxErrorCode,
   PveAuthError,
   PveError,
   PveNodeError,

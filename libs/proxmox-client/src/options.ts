@@ -1,6 +1,7 @@
 import { InfraError, type Logger } from '@infra/core';
 import { z } from 'zod';
 import type { AuthOptions } from './auth';
+import type { ProxmoxErrorCode } from './errors';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import type { TlsOptions } from './tls';
 
@@ -94,7 +95,7 @@ export function resolveOptions(options: ProxmoxClientOptions): ResolvedOptions {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.join('.');
-    throw new InfraError(
+    throw new InfraError<ProxmoxErrorCode>(
       'PVE_CLIENT_OPTIONS_INVALID',
       `Proxmox client option ${field || '(root)'}: ${issue.message}`,
       {
@@ -105,9 +106,13 @@ export function resolveOptions(options: ProxmoxClientOptions): ResolvedOptions {
   const value = parsed.data;
   const url = new URL(value.endpoint);
   if (url.protocol !== 'https:') {
-    throw new InfraError('PVE_CLIENT_OPTIONS_INVALID', `Proxmox endpoint ${value.endpoint} is not https`, {
-      hint: 'Proxmox VE serves its API only over HTTPS on port 8006',
-    });
+    throw new InfraError<ProxmoxErrorCode>(
+      'PVE_CLIENT_OPTIONS_INVALID',
+      `Proxmox endpoint ${value.endpoint} is not https`,
+      {
+        hint: 'Proxmox VE serves its API only over HTTPS on port 8006',
+      },
+    );
   }
   return {
     endpoint: value.endpoint,

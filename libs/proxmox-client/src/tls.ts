@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import { InfraError } from '@infra/core';
 import { buildConnector } from 'undici';
+import type { ProxmoxErrorCode } from './errors';
 
 /**
  * TLS policy for the Proxmox endpoint: verify against the system CAs (default), against a CA file (PVE's
@@ -63,9 +64,13 @@ export function normalizeFingerprint(value: string): string {
     .replace(/[:\s]/g, '')
     .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) {
-    throw new InfraError('TLS_FINGERPRINT_INVALID', `"${value}" is not a SHA-256 certificate fingerprint`, {
-      hint: 'use 32 hex bytes, e.g. AB:CD:…  (openssl x509 -in pve-ssl.pem -noout -fingerprint -sha256)',
-    });
+    throw new InfraError<ProxmoxErrorCode>(
+      'TLS_FINGERPRINT_INVALID',
+      `"${value}" is not a SHA-256 certificate fingerprint`,
+      {
+        hint: 'use 32 hex bytes, e.g. AB:CD:…  (openssl x509 -in pve-ssl.pem -noout -fingerprint -sha256)',
+      },
+    );
   }
   return hex.match(/../g)!.join(':');
 }
@@ -86,7 +91,7 @@ export function resolveTlsPolicy(
     options.insecure ? true : undefined,
   ].filter((v) => v !== undefined);
   if (chosen.length > 1) {
-    throw new InfraError(
+    throw new InfraError<ProxmoxErrorCode>(
       'TLS_OPTIONS_CONFLICT',
       'proxmox.tls: choose one of fingerprint, caFile or insecure',
       {
@@ -103,10 +108,14 @@ export function resolveTlsPolicy(
     try {
       ca = readFile(options.caFile);
     } catch (cause) {
-      throw new InfraError('TLS_CA_FILE_UNREADABLE', `cannot read the CA file ${options.caFile}`, {
-        hint: 'copy /etc/pve/pve-root-ca.pem from the Proxmox host and point proxmox.tls.caFile at it',
-        cause,
-      });
+      throw new InfraError<ProxmoxErrorCode>(
+        'TLS_CA_FILE_UNREADABLE',
+        `cannot read the CA file ${options.caFile}`,
+        {
+          hint: 'copy /etc/pve/pve-root-ca.pem from the Proxmox host and point proxmox.tls.caFile at it',
+          cause,
+        },
+      );
     }
     return { mode: 'ca', ca };
   }

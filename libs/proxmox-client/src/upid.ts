@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { decodeUpid, type Upid } from '@infra/pve-api';
+import type { ProxmoxErrorCode } from './errors';
 
 /** A decoded task id plus the text it came from. The codec itself lives in `@infra/pve-api`. */
 export interface ParsedUpid extends Upid {
@@ -10,7 +11,7 @@ export interface ParsedUpid extends Upid {
 export function parseUpid(value: string): ParsedUpid {
   const decoded = decodeUpid(value);
   if (!decoded) {
-    throw new InfraError(
+    throw new InfraError<ProxmoxErrorCode>(
       'PVE_UPID_INVALID',
       `not a Proxmox task id (UPID): ${JSON.stringify(value).slice(0, 120)}`,
       {

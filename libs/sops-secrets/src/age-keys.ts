@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { InfraError, isInfraError, runProcess } from '@infra/core';
+import { type CoreErrorCode, InfraError, isInfraError, runProcess } from '@infra/core';
 
 const AGE_INSTALL_HINT =
   'install the pinned toolchain with `./infra toolchain install` (puts age-keygen on PATH)';
@@ -11,7 +11,7 @@ async function runAgeKeygen(args: readonly string[], options: { input?: string }
   try {
     return await runProcess('age-keygen', args, options);
   } catch (error) {
-    if (isInfraError(error) && error.code === 'TOOL_MISSING')
+    if (isInfraError<CoreErrorCode>(error, 'TOOL_MISSING'))
       throw new InfraError('AGE_MISSING', 'age-keygen was not found on PATH', { hint: AGE_INSTALL_HINT });
     throw error;
   }

@@ -1,4 +1,4 @@
-import { InfraError, isInfraError, runProcess } from '@infra/core';
+import { type CoreErrorCode, InfraError, isInfraError, runProcess } from '@infra/core';
 import { execa } from 'execa';
 
 /** `sops encrypt` / `decrypt` subcommands and reading from stdin with --filename-override arrived in 3.9. */
@@ -49,7 +49,7 @@ async function probeSops(env: NodeJS.ProcessEnv): Promise<string> {
     env: { ...env, SOPS_DISABLE_VERSION_CHECK: 'true' },
     timeoutMs: 30_000,
   }).catch((error: unknown) => {
-    if (isInfraError(error) && error.code === 'TOOL_MISSING') return undefined;
+    if (isInfraError<CoreErrorCode>(error, 'TOOL_MISSING')) return undefined;
     throw error;
   });
   if (!result || result.exitCode === 127) {

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isInfraError, type RunProcessOptions, runProcess } from '@infra/core';
+import { type CoreErrorCode, isInfraError, type RunProcessOptions, runProcess } from '@infra/core';
 
 export interface CaptureResult {
   /** Exit code; 127 when the command does not exist, 124 on timeout. */
@@ -31,7 +31,7 @@ async function runWithShellCodes(
     const { exitCode, stdout, stderr } = await runProcess(command, args, options);
     return { code: exitCode, stdout, stderr };
   } catch (error) {
-    if (!isInfraError(error) || (error.code !== 'TOOL_MISSING' && error.code !== 'TOOL_TIMEOUT')) throw error;
+    if (!isInfraError<CoreErrorCode>(error, 'TOOL_MISSING', 'TOOL_TIMEOUT')) throw error;
     const code = error.code === 'TOOL_MISSING' ? 127 : 124;
     onFailure(code, error.message);
     return { code, stdout: '', stderr: error.message };

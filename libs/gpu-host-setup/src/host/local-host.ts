@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { isInfraError, runProcess, writeFileAtomic } from '@infra/core';
+import { type CoreErrorCode, isInfraError, runProcess, writeFileAtomic } from '@infra/core';
 import {
   type CommandResult,
   type DirEntry,
@@ -45,7 +45,7 @@ export class LocalHost implements Host {
       return { stdout, stderr, exitCode };
     } catch (error) {
       // The Host contract reports a missing command as a shell does (boot-tool parsing relies on it).
-      if (isInfraError(error) && error.code === 'TOOL_MISSING') {
+      if (isInfraError<CoreErrorCode>(error, 'TOOL_MISSING')) {
         return { stdout: '', stderr: `${program}: command not found`, exitCode: 127 };
       }
       throw error;
