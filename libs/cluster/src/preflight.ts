@@ -36,7 +36,7 @@ export async function clusterPreflight(
       'CLUSTER_GPU_MAPPING_MISSING',
       `infra.config.yaml: environments.${environment.name}.gpu.mapping: the PCI resource mapping "${environment.gpu.mapping}" for ${gpuNodes.join(', ')} does not exist on the Proxmox cluster`,
       {
-        hint: `create it: pnpm tsx scripts/gpu-host.ts map -e ${environment.name} (after gpu-host.ts apply and verify)`,
+        hint: `create it: ./infra gpu-host map -e ${environment.name} (after ./infra gpu-host apply and verify)`,
       },
     );
   }

@@ -53,7 +53,7 @@ export function backendSetup(
           'DEPLOY_BACKEND_SECRET_MISSING',
           `${context.secretsFile}: tofu.pgConnStr is required: ${context.rootLabel}/${declared.file} uses the pg backend`,
           {
-            hint: 'add tofu.pgConnStr: postgres://user:password@host:5432/db with `pnpm tsx scripts/secrets.ts edit <file>`',
+            hint: 'add tofu.pgConnStr: postgres://user:password@host:5432/db with `./infra secrets edit <file>`',
           },
         );
       const schema = `infra_${context.envName.replace(/[^a-z0-9_]/gi, '_')}`;

@@ -116,7 +116,7 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
         'DEPLOY_STATE_PASSPHRASE_MISSING',
         `${secretsFile}: tofu.statePassphrase is required: OpenTofu state is always encrypted`,
         {
-          hint: 'add tofu.statePassphrase (16+ random characters, e.g. `openssl rand -base64 32`) with `pnpm tsx scripts/secrets.ts edit <file>`',
+          hint: 'add tofu.statePassphrase (16+ random characters, e.g. `openssl rand -base64 32`) with `./infra secrets edit <file>`',
         },
       );
     logger?.step(

@@ -100,7 +100,7 @@ function authFailure(error: unknown, secretsFile: string): InfraError | undefine
     'DEPLOY_AUTH_FAILED',
     `${secretsFile}: proxmox.tokenId / proxmox.tokenSecret: Proxmox refused the API token (401)`,
     {
-      hint: 'check the token exists and is not expired (pveum user token list <user>), then fix it with `pnpm tsx scripts/secrets.ts edit <file>`',
+      hint: 'check the token exists and is not expired (pveum user token list <user>), then fix it with `./infra secrets edit <file>`',
       cause: error,
     },
   );

@@ -75,7 +75,7 @@ export async function renderClusterCritical(options: ClusterOptions): Promise<In
       PLATFORM_ERRORS.manifestInvalid,
       `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`,
       {
-        hint: `run: pnpm tsx scripts/validate.ts kubernetes ${rendered[0]?.component.dir ?? 'kubernetes/<component>'}`,
+        hint: `run: ./infra validate kubernetes ${rendered[0]?.component.dir ?? 'kubernetes/<component>'}`,
       },
     );
   }

@@ -47,7 +47,7 @@ export async function platformSnapshot(options: SnapshotOptions): Promise<Snapsh
       throw new InfraError(
         PLATFORM_ERRORS.manifestInvalid,
         `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`,
-        { hint: `pnpm tsx scripts/validate.ts kubernetes ${component.dir}` },
+        { hint: `./infra validate kubernetes ${component.dir}` },
       );
     }
     rendered.push(result);

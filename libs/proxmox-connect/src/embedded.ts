@@ -49,14 +49,14 @@ export async function openEmbeddedSimulator(
         'SIM_FAULTS_NOT_APPLIED',
         `${SIM_FAULTS_ENV} is set, but a simulator started elsewhere (pid ${running.pid}) already serves ${stateDir}`,
         {
-          hint: 'stop it (`pnpm tsx scripts/sim.ts stop`) so this run starts its own, or start it with --faults',
+          hint: 'stop it (`./infra sim stop`) so this run starts its own, or start it with --faults',
         },
       );
     if (hooks.guestAddresses)
       throw new InfraError(
         'SIM_HOOK_NOT_APPLIED',
         `the guest-agent addresses of the Talos simulator need the Proxmox simulator in this process, but one started elsewhere (pid ${running.pid}) already serves ${stateDir}`,
-        { hint: 'stop it (`pnpm tsx scripts/sim.ts stop`) so this run starts its own' },
+        { hint: 'stop it (`./infra sim stop`) so this run starts its own' },
       );
     await ensureSimAccounts(stateDir, accounts);
     return { url: running.url, fingerprint: running.fingerprint, started: false, stop: async () => {} };

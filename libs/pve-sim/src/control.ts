@@ -79,7 +79,7 @@ export async function adminCall<T>(
   });
   if (status !== 200)
     throw new InfraError('SIM_ADMIN_FAILED', `the simulator refused ${method} ${path}: ${status} ${text}`, {
-      hint: 'check `pnpm tsx scripts/sim.ts status`',
+      hint: 'check `./infra sim status`',
     });
   return JSON.parse(text) as T;
 }
@@ -173,7 +173,7 @@ export async function startDetached(
     await sleep(100);
   }
   throw new InfraError('SIM_START_FAILED', `the simulator did not come up (see ${logFile})`, {
-    hint: 'run it in the foreground to see the error: pnpm tsx scripts/sim.ts start',
+    hint: 'run it in the foreground to see the error: ./infra sim start',
   });
 }
 

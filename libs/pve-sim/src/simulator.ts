@@ -119,7 +119,7 @@ async function assertNotRunningElsewhere(stateDir: string): Promise<void> {
     'SIM_ALREADY_RUNNING',
     `a simulator (pid ${info.pid}) already serves ${stateDir} at ${info.url}`,
     {
-      hint: 'use that one, stop it with `pnpm tsx scripts/sim.ts stop`, or pass another state directory',
+      hint: 'use that one, stop it with `./infra sim stop`, or pass another state directory',
     },
   );
 }

@@ -88,7 +88,7 @@ export async function assertPrivateKeyFile(path: string): Promise<void> {
 
 export function missingKeyFile(path: string, cause?: unknown): InfraError {
   return new InfraError('AGE_KEY_MISSING', `age key file ${path} does not exist`, {
-    hint: 'create a key with `pnpm tsx scripts/secrets.ts init`, or point SOPS_AGE_KEY_FILE at your existing key file',
+    hint: 'create a key with `./infra secrets init`, or point SOPS_AGE_KEY_FILE at your existing key file',
     cause,
   });
 }

@@ -169,7 +169,7 @@ async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needl
     findings.push({
       file: name,
       rule: 'not-encrypted',
-      message: `${name} is not encrypted (no sops metadata); encrypt it with \`pnpm tsx scripts/secrets.ts init\` and never commit it like this`,
+      message: `${name} is not encrypted (no sops metadata); encrypt it with \`./infra secrets init\` and never commit it like this`,
     });
     return { findings, needles: [] };
   }
@@ -180,14 +180,14 @@ async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needl
             file: name,
             line: leaf.line,
             rule: 'plaintext-value',
-            message: `${leaf.path} is in plaintext inside an encrypted file; set it with \`secrets.ts edit ${name}\` so sops encrypts it`,
+            message: `${leaf.path} is in plaintext inside an encrypted file; set it with \`./infra secrets edit ${name}\` so sops encrypts it`,
           }
         : {
             file: name,
             line: leaf.line,
             rule: 'plaintext-comment',
             message:
-              'a plaintext comment inside an encrypted file; comments can leak secrets, write it through `secrets.ts edit` so sops encrypts it',
+              'a plaintext comment inside an encrypted file; comments can leak secrets, write it through `./infra secrets edit` so sops encrypts it',
           },
     );
   }
@@ -237,7 +237,7 @@ function recipientFindings(input: FileCheck, metadata: SopsMetadata, config: Sop
     {
       file: input.name,
       rule: 'recipient-mismatch',
-      message: `${input.name} does not match .sops.yaml creation_rules[${match.index}] (path_regex ${match.rule.path_regex ?? '(any)'}): ${parts.join('; ')}; run \`sops updatekeys -y ${input.name}\` or \`pnpm tsx scripts/secrets.ts add-recipient\``,
+      message: `${input.name} does not match .sops.yaml creation_rules[${match.index}] (path_regex ${match.rule.path_regex ?? '(any)'}): ${parts.join('; ')}; run \`sops updatekeys -y ${input.name}\` or \`./infra secrets add-recipient\``,
     },
   ];
 }

@@ -13,7 +13,7 @@ export function renderDemoKeyFile(options: {
     `${DEMO_KEY_MARKER} (committed on purpose, readable by anyone with the repository).`,
     `# It only protects ${options.protects}: credentials for the embedded simulators, which guard nothing.`,
     '# NEVER encrypt real credentials for this key. Real environments use your own key:',
-    '# `pnpm tsx scripts/secrets.ts init` creates it, .sops.yaml encrypts every other secrets file for it.',
+    '# `./infra secrets init` creates it, .sops.yaml encrypts every other secrets file for it.',
     `# public key: ${options.publicKey}`,
     options.identity,
     '',

@@ -132,7 +132,7 @@ describe('secretNeedles', () => {
       ),
     ).rejects.toMatchObject({
       code: 'SECRETS_MISSING',
-      hint: expect.stringContaining('secrets.ts edit secrets/staging.enc.yaml'),
+      hint: expect.stringContaining('./infra secrets edit secrets/staging.enc.yaml'),
     });
   });
 });

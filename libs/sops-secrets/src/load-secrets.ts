@@ -38,7 +38,7 @@ export async function loadSecrets(
   );
   if (!present) {
     throw new InfraError('SECRETS_MISSING', `environment "${environment.name}" has no secrets file ${file}`, {
-      hint: `create it with \`pnpm tsx scripts/secrets.ts edit ${file}\` (run \`secrets.ts init\` first if you have no age key)`,
+      hint: `create it with \`./infra secrets edit ${file}\` (run \`./infra secrets init\` first if you have no age key)`,
     });
   }
   // An environment with its own key (the committed demo) must not depend on, or trip over, the user's key.
@@ -56,7 +56,7 @@ export async function loadSecrets(
       'SECRETS_INVALID',
       `the secrets of environment "${environment.name}" are incomplete or malformed:\n  ${lines.join('\n  ')}`,
       {
-        hint: `fix them with \`pnpm tsx scripts/secrets.ts edit ${file}\` (schema: secrets/README.md)`,
+        hint: `fix them with \`./infra secrets edit ${file}\` (schema: secrets/README.md)`,
         details: { file, problems: lines },
       },
     );

@@ -106,7 +106,7 @@ export async function encryptFileInPlace(path: string, context: SopsContext): Pr
   const text = await readFile(path, 'utf8');
   if (readSopsMetadata(text, formatOf(path))) {
     throw new InfraError('SOPS_ALREADY_ENCRYPTED', `${display(context, path)} is already encrypted`, {
-      hint: `change it with \`pnpm tsx scripts/secrets.ts edit ${display(context, path)}\``,
+      hint: `change it with \`./infra secrets edit ${display(context, path)}\``,
     });
   }
   await encryptToFile(path, text, context);

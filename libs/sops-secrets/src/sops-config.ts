@@ -66,7 +66,7 @@ export async function readSopsConfig(path: string): Promise<SopsConfig> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new InfraError('SOPS_CONFIG_MISSING', `${path} does not exist`, {
-      hint: 'create it with `pnpm tsx scripts/secrets.ts init`',
+      hint: 'create it with `./infra secrets init`',
       cause: error,
     });
   }
@@ -82,7 +82,7 @@ export function parseSopsConfig(text: string, path = '.sops.yaml'): SopsConfig {
       'SOPS_CONFIG_INVALID',
       `${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
       {
-        hint: 'fix the YAML, or rewrite the file with `pnpm tsx scripts/secrets.ts init`',
+        hint: 'fix the YAML, or rewrite the file with `./infra secrets init`',
       },
     );
   }

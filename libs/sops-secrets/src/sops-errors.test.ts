@@ -57,6 +57,6 @@ describe('sopsFailureToError', () => {
     expect(error.message).toBe(
       'none of your age keys can decrypt secrets/prod.enc.yaml. It is encrypted for: age1abc. Your keys: none found',
     );
-    expect(error.hint).toContain('secrets.ts init');
+    expect(error.hint).toContain('./infra secrets init');
   });
 });

@@ -68,7 +68,7 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
   switch (kind) {
     case 'not-encrypted':
       return new InfraError('SOPS_NOT_ENCRYPTED', `${file} is not encrypted: it has no sops metadata`, {
-        hint: 'encrypt it with `pnpm tsx scripts/secrets.ts init` (encrypts plaintext files under secrets/), and never commit it in plaintext',
+        hint: 'encrypt it with `./infra secrets init` (encrypts plaintext files under secrets/), and never commit it in plaintext',
         details,
       });
     case 'mac-mismatch':
@@ -76,7 +76,7 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
         'SOPS_MAC_MISMATCH',
         `${file} failed its integrity check (MAC mismatch): it was changed outside sops or tampered with`,
         {
-          hint: `restore it from git (\`git restore ${file}\`) and make changes with \`pnpm tsx scripts/secrets.ts edit ${file}\``,
+          hint: `restore it from git (\`git restore ${file}\`) and make changes with \`./infra secrets edit ${file}\``,
           details,
         },
       );
@@ -87,7 +87,7 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
         'SOPS_NO_CREATION_RULE',
         `${context.configPath ?? '.sops.yaml'} has no creation rule whose path_regex matches ${file}`,
         {
-          hint: 'run `pnpm tsx scripts/secrets.ts init` (adds a rule for secrets/*.enc.{yaml,json,env} with your key), or add a creation rule for this path',
+          hint: 'run `./infra secrets init` (adds a rule for secrets/*.enc.{yaml,json,env} with your key), or add a creation rule for this path',
           details,
         },
       );
@@ -96,13 +96,13 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
         'SOPS_CONFIG',
         `sops could not load ${context.configPath ?? '.sops.yaml'}: ${firstLines(run.stderr, 2)}`,
         {
-          hint: 'fix the file, or rewrite it with `pnpm tsx scripts/secrets.ts init`',
+          hint: 'fix the file, or rewrite it with `./infra secrets init`',
           details,
         },
       );
     case 'already-encrypted':
       return new InfraError('SOPS_ALREADY_ENCRYPTED', `${file} is already encrypted`, {
-        hint: `change it with \`pnpm tsx scripts/secrets.ts edit ${file}\``,
+        hint: `change it with \`./infra secrets edit ${file}\``,
         details,
       });
     case 'parse':
@@ -130,8 +130,8 @@ function noKeyError(context: FailureContext, details: Record<string, unknown>): 
     held.length > 0 ? held.map((key) => `${key.recipient} (${key.source})`).join(', ') : 'none found';
   const hint =
     held.length === 0
-      ? 'create your key with `pnpm tsx scripts/secrets.ts init` (or set SOPS_AGE_KEY_FILE), then ask someone who can read the file to run `pnpm tsx scripts/secrets.ts add-recipient <your age1... key>`'
-      : `ask someone who can read it to run \`pnpm tsx scripts/secrets.ts add-recipient ${held[0]!.recipient}\``;
+      ? 'create your key with `./infra secrets init` (or set SOPS_AGE_KEY_FILE), then ask someone who can read the file to run `./infra secrets add-recipient <your age1... key>`'
+      : `ask someone who can read it to run \`./infra secrets add-recipient ${held[0]!.recipient}\``;
   return new InfraError(
     'SOPS_NO_KEY',
     `none of your age keys can decrypt ${context.file}. It is encrypted for: ${encryptedFor}. Your keys: ${yours}`,

@@ -309,7 +309,7 @@ export function pickVmid(
     'VMID_RANGE_EXHAUSTED',
     `every VMID in the template range ${range.start}–${range.end} is in use`,
     {
-      hint: 'widen templates.vmidRange in infra.config.yaml, or remove old templates: `pnpm tsx scripts/talos.ts prune --apply`',
+      hint: 'widen templates.vmidRange in infra.config.yaml, or remove old templates: `./infra talos prune --apply`',
       details: { range },
     },
   );

@@ -52,7 +52,7 @@ const exists = (path: string) =>
 
 async function checkTool(spec: ToolSpec, layout: CacheLayout, ctx: DoctorContext): Promise<DoctorRow> {
   const { recipe } = spec;
-  const installFix = `pnpm tsx scripts/toolchain.ts install ${spec.id}`;
+  const installFix = `./infra toolchain install ${spec.id}`;
   const state = ctx.state?.tools[spec.id];
   const base = {
     tool: spec.id,

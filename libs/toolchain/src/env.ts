@@ -35,7 +35,7 @@ export function toolchainEnv(
   };
 }
 
-/** `export K='V'` lines for `eval "$(pnpm tsx scripts/toolchain.ts env --shell)"`. */
+/** `export K='V'` lines for `eval "$(./infra toolchain env --shell)"`. */
 export function renderShellExports(env: Readonly<Record<string, string>>): string {
   return Object.entries(env)
     .map(([key, value]) => `export ${key}='${value.replaceAll("'", `'\\''`)}'`)

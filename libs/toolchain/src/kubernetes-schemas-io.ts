@@ -17,7 +17,7 @@ async function packageSchemaDir(venv: string): Promise<string> {
   throw new InfraError(
     'TOOLCHAIN_INSTALL_FAILED',
     `kubernetes-validate is not installed in ${venv} (no lib/python3.*/site-packages/kubernetes_validate/${PACKAGE_SCHEMA_DIR})`,
-    { hint: 'rerun `pnpm tsx scripts/toolchain.ts install --force kubernetes-validate`' },
+    { hint: 'rerun `./infra toolchain install --force kubernetes-validate`' },
   );
 }
 

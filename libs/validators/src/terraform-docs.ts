@@ -40,7 +40,7 @@ export async function terraformDocsCheck(
     );
     return [];
   }
-  const fix = `run \`pnpm tsx scripts/validate.ts terraform ${toRepoPath(ctx.repoRoot, ctx.projectRoot)} --fix\``;
+  const fix = `run \`./infra validate terraform ${toRepoPath(ctx.repoRoot, ctx.projectRoot)} --fix\``;
   if (result.status === 'missing-markers') {
     return [
       {

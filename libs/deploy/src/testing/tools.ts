@@ -14,9 +14,7 @@ export async function assertDeployToolchain(): Promise<void> {
   const provider = providerMirror(layout, 'terraform-provider-proxmox', 'bpg/proxmox', '0.111.1');
   if (!(await exists(provider.binary))) missing.push(`the bpg/proxmox provider (${provider.binary})`);
   if (missing.length > 0)
-    throw new Error(
-      `deploy tests need ${missing.join(' and ')}: run \`pnpm tsx scripts/toolchain.ts install\``,
-    );
+    throw new Error(`deploy tests need ${missing.join(' and ')}: run \`./infra toolchain install\``);
 }
 
 const exists = (path: string) =>

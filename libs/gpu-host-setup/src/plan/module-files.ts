@@ -26,7 +26,7 @@ const BLACKLIST = ['nouveau', 'nvidia', 'nvidia_drm', 'nvidia_modeset', 'nvidia_
 const BASE_SOFTDEPS = ['nouveau', 'nvidia'];
 
 const HEADER = [
-  '# Managed by infra (libs/gpu-host-setup: `pnpm tsx scripts/gpu-host.ts apply`), generated from the host facts and',
+  '# Managed by infra (libs/gpu-host-setup: `./infra gpu-host apply`), generated from the host facts and',
   '# the gpu section of infra.config.yaml. Rewritten whole on apply, restored by `gpu-host.ts rollback`; do not edit.',
 ];
 

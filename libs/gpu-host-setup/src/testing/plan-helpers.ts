@@ -7,7 +7,7 @@ import { fixture } from './fixtures';
 
 /** Shared by the planner tests: summaries, the "applied" host, the refusal catcher, and the MS-A2 base case. */
 export const HEADER =
-  '# Managed by infra (libs/gpu-host-setup: `pnpm tsx scripts/gpu-host.ts apply`), generated from the host facts and\n' +
+  '# Managed by infra (libs/gpu-host-setup: `./infra gpu-host apply`), generated from the host facts and\n' +
   '# the gpu section of infra.config.yaml. Rewritten whole on apply, restored by `gpu-host.ts rollback`; do not edit.\n';
 
 /** The non-comment lines of a file: what the planner decided, without the header. */

@@ -47,7 +47,7 @@ function connectionFinding(error: unknown, environment: Environment): Finding {
   const fixes: Record<string, string> = {
     TLS_FINGERPRINT_MISMATCH: `ssh root@${host} pvenode cert info --output-format json   # pin its fingerprint as proxmox.tls.fingerprint`,
     PVE_UNREACHABLE: `curl -skv https://${host}:8006/api2/json/version   # from here: is port 8006 open?`,
-    PVE_AUTH_FAILED: `pveum user token add <user@realm> <name> --privsep 0   # then store its id and secret: pnpm tsx scripts/secrets.ts edit -e ${environment.name}`,
+    PVE_AUTH_FAILED: `pveum user token add <user@realm> <name> --privsep 0   # then store its id and secret: ./infra secrets edit -e ${environment.name}`,
   };
   const fix = fixes[code] ?? (code.startsWith('TLS_') ? fixes.TLS_FINGERPRINT_MISMATCH : undefined);
   return {

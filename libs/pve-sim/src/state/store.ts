@@ -42,7 +42,7 @@ export class StateStore {
         'SIM_STATE_INVALID',
         `the simulator state file ${file} is not valid: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
         {
-          hint: 'run `pnpm tsx scripts/sim.ts reset` to start from a fresh PVE install',
+          hint: 'run `./infra sim reset` to start from a fresh PVE install',
         },
       );
     }

@@ -112,7 +112,7 @@ export function imageFactoryUrls(input: ImageFactoryUrlsInput): ImageFactoryUrls
   const id = input.schematicId;
   if (!SCHEMATIC_ID.test(id)) {
     throw new InfraError('SCHEMATIC_ID_INVALID', `"${id}" is not a schematic ID (64 lowercase hex digits)`, {
-      hint: 'compute it with `pnpm tsx scripts/talos.ts schematic-id talos/schematic.yaml`',
+      hint: 'compute it with `./infra talos schematic-id talos/schematic.yaml`',
     });
   }
   const arch = input.arch ?? 'amd64';

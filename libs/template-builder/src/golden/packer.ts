@@ -41,7 +41,7 @@ export function packerSkipReason(r: PackerReadiness): string | undefined {
     return 'Packer stage skipped: the embedded Proxmox simulator runs no guests, so there is no VM for Packer to boot and provision; the base template is the result';
   }
   if (!r.packerFound) {
-    return 'Packer stage skipped: packer is not installed (run `pnpm tsx scripts/toolchain.ts install`); the base template is the result';
+    return 'Packer stage skipped: packer is not installed (run `./infra toolchain install`); the base template is the result';
   }
   if (!r.pluginInstalled) {
     return `Packer stage skipped: the ${PROXMOX_PLUGIN} plugin is not installed (it is not available from the registries this network reaches; packer/debian/README.md); the base template is the result`;
