@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ProxmoxClient } from '@infra/proxmox-client';
 import { type Simulator, startSimulator } from '@infra/pve-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncGpuMapping } from './sync-mapping';
+import { DEFAULT_MAPPING_DESCRIPTION, syncGpuMapping } from './sync-mapping';
 
 const MAPPER = { tokenId: 'infra@pve!map', secret: randomUUID() };
 const VM_USER = { tokenId: 'vmuser@pve!ci', secret: randomUUID() };
@@ -76,6 +76,13 @@ describe('syncGpuMapping against the Proxmox simulator', () => {
     expect((await syncGpuMapping(api, { node: 'pve', name: 'rtx4000ada', selector: SELECTOR })).action).toBe(
       'none',
     );
+  });
+
+  it('gives a mapping made without a description the default one, so the mapping list stays readable', async () => {
+    const api = client(MAPPER);
+    await syncGpuMapping(api, { node: 'pve', name: 'gpu-default-description', selector: SELECTOR });
+    const listed = (await api.pciMappings()).find((m) => m.id === 'gpu-default-description');
+    expect(listed?.description).toBe(DEFAULT_MAPPING_DESCRIPTION);
   });
 
   it('repairs a stale entry with an update that carries the digest, keeping other nodes', async () => {

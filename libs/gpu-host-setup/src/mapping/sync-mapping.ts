@@ -15,8 +15,16 @@ export interface SyncMappingOptions {
   /** Mapping id, e.g. `rtx4000ada` (config: gpu.mapping). */
   name: string;
   selector: PlanOptions['selector'];
+  /** Defaults to DEFAULT_MAPPING_DESCRIPTION. */
   description?: string;
 }
+
+/**
+ * Every mapping this tool creates carries a description: the 9.0 schema declares `description` required in
+ * `GET /cluster/mapping/pci`, so a mapping without one cannot be listed by a client that checks responses, and
+ * the text tells a person on the host who made the mapping.
+ */
+export const DEFAULT_MAPPING_DESCRIPTION = 'GPU passthrough, created by infra (gpu-host.ts map)';
 
 export interface SyncMappingResult {
   action: 'create' | 'update' | 'none';
@@ -54,7 +62,7 @@ export async function syncGpuMapping(
     await api.createPciMapping({
       id: options.name,
       map: decision.map,
-      ...(options.description ? { description: options.description } : {}),
+      description: options.description ?? DEFAULT_MAPPING_DESCRIPTION,
     });
   } else if (decision.action === 'update') {
     const { digest } = await api.pciMapping(options.name);
