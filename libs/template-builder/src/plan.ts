@@ -437,7 +437,8 @@ export function retargetSteps(steps: readonly ApiStep[], from: number, to: numbe
 }
 
 /**
- * The VM settings every golden template shares (Talos and cloud images; peers.md §4.6): q35/UEFI with a 4m vars
+ * The VM settings every golden template shares (Talos and cloud images; Talos's Proxmox guide,
+ * https://www.talos.dev/latest/talos-guides/install/virtualized-platforms/proxmox/): q35/UEFI with a 4m vars
  * disk without pre-enrolled keys (neither image is the Secure Boot build), the imported disk on VirtIO SCSI with
  * an iothread, a serial console (both log to ttyS0), the guest agent, and the hardware from the config.
  */
