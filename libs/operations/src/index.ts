@@ -1,3 +1,13 @@
+export {
+  compareDrift,
+  type DesiredState,
+  type DriftItem,
+  type DriftKind,
+  driftExitCode,
+  formatDrift,
+  type ObservedState,
+} from './drift/compare';
+export { type DriftOptions, type DriftReport, runDrift } from './drift/drift';
 export { judgeHost, privilegePaths, SUPPORTED_PVE_MAJOR } from './preflight/checks';
 export {
   type DoctorOptions,
