@@ -1,9 +1,11 @@
+import type { Environment } from '@infra/config';
 import type { Logger } from '@infra/core';
 import type { ProxmoxClient, RequestInfo, RetryPolicy } from '@infra/proxmox-client';
 import type { Secrets } from '@infra/sops-secrets';
 import { type EmbeddedHooks, openEmbeddedSimulator } from './embedded';
 import { isEmbedded, type ProxmoxEnvironment } from './environment';
 import { embeddedHost, type HostAdapter, realHost } from './host-adapter';
+import { openHostImages } from './image-mirror';
 import { parseSimFaults, SIM_FAULTS_ENV } from './sim-faults';
 
 export interface ConnectOptions {
@@ -27,6 +29,11 @@ export interface ProxmoxConnection {
   secrets: Secrets;
   /** How this host differs from a real one (the simulator's rules); builders ask it instead of `embedded`. */
   host: HostAdapter;
+  /**
+   * The environment's image catalog as this host downloads it (the embedded image mirror's copies with their
+   * own checksums under `imageMirror: embedded`, else the catalog as configured).
+   */
+  images: Environment['images'];
   /** Requests sent so far (first attempts only, method + concrete path), for summaries and assertions. */
   readonly requests: ReadonlyArray<{ method: string; path: string }>;
   /** Closes the client and stops a simulator this call started (never one that was already running). */
@@ -61,7 +68,10 @@ export async function connectProxmox(
   const sim = embedded
     ? await openEmbeddedSimulator(environment, token, faults, options.embedded)
     : undefined;
+  let hostImages: Awaited<ReturnType<typeof openHostImages>> | undefined;
   try {
+    hostImages = await openHostImages(environment);
+    const mirror = hostImages;
     const endpoint = sim ? sim.url : environment.proxmox.endpoint;
     const tls = sim ? { fingerprint: sim.fingerprint } : environment.proxmox.tls;
     const client = new ProxmoxClient({
@@ -79,13 +89,16 @@ export async function connectProxmox(
       tls,
       secrets,
       host: embedded ? embeddedHost : realHost,
+      images: mirror.images,
       requests,
       close: async () => {
         await client.close().catch(() => undefined);
+        await mirror.stop().catch(() => undefined);
         await sim?.stop();
       },
     };
   } catch (error) {
+    await hostImages?.stop().catch(() => undefined);
     await sim?.stop().catch(() => undefined);
     throw error;
   }

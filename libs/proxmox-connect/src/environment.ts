@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Environment } from '@infra/config';
 
 /**
  * The parts of an `Environment` (@infra/config) needed to reach its Proxmox API. Structural, so callers with a
@@ -16,6 +17,9 @@ export interface ProxmoxEnvironment {
   /** Absolute path of the environment's SOPS file. */
   secrets: string;
   ageKeyFile?: string;
+  /** The image catalog; with `imageMirror: embedded` on an embedded endpoint it is served by the image mirror. */
+  images?: Environment['images'];
+  imageMirror?: 'embedded';
 }
 
 /** HTTP methods that change something on Proxmox; a run that sends none of them changed nothing. */

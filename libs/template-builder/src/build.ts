@@ -54,16 +54,21 @@ export async function buildImage(
 ): Promise<BuildResult> {
   const started = Date.now();
   const log = options.logger;
-  const recipe = await recipeFor(environment, os);
+  const connection =
+    options.connection ?? (await connectEnvironment(environment, log ? { logger: log } : {}));
+  // The recipe sees the catalog as this host downloads it (the embedded image mirror on `local`).
+  const hostEnvironment = connection.images ? { ...environment, images: connection.images } : environment;
+  const recipe = await recipeFor(hostEnvironment, os).catch(async (error: unknown) => {
+    if (!options.connection) await connection.close();
+    throw error;
+  });
   for (const warning of recipe.warnings) log?.warn(warning);
   const fingerprint = templateFingerprint(recipe);
   const run = options.run ?? newBuildRun();
   log?.info(
     `${os} · ${Object.values(recipe.identity).join(' · ')} · fingerprint ${fingerprint.slice(0, 16)}…`,
   );
-  const connection =
-    options.connection ?? (await connectEnvironment(environment, log ? { logger: log } : {}));
-  const context: BuildContext = { environment, recipe, connection, options, run };
+  const context: BuildContext = { environment: hostEnvironment, recipe, connection, options, run };
   const counts = requestCounter(connection);
   const warnings = [...recipe.warnings];
   let source: ImageSource | undefined;
@@ -101,7 +106,7 @@ export async function buildImage(
     if (existing) return await result({ status: 'up-to-date', vmid: existing.vmid, steps: [] }, true);
 
     source = await recipe.source({
-      environment,
+      environment: hostEnvironment,
       connection,
       dryRun: options.dryRun === true,
       ...(log ? { logger: log } : {}),

@@ -19,6 +19,11 @@ export interface Connection {
   factoryUrl(): Promise<string>;
   /** How the Proxmox host differs from a real one (the embedded simulator's rules live there, not here). */
   host: HostAdapter;
+  /**
+   * The image catalog as this host downloads it (on `local`: the embedded image mirror's copies, each with its
+   * own checksum); absent means the environment's catalog as configured.
+   */
+  images?: Environment['images'];
   /** Proxmox requests sent so far (method + path), for summaries and benchmarks. */
   readonly requests: ProxmoxConnection['requests'];
   close(): Promise<void>;
@@ -49,6 +54,7 @@ export async function connectEnvironment(
     client: proxmox.client,
     factoryUrl,
     host: proxmox.host,
+    images: proxmox.images,
     requests: proxmox.requests,
     close,
   };

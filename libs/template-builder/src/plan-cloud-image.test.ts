@@ -62,13 +62,13 @@ const NOW = new Date('2026-11-22T00:00:00Z');
 const RUN = { id: 'bbbbbbbbbbbb' };
 
 describe('cloud-image fingerprint', () => {
-  it('changes with what defines the template, not with where it lives', () => {
+  it('changes with what defines the template (the image by its checksum), not with where it lives or is fetched from', () => {
     const fp = cloudImageFingerprint(spec);
     expect(fp).toMatch(/^[0-9a-f]{64}$/);
     const changed = [
       { ...spec, version: '14' },
       { ...spec, source: { ...spec.source, checksum: 'd'.repeat(128) } },
-      { ...spec, source: { ...spec.source, url: `${spec.source.url}?v=2` } },
+      { ...spec, source: { ...spec.source, algorithm: 'sha256' as const, checksum: 'c'.repeat(64) } },
       { ...spec, hardware: { ...spec.hardware, cores: 4 } },
       { ...spec, bridge: 'vmbr1' },
       { ...spec, storage: { ...spec.storage, disks: 'ceph' } },
@@ -76,11 +76,25 @@ describe('cloud-image fingerprint', () => {
     ].map(cloudImageFingerprint);
     expect(new Set([fp, ...changed]).size).toBe(8);
     expect(cloudImageFingerprint({ ...spec, node: 'pve2', vmidRange: { start: 100, end: 200 } })).toBe(fp);
+    // The embedded image mirror listens on another port every run: same bytes, same template.
+    const mirrored = {
+      ...spec,
+      source: { ...spec.source, url: 'http://127.0.0.1:41234/debian/source/d.qcow2' },
+    };
+    expect(cloudImageFingerprint(mirrored)).toBe(fp);
   });
 
   it('the imported file keeps the qcow2 name, is content-addressed, and non-qcow2 URLs are refused', () => {
     expect(cloudImageFileName(spec.os, spec.source)).toBe(
       'debian-13-genericcloud-amd64-20250924-2245-cccccccccccc.qcow2',
+    );
+    // Ubuntu publishes its qcow2 cloud image as `.img`; Proxmox imports only qcow2/raw/vmdk/ova names.
+    const ubuntu = {
+      url: 'https://cloud-images.ubuntu.com/noble/ubuntu-24.04-server-cloudimg-amd64.img',
+      checksum: 'e'.repeat(64),
+    };
+    expect(cloudImageFileName('ubuntu', ubuntu)).toBe(
+      'ubuntu-24.04-server-cloudimg-amd64-eeeeeeeeeeee.qcow2',
     );
     const raw = { ...spec, source: { ...spec.source, url: 'https://example.org/debian.raw.xz' } };
     expect(() => cloudImageFileName(raw.os, raw.source)).toThrow(

@@ -21,6 +21,15 @@ export function cloudImageRecipe(environment: Environment, os: string): Recipe {
       },
     );
   }
+  if (image.install === 'iso') {
+    throw new InfraError(
+      'ISO_NEEDS_GOLDEN_STAGE',
+      `images.${os} installs from an ISO (install: iso in ${environment.configFile}); there is no base template to import for it, and the ISO install runs only in the golden stage (Packer's proxmox-iso on packer/${os}/), which needs a host that boots guests`,
+      {
+        hint: `build ${os} on a real Proxmox host with packer and its Proxmox plugin installed (\`packer build packer/${os}/\`); the embedded \`local\` simulator runs no guests, so it builds only the cloud-image OSes (${cloudImageOses(environment).join(', ')}) and talos`,
+      },
+    );
+  }
   const [algorithm, checksum] = image.source.checksum.toLowerCase().split(':') as [
     'sha256' | 'sha512',
     string,
@@ -47,21 +56,30 @@ export function cloudImageRecipe(environment: Environment, os: string): Recipe {
   };
 }
 
+/** Cloud images published as qcow2: `.qcow2`, and Ubuntu's `.img` (a qcow2 under another name). */
+const QCOW2_NAMES = /\.(qcow2|img)$/;
+
+const cloudImageOses = (environment: Environment) =>
+  Object.entries(environment.images)
+    .filter(([, image]) => image.install !== 'iso')
+    .map(([os]) => os);
+
 /**
  * The downloaded file's name in `import` content: the URL's last segment, content-addressed by the checksum so
  * two sources with the same file name never collide. Proxmox only imports `.qcow2/.raw/.vmdk/.ova` names, and
- * the VM recipe imports qcow2.
+ * the VM recipe imports qcow2, so an `.img` (qcow2 inside) is stored as `.qcow2`.
  */
 export function cloudImageFileName(os: string, source: { url: string; checksum: string }): string {
   const last = decodeURIComponent(new URL(source.url).pathname.split('/').pop() ?? '');
-  if (!last.endsWith('.qcow2')) {
+  const extension = QCOW2_NAMES.exec(last)?.[0];
+  if (!extension) {
     throw new InfraError(
       'IMAGE_NOT_QCOW2',
-      `images.${os}.source.url must name a .qcow2 file (Proxmox imports it as is), got "${last || source.url}"`,
+      `images.${os}.source.url must name a qcow2 cloud image (.qcow2, or Ubuntu's .img, which is qcow2), got "${last || source.url}"`,
       { hint: `use the distribution's qcow2 cloud image (e.g. Debian's *-genericcloud-amd64-*.qcow2)` },
     );
   }
-  const stem = last.slice(0, -'.qcow2'.length).replace(/[^a-zA-Z0-9\-.+=_]/g, '_');
+  const stem = last.slice(0, -extension.length).replace(/[^a-zA-Z0-9\-.+=_]/g, '_');
   return `${stem}-${source.checksum.slice(0, 12)}.qcow2`;
 }
 
@@ -81,7 +99,12 @@ export function cloudPlannedRecipe(c: CloudImageFields): PlannedRecipe {
     placement: c.placement,
     bridge: c.bridge,
     hardware: c.hardware,
-    fingerprintInputs: { version: c.version, source: c.source },
+    // The image is what its checksum says; its URL is only where it was fetched from (the embedded mirror's
+    // port changes per run), so the URL is recorded in the description but is not part of the identity.
+    fingerprintInputs: {
+      version: c.version,
+      source: { algorithm: c.source.algorithm, checksum: c.source.checksum },
+    },
     // `debian-13-1a2b3c4d` (Proxmox VM names are DNS names: dots become dashes).
     templateName: (fingerprint) =>
       `${c.os}-${c.version}-${fingerprint.slice(0, 8)}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
