@@ -10,7 +10,8 @@ import { copyWorkingTree } from './testing/workspace-copy';
 
 /**
  * Issue 7 "Leak test": the real `pnpm exec nx run talos:build-image` in a throw-away copy of the working
- * tree (embedded simulators, the committed demo secrets decrypted by the real sops), once failing at a
+ * tree (embedded simulators, the demo secrets the first load generates under the copy's .infra/, decrypted by
+ * the real sops), once failing at a
  * request and once succeeding; then no secret value of the environment, in any encoding the scanner knows,
  * may appear in the terminal output, `.nx/`, `dist/`, `.infra/` (incl. the simulator's request log) or the
  * run's TMPDIR.
@@ -102,8 +103,8 @@ describe('talos:build-image leaks no secret (issue 7)', () => {
     expect(await readFile(join(copy, '.infra', 'pve-requests.jsonl'), 'utf8')).toMatch(/"POST"/);
 
     // The copy's package links are its own: the run did not rewrite the source checkout's node_modules.
-    expect(await realpath(join(repoRoot, 'node_modules', '@infra', 'cli'))).toBe(
-      join(repoRoot, 'libs', 'cli'),
+    expect(await realpath(join(repoRoot, 'node_modules', '@infra', 'core'))).toBe(
+      join(repoRoot, 'libs', 'core'),
     );
   }, 180_000);
 });

@@ -12,42 +12,83 @@ const repoRoot = resolve(import.meta.dirname, '..');
 const script = join(repoRoot, 'scripts', 'secrets.ts');
 const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
 
+let base: string;
+/** The repository copy; HOME and XDG_CONFIG_HOME sit beside it (a key inside it would be a committed key). */
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'secrets-script-'));
-  for (const path of ['infra.config.yaml', '.sops.yaml', 'secrets'])
+  base = await mkdtemp(join(tmpdir(), 'secrets-script-'));
+  dir = join(base, 'repo');
+  for (const path of ['infra.config.yaml', '.sops.yaml', '.gitignore', 'secrets'])
     await cp(join(repoRoot, path), join(dir, path), { recursive: true });
   await execa('git', ['init', '-q'], { cwd: dir });
-  env = { PATH: process.env.PATH, HOME: join(dir, 'home'), XDG_CONFIG_HOME: join(dir, 'xdg'), NO_COLOR: '1' };
+  await execa('git', ['add', '-A'], { cwd: dir });
+  env = {
+    PATH: process.env.PATH,
+    HOME: join(base, 'home'),
+    XDG_CONFIG_HOME: join(base, 'xdg'),
+    NO_COLOR: '1',
+  };
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => rm(base, { recursive: true, force: true }));
+
+/** The recipient of the clone's generated demo key. */
+const demoRecipient = async () =>
+  (await execa('age-keygen', ['-y', join(dir, '.infra', 'demo', 'local.agekey')], { env })).stdout.trim();
 
 const run = (...args: string[]) =>
   execa(tsx, [script, ...args], { cwd: dir, env, extendEnv: false, reject: false });
 
 describe('scripts/secrets.ts', () => {
-  it('check passes on the committed tree with no user key; show prints only what was asked', async () => {
+  it('a fresh clone holds no private key; demo generates the local demo; check passes; show prints only what was asked', async () => {
+    const committed = await execa('git', ['grep', '-l', 'AGE-SECRET-KEY-', '--', '.'], {
+      cwd: dir,
+      reject: false,
+    });
+    expect(committed.stdout).toBe('');
+    const demo = await run('demo');
+    expect(demo.exitCode, demo.stderr).toBe(0);
+    expect(demo.stderr).toContain('new demo key .infra/demo/local.agekey');
+    expect((await stat(join(dir, '.infra', 'demo', 'local.agekey'))).mode & 0o777).toBe(0o600);
     const check = await run('check', '--json');
     expect(JSON.parse(check.stdout)).toEqual({ ok: true, findings: [] });
     expect(check.exitCode).toBe(0);
-    const show = await run('show', 'secrets/local.enc.yaml', '--key', 'proxmox.tokenId');
+    const show = await run('show', '.infra/demo/local.enc.yaml', '--key', 'proxmox.tokenId');
     expect(show.stdout).toBe('root@pam!infra');
   });
 
-  it('init creates the key, adds the user to the rules and re-keys the demo file; check still passes', async () => {
+  it('init creates the key and adds the user to the rules, never the demo key; check still passes', async () => {
     const init = await run('init', '--json');
     expect(init.exitCode, init.stderr).toBe(0);
     const report = JSON.parse(init.stdout);
-    expect(report).toMatchObject({
-      keyCreated: true,
-      configWritten: true,
-      rekeyed: [join(dir, 'secrets', 'local.enc.yaml')],
-    });
-    expect((await stat(join(dir, 'xdg', 'sops', 'age', 'keys.txt'))).mode & 0o777).toBe(0o600);
-    expect(await readFile(join(dir, '.sops.yaml'), 'utf8')).toContain(report.publicKey);
-    expect((await run('check')).exitCode).toBe(0);
+    expect(report).toMatchObject({ keyCreated: true, configWritten: true, rekeyed: [] });
+    expect((await stat(join(base, 'xdg', 'sops', 'age', 'keys.txt'))).mode & 0o777).toBe(0o600);
+    const config = await readFile(join(dir, '.sops.yaml'), 'utf8');
+    expect(config).toContain(report.publicKey);
+    expect(config).not.toContain(await demoRecipient());
+    const check = await run('check');
+    expect(check.exitCode, check.stdout).toBe(0);
+  });
+
+  it('add-recipient refuses the demo key; check fails when a demo recipient is in a rule', async () => {
+    const before = await readFile(join(dir, '.sops.yaml'), 'utf8');
+    const refused = await run('add-recipient', await demoRecipient());
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('is a demo key');
+    expect(refused.stderr).toContain('[AGE_RECIPIENT_DEMO]');
+    expect(await readFile(join(dir, '.sops.yaml'), 'utf8')).toBe(before);
+
+    await writeFile(
+      join(dir, '.sops.yaml'),
+      before.replace(/age:\n(\s+)- /, `age:\n$1- ${await demoRecipient()}\n$1- `),
+    );
+    const check = await run('check');
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toMatch(
+      /^\.sops\.yaml: \[demo-recipient\] creation_rules\[0\] .* encrypts for the demo key age1/m,
+    );
+    await writeFile(join(dir, '.sops.yaml'), before);
   });
 
   it('check fails with a clear message on a plaintext file, naming file and rule, never the value', async () => {

@@ -16,13 +16,15 @@ import {
   runProcess,
   runScript,
 } from '@infra/core';
-import type { FileOutcome, SecretsProject } from '@infra/sops-secrets';
+import type { DemoEnvironment, FileOutcome, SecretsProject } from '@infra/sops-secrets';
 
 interface Environments {
   repoRoot: string;
   /** Absolute secrets file → the environment's own key file. */
   keys: Record<string, string>;
   secretsFiles: string[];
+  /** Environments whose demo key and secrets are generated per clone under .infra/. */
+  demos: DemoEnvironment[];
 }
 
 /** Reads every environment's secrets file and own key from infra.config.yaml. */
@@ -31,12 +33,16 @@ async function loadEnvironments(): Promise<Environments> {
   const loaded = await config.loadConfigFile();
   const keys: Record<string, string> = {};
   const secretsFiles: string[] = [];
+  const demos: DemoEnvironment[] = [];
+  const { generatedDemo } = await import('@infra/sops-secrets');
   for (const name of config.environmentNames(loaded)) {
     const { environment } = config.resolveEnvironment(loaded, name);
     secretsFiles.push(environment.secrets);
     if (environment.ageKeyFile) keys[environment.secrets] = environment.ageKeyFile;
+    const demo = generatedDemo(environment);
+    if (demo && !demos.some((d) => d.ageKeyFile === demo.ageKeyFile)) demos.push(demo);
   }
-  return { repoRoot: loaded.repoRoot, keys, secretsFiles: [...new Set(secretsFiles)] };
+  return { repoRoot: loaded.repoRoot, keys, secretsFiles: [...new Set(secretsFiles)], demos };
 }
 
 function reportOutcomes(verb: string, outcomes: FileOutcome[], project: SecretsProject): number {
@@ -105,12 +111,12 @@ const edit = defineCommand({
 
 const show = defineCommand({
   description: 'print the decrypted content (or one key) to stdout, only when asked',
-  positionals: { file: positional.required('file', 'e.g. secrets/local.enc.yaml') },
+  positionals: { file: positional.required('file', 'e.g. secrets/prod.enc.yaml') },
   options: {
     key: option.string('print only this key', { short: 'k', value: 'dotted.key' }),
     json: jsonOption,
   },
-  examples: ['secrets.ts show secrets/local.enc.yaml --key proxmox.tokenId'],
+  examples: ['secrets.ts show .infra/demo/local.enc.yaml --key proxmox.tokenId'],
   run: async ({ args }) => {
     const { project, lib } = await openProject();
     // Explicitly asked for: the plaintext goes to stdout unredacted, and nowhere else.
@@ -176,25 +182,28 @@ const check = defineCommand({
 });
 
 const demo = defineCommand({
-  description: 'regenerate the local demo key and secrets/local.enc.yaml',
-  options: { force: option.flag('overwrite an existing demo key and file') },
+  description: 'generate the local demo key and secrets under .infra/demo/ (done on first use anyway)',
+  options: { force: option.flag('start over: a new demo key and new values') },
   run: async ({ args }) => {
     const { environments, project, lib } = await openProject();
-    const local = Object.entries(environments.keys)[0];
-    if (!local) {
+    if (environments.demos.length === 0) {
       throw new InfraError(
         'SECRETS_NO_DEMO_ENVIRONMENT',
-        'no environment in infra.config.yaml sets ageKeyFile',
+        'no environment in infra.config.yaml keeps its ageKeyFile and secrets under .infra/',
         {
-          hint: 'the local environment names its demo key with `ageKeyFile: secrets/local-demo.agekey`',
+          hint: 'the local environment sets `secrets: .infra/demo/local.enc.yaml` and `ageKeyFile: .infra/demo/local.agekey`',
         },
       );
     }
-    const [secretsFile, keyFile] = local;
-    const { recipient } = await lib.createDemoSecrets(project, { secretsFile, keyFile, force: args.force });
-    log.success(
-      `wrote ${keyFile.slice(project.repoRoot.length + 1)} (demo recipient ${recipient}) and ${secretsFile.slice(project.repoRoot.length + 1)}`,
-    );
+    const show = (path: string) => path.slice(project.repoRoot.length + 1);
+    for (const environment of environments.demos) {
+      const report = await lib.ensureDemoSecrets(environment, { force: args.force });
+      log.success(
+        report.fieldsAdded.length === 0
+          ? `${environment.name}: ${show(environment.secrets)} is complete (demo recipient ${report.recipient})`
+          : `${environment.name}: ${report.keyCreated ? `new demo key ${show(environment.ageKeyFile)}, ` : ''}generated ${report.fieldsAdded.join(', ')} in ${show(environment.secrets)}`,
+      );
+    }
   },
 });
 

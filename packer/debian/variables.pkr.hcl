@@ -14,7 +14,7 @@ variable "proxmox_username" {
 variable "proxmox_token" {
   type        = string
   sensitive   = true
-  description = "API token secret. Only ever passed as PKR_VAR_proxmox_token from the decrypted SOPS file."
+  description = "API token secret. Only ever passed in a 0600 -var-file from the decrypted SOPS file, never in the environment (shell-local would hand it to ansible-playbook)."
 }
 
 variable "proxmox_insecure_skip_tls_verify" {

@@ -163,6 +163,32 @@ describe('bad configuration', () => {
     },
   );
 
+  it('ageKeyFile inherited via extends onto a real endpoint: one error naming the file, the layer and the field', async () => {
+    const yaml = BASE.replace(
+      '    secrets: secrets/local.enc.yaml\n',
+      '    secrets: .infra/demo/local.enc.yaml\n    ageKeyFile: .infra/demo/local.agekey\n',
+    );
+    const cwd = await repoWith(yaml);
+    expect((await loadEnvironment('local', { cwd })).ageKeyFile).toBe(join(cwd, '.infra/demo/local.agekey'));
+    const error = await errorOf(loadEnvironment('prod', { cwd }));
+    expect(error.code).toBe('CONFIG_DEMO_KEY_ON_REAL_ENDPOINT');
+    expect(error.message).toMatch(
+      /infra\.config\.yaml:\d+:\d+: environments\.local\.ageKeyFile: environment "prod" inherits ageKeyFile, but its proxmox\.endpoint is https:\/\/pve\.lan:8006/,
+    );
+    expect(error.hint).toContain('extends');
+    await expect(validateConfig({ cwd })).rejects.toMatchObject({ code: 'CONFIG_DEMO_KEY_ON_REAL_ENDPOINT' });
+  });
+
+  it('an own ageKeyFile on a real endpoint is refused too', async () => {
+    const yaml = BASE.replace(
+      '    secrets: secrets/prod.enc.yaml\n',
+      '    secrets: secrets/prod.enc.yaml\n    ageKeyFile: keys/prod.txt\n',
+    );
+    const error = await errorOf(loadEnvironment('prod', { cwd: await repoWith(yaml) }));
+    expect(error.code).toBe('CONFIG_DEMO_KEY_ON_REAL_ENDPOINT');
+    expect(error.message).toContain('environments.prod.ageKeyFile: environment "prod" sets ageKeyFile');
+  });
+
   it('bad URL', async () => {
     const error = await errorOf(
       loadEnvironment('prod', { cwd: await repoWith(BASE.replace('https://pve.lan:8006', 'http//pve.lan')) }),

@@ -51,6 +51,9 @@ export function resolveEnvironment(loaded: LoadedFile, name: string): ResolvedEn
     });
     throw invalid(lines);
   }
+  if (parsed.data.ageKeyFile !== undefined && parsed.data.proxmox.endpoint !== 'embedded') {
+    throw demoKeyOnRealEndpoint(loaded, name, provenance, parsed.data.proxmox.endpoint);
+  }
   const environment = absolutePaths({
     ...parsed.data,
     name,
@@ -161,6 +164,31 @@ function checkLayer(loaded: LoadedFile, layer: Plain, at: string[]): void {
     }
   }
   if (problems.length > 0) throw invalid(problems);
+}
+
+/**
+ * `ageKeyFile` is the demo mechanism (a per-clone key under .infra/ for the simulators' credentials). On a
+ * real endpoint it would mean real credentials behind a key every checkout generates on its own, or worse,
+ * inherited from `local` by `extends`.
+ */
+function demoKeyOnRealEndpoint(
+  loaded: LoadedFile,
+  name: string,
+  provenance: Provenance,
+  endpoint: string,
+): InfraError {
+  const setBy = Object.hasOwn(provenance, 'ageKeyFile') ? provenance.ageKeyFile! : `environments.${name}`;
+  const position = loaded.locate([...setBy.split('.'), 'ageKeyFile']);
+  const inherited = setBy !== `environments.${name}`;
+  return new InfraError(
+    'CONFIG_DEMO_KEY_ON_REAL_ENDPOINT',
+    `${loaded.file}${position ? `:${position}` : ''}: ${setBy}.ageKeyFile: environment "${name}" ${inherited ? 'inherits' : 'sets'} ageKeyFile, but its proxmox.endpoint is ${endpoint}; ageKeyFile is only for an environment whose endpoint is embedded (the simulators' throw-away demo key)`,
+    {
+      hint: inherited
+        ? `stop "${name}" from inheriting it: move the shared settings into the catalog instead of \`extends\`, and use your own key (\`pnpm tsx scripts/secrets.ts init\`)`
+        : `remove ageKeyFile from environments.${name}; real environments use your own key (\`pnpm tsx scripts/secrets.ts init\`)`,
+    },
+  );
 }
 
 function invalid(lines: string[]): InfraError {

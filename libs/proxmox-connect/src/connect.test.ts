@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isInfraError } from '@infra/core';
@@ -10,10 +10,10 @@ import { tokenAccounts } from './embedded';
 import type { ProxmoxEnvironment } from './environment';
 
 /**
- * Against real simulators and the committed demo secrets (decrypted by the real sops binary), in a temp copy
- * of secrets/ so `.infra/sim/` state lands there.
+ * Against real simulators and demo secrets generated in a temp dir (as a fresh clone gets them on first use,
+ * decrypted by the real sops binary), so `.infra/` state lands there.
  */
-const repoRoot = resolve(import.meta.dirname, '../../..');
+const _repoRoot = resolve(import.meta.dirname, '../../..');
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let token: { tokenId: string; secret: string };
@@ -25,8 +25,8 @@ const environment = (
   name: 'local',
   repoRoot: root,
   proxmox: { endpoint: 'embedded', node: 'pve', tls: {}, ...overrides },
-  secrets: join(dir, 'secrets', 'local.enc.yaml'),
-  ageKeyFile: join(dir, 'secrets', 'local-demo.agekey'),
+  secrets: join(dir, '.infra', 'demo', 'local.enc.yaml'),
+  ageKeyFile: join(dir, '.infra', 'demo', 'local.agekey'),
 });
 
 const failure = (promise: Promise<unknown>) =>
@@ -42,7 +42,6 @@ const failure = (promise: Promise<unknown>) =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'proxmox-connect-'));
-  await cp(join(repoRoot, 'secrets'), join(dir, 'secrets'), { recursive: true });
   env = { PATH: process.env.PATH, HOME: join(dir, 'home') };
   const secrets = await loadSecrets(environment(), { env });
   token = { tokenId: secrets.proxmox.tokenId, secret: secrets.proxmox.tokenSecret };

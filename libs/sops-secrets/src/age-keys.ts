@@ -103,9 +103,13 @@ export async function readIdentityFile(path: string): Promise<string[]> {
   }
   const identities = parseIdentities(text);
   if (identities.length === 0) {
-    throw new InfraError('AGE_KEY_INVALID', `age key file ${path} holds no AGE-SECRET-KEY-1... line`, {
-      hint: 'regenerate it with `age-keygen -o <file>` or point SOPS_AGE_KEY_FILE at the right file',
-    });
+    throw new InfraError(
+      'AGE_KEY_INVALID',
+      `age key file ${path} holds no age identity (AGE-SECRET-KEY-… line)`,
+      {
+        hint: 'regenerate it with `age-keygen -o <file>` or point SOPS_AGE_KEY_FILE at the right file',
+      },
+    );
   }
   return identities;
 }

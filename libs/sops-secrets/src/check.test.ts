@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readIdentityFile } from './age-keys';
 import { type CheckOptions, checkSecrets } from './check';
-import { renderDemoKeyFile } from './demo-key';
+import { PUBLISHED_DEMO_RECIPIENTS } from './demo-key';
 import { ensureSops } from './sops-binary';
 import { encryptToFile } from './sops-client';
 import { SECRETS_PATH_REGEX } from './sops-config';
@@ -130,38 +129,43 @@ describe('check', () => {
     );
   });
 
-  it('accepts only the marked demo key that an environment names, and flags any other private key', async () => {
+  it('flags every private key under secrets/ and in the repository, demo keys included', async () => {
     const demo = await box.newKey('demo');
-    const [identity] = await readIdentityFile(demo.file);
-    const demoKey = join(box.secretsDir, 'local-demo.agekey');
-    await writeFile(
-      demoKey,
-      renderDemoKeyFile({
-        identity: identity!,
-        publicKey: demo.recipient,
-        protects: 'secrets/local.enc.yaml',
-      }),
-    );
-    await writeFile(join(box.secretsDir, 'real.agekey'), await readFile(alice.file, 'utf8'));
-    const local = join(box.secretsDir, 'local.enc.yaml');
+    await writeFile(join(box.secretsDir, 'local-demo.agekey'), await readFile(demo.file, 'utf8'));
+    const tracked = join(box.dir, 'notes.md');
+    await writeFile(tracked, `backup of my key:\n${(await readFile(alice.file, 'utf8')).trim()}\n`);
+    const findings = await checkSecrets({ ...options, leakScanPaths: [tracked] });
+    expect(findings.map((f) => [f.file, f.rule])).toEqual([
+      ['secrets/local-demo.agekey', 'private-key'],
+      ['notes.md', 'private-key'],
+    ]);
+  });
+
+  it('fails when a demo recipient is in any .sops.yaml rule or a file is encrypted for it', async () => {
+    const demo = await box.newKey('demo');
+    const local = join(box.dir, '.infra', 'demo', 'local.enc.yaml');
+    // An environment key (ageKeyFile) is a demo key; so is the recipient published in the repository's history.
     await box.writeRules([
-      { path_regex: '^secrets/local\\.enc\\.yaml$', age: [demo.recipient] },
+      { path_regex: '^secrets/prod\\.enc\\.yaml$', age: [alice.recipient, demo.recipient] },
+      { path_regex: '^secrets/old\\.enc\\.yaml$', age: [PUBLISHED_DEMO_RECIPIENTS[0]!] },
       { path_regex: SECRETS_PATH_REGEX, age: [alice.recipient] },
     ]);
-    await encryptToFile(local, good, await box.contextFor(demo.file));
-    const findings = await checkSecrets({
-      ...options,
-      environmentKeys: { [local]: demoKey },
-      schemaFiles: [local],
-    });
-    expect(findings.map((f) => [f.file, f.rule])).toEqual([['secrets/real.agekey', 'private-key']]);
-    // Without the environment mapping, the committed demo key is just a private key in the repo.
-    const unmapped = await checkSecrets(options);
-    expect(unmapped.map((f) => [f.file, f.rule])).toEqual([
-      ['secrets/local-demo.agekey', 'private-key'],
-      ['secrets/local.enc.yaml', 'unreadable'],
-      ['secrets/real.agekey', 'private-key'],
+    const prod = join(box.secretsDir, 'prod.enc.yaml');
+    await encryptToFile(prod, good, await box.contextFor(alice.file));
+    const findings = await checkSecrets({ ...options, environmentKeys: { [local]: demo.file } });
+    expect(findings.map((f) => [f.file, f.rule])).toEqual([
+      ['.sops.yaml', 'demo-recipient'],
+      ['.sops.yaml', 'demo-recipient'],
+      ['secrets/prod.enc.yaml', 'demo-recipient'],
     ]);
+    expect(findings[0]!.message).toBe(
+      `creation_rules[0] (path_regex ^secrets/prod\\.enc\\.yaml$) encrypts for the demo key ${demo.recipient}, which anyone can read: remove it from the rule, then \`pnpm tsx scripts/secrets.ts rotate\``,
+    );
+    expect(findings[2]!.message).toContain(`encrypted for the demo key ${demo.recipient}`);
+    // The same tree without the demo recipient in any rule passes.
+    await box.writeRules([{ path_regex: SECRETS_PATH_REGEX, age: [alice.recipient] }]);
+    await encryptToFile(prod, good, await box.contextFor(alice.file));
+    expect(await checkSecrets({ ...options, environmentKeys: { [local]: demo.file } })).toEqual([]);
   });
 
   it('finds decrypted values leaked in plaintext elsewhere in the repository', async () => {

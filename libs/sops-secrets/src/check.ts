@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { isInfraError } from '@infra/core';
-import { isMarkedDemoKey } from './demo-key';
+import { demoRecipients } from './demo-recipients';
 import { formatOf, isSupportedSecretsFile, type PlainData } from './formats';
 import { resolveSopsKeys, type SopsKeyContext } from './key-context';
 import { type LeakNeedle, scanPaths } from './leak-scan';
@@ -31,6 +31,7 @@ export type CheckRule =
   | 'tampered'
   | 'schema'
   | 'private-key'
+  | 'demo-recipient'
   | 'leaked-value';
 
 /** One problem; `message` names keys and recipients, never a secret value. */
@@ -52,17 +53,24 @@ export interface CheckOptions {
   environmentKeys?: Record<string, string>;
   /** Absolute secrets files that must satisfy the environment secrets schema. */
   schemaFiles?: string[];
-  /** Files outside secrets/ to search for every decrypted value (e.g. `git ls-files` of the repo). */
+  /**
+   * Files outside secrets/ to search for every decrypted value and for age private keys (e.g. `git ls-files`
+   * of the repo).
+   */
   leakScanPaths?: string[];
 }
+
+/** A whole age identity (bech32 body): never in a tracked file. Tests build theirs at run time. */
+const AGE_IDENTITY = /AGE-SECRET-KEY-(?:PQ-)?1[02-9AC-HJ-NP-Z]{58,}/;
 
 const DOCUMENTATION = /\.(md|txt)$/i;
 
 /**
  * The `secrets:validate` check: every file under secrets/ is encrypted with no plaintext leaf, readable with
  * the current keys, encrypted for exactly the recipients `.sops.yaml` assigns it, and (for environment files)
- * well-formed; no private key sits in the tree except the marked demo key; and no decrypted value appears in
- * plaintext anywhere in `leakScanPaths`.
+ * well-formed; no `.sops.yaml` rule and no file is encrypted for a demo key (demoRecipients); no age private key
+ * sits under secrets/ or in `leakScanPaths`; and no decrypted value appears in plaintext anywhere in
+ * `leakScanPaths`.
  */
 export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
   const secretsDir = options.secretsDir ?? join(options.repoRoot, 'secrets');
@@ -87,20 +95,16 @@ export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
     return resolveSopsKeys({ env: options.env, ignoreUserKey: true });
   });
 
+  const demo = await demoRecipients(Object.values(options.environmentKeys ?? {}));
+  if (config) findings.push(...demoRuleFindings(config, demo, show(configPath)));
+
   const needles: LeakNeedle[] = [];
   const secretFiles: string[] = [];
   for (const file of await listFiles(secretsDir)) {
     const text = await readFile(file, 'utf8');
     const name = show(file);
     if (text.includes('AGE-SECRET-KEY-')) {
-      const sanctioned = isMarkedDemoKey(text) && Object.values(options.environmentKeys ?? {}).includes(file);
-      if (!sanctioned) {
-        findings.push({
-          file: name,
-          rule: 'private-key',
-          message: `${name} holds an age private key; only the marked demo key of an environment's ageKeyFile may be committed`,
-        });
-      }
+      findings.push(privateKeyFinding(name));
       continue;
     }
     if (DOCUMENTATION.test(file) || basename(file) === '.gitignore') continue;
@@ -127,6 +131,7 @@ export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
       config,
       configPath,
       keys,
+      demo,
       repoRoot: options.repoRoot,
       schema: options.schemaFiles?.includes(file) ?? false,
     });
@@ -134,6 +139,14 @@ export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
     needles.push(...result.needles);
   }
 
+  if (options.leakScanPaths) needles.push(...(await outsideNeedles(options, secretFiles, show)));
+  if (options.leakScanPaths) {
+    const targets = options.leakScanPaths.filter((path) => !secretFiles.includes(path));
+    for (const path of targets) {
+      const text = await readFile(path, 'utf8').catch(() => '');
+      if (AGE_IDENTITY.test(text)) findings.push(privateKeyFinding(show(path)));
+    }
+  }
   if (options.leakScanPaths && needles.length > 0) {
     const targets = options.leakScanPaths.filter((path) => !secretFiles.includes(path));
     const { hits } = await scanPaths(targets, needles);
@@ -149,6 +162,53 @@ export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
   return findings;
 }
 
+/**
+ * Values of environment secrets kept outside secrets/ (the generated demo under .infra/), when present and
+ * readable with their own key: a tracked file must not hold those either.
+ */
+async function outsideNeedles(
+  options: CheckOptions,
+  checked: readonly string[],
+  show: (path: string) => string,
+): Promise<LeakNeedle[]> {
+  const needles: LeakNeedle[] = [];
+  for (const [file, keyFile] of Object.entries(options.environmentKeys ?? {})) {
+    if (checked.includes(file)) continue;
+    const keys = await resolveSopsKeys({
+      env: options.env,
+      environmentKeyFile: keyFile,
+      ignoreUserKey: true,
+    }).catch(() => undefined);
+    if (!keys) continue; // not generated yet: it holds nothing that could leak
+    const data = await decryptData(file, { keys, displayRoot: options.repoRoot }).catch(() => undefined);
+    if (data) needles.push(...secretNeedles(data, show(file)));
+  }
+  return needles;
+}
+
+function privateKeyFinding(name: string): Finding {
+  return {
+    file: name,
+    rule: 'private-key',
+    message: `${name} holds an age private key; no private key may be committed (the local demo key is generated per clone under .infra/)`,
+  };
+}
+
+function demoRuleFindings(config: SopsConfig, demo: readonly string[], name: string): Finding[] {
+  return config.creation_rules.flatMap((rule, index) => {
+    const found = ruleRecipients(rule).filter((recipient) => demo.includes(recipient));
+    return found.length === 0
+      ? []
+      : [
+          {
+            file: name,
+            rule: 'demo-recipient' as const,
+            message: `creation_rules[${index}] (path_regex ${rule.path_regex ?? '(any)'}) encrypts for the demo key ${found.join(', ')}, which anyone can read: remove it from the rule, then \`pnpm tsx scripts/secrets.ts rotate\``,
+          },
+        ];
+  });
+}
+
 interface FileCheck {
   file: string;
   name: string;
@@ -156,6 +216,7 @@ interface FileCheck {
   config: SopsConfig | undefined;
   configPath: string;
   keys: SopsKeyContext;
+  demo: readonly string[];
   repoRoot: string;
   schema: boolean;
 }
@@ -190,6 +251,14 @@ async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needl
               'a plaintext comment inside an encrypted file; comments can leak secrets, write it through `./infra secrets edit` so sops encrypts it',
           },
     );
+  }
+  const demoReaders = metadata.recipients.filter((recipient) => input.demo.includes(recipient));
+  if (demoReaders.length > 0) {
+    findings.push({
+      file: name,
+      rule: 'demo-recipient',
+      message: `${name} is encrypted for the demo key ${demoReaders.join(', ')}, which anyone can read: drop it from .sops.yaml, then \`pnpm tsx scripts/secrets.ts rotate\` (and rotate the credentials it holds)`,
+    });
   }
   if (input.config) findings.push(...recipientFindings(input, metadata, input.config));
 

@@ -71,6 +71,23 @@ describe('runWithSecrets', () => {
     expect(result.stdout).toBe('key:\n***\n');
   });
 
+  it('gives the child only the environment it is handed, never ours', async () => {
+    process.env.INFRA_TEST_PARENT_SECRET = 'parent-only-value';
+    try {
+      const result = await runWithSecrets('sh', ['-c', 'env'], {
+        env: { PATH: process.env.PATH ?? '', ONLY_THIS: '1' },
+        stream: false,
+      });
+      expect(result.stdout).toContain('ONLY_THIS=1');
+      expect(result.stdout).not.toContain('parent-only-value');
+      const bare = await runWithSecrets('sh', ['-c', 'env'], { stream: false });
+      expect(bare.stdout).not.toContain('parent-only-value');
+      expect(bare.stdout).toContain(`PATH=${process.env.PATH}`);
+    } finally {
+      delete process.env.INFRA_TEST_PARENT_SECRET;
+    }
+  });
+
   it('hands secrets over on inherited descriptors 3, 4, ...', async () => {
     const script =
       'const fs = require("node:fs"); process.stdout.write(fs.readFileSync(3, "utf8") + "|" + fs.readFileSync(4, "utf8"))';

@@ -3,16 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { demoValues, ed25519PublicKeyLine } from './demo-secrets';
+import { DEMO_FIELDS, demoValues, ed25519PublicKeyLine } from './demo-fields';
 import { secretsSchema } from './secrets-schema';
 
 describe('demo values', () => {
-  it('are valid secrets, fresh each time', async () => {
+  it('satisfy the secrets schema, one generator per field, fresh each time', async () => {
     const [a, b] = [await demoValues(), await demoValues()];
+    // A required field added to the schema without a generator fails here.
     expect(secretsSchema.parse(a)).toEqual(a);
-    expect(a.proxmox.tokenSecret).not.toBe(b.proxmox.tokenSecret);
-    expect(a.admin.passwordHash).toMatch(/^\$6\$/);
-    expect(a.admin.passwordHash).not.toBe(b.admin.passwordHash);
+    expect(new Set(DEMO_FIELDS.map((f) => f.path)).size).toBe(DEMO_FIELDS.length);
+    const parsed = [secretsSchema.parse(a), secretsSchema.parse(b)];
+    expect(parsed[0]!.proxmox.tokenSecret).not.toBe(parsed[1]!.proxmox.tokenSecret);
+    expect(parsed[0]!.admin.passwordHash).toMatch(/^\$6\$/);
+    expect(parsed[0]!.admin.passwordHash).not.toBe(parsed[1]!.admin.passwordHash);
   });
 
   it('make SSH public keys that ssh-keygen accepts', async () => {

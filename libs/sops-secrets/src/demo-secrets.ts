@@ -1,110 +1,142 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { InfraError, runProcess, writeFileAtomic } from '@infra/core';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { InfraError, isInfraError, writeFileAtomic } from '@infra/core';
 import { generateAgeKey, publicKeysOf, readIdentityFile } from './age-keys';
+import { DEMO_FIELDS } from './demo-fields';
 import { renderDemoKeyFile } from './demo-key';
+import { withDirectoryLock } from './dir-lock';
+import { setAt, valueAt } from './dotted-path';
+import type { PlainData } from './formats';
 import { resolveSopsKeys } from './key-context';
-import type { SecretsProject } from './project';
-import type { Secrets } from './secrets-schema';
-import { encryptToFile } from './sops-client';
-import {
-  configRelativePath,
-  exactPathRegex,
-  readSopsConfig,
-  sopsConfigSchema,
-  withProjectStores,
-  writeSopsConfig,
-} from './sops-config';
+import { decryptData, encryptToFile, type SopsContext } from './sops-client';
+
+/** An environment whose demo key and secrets file are generated per clone (both under `<repoRoot>/.infra/`). */
+export interface DemoEnvironment {
+  name: string;
+  secrets: string;
+  ageKeyFile: string;
+  repoRoot: string;
+}
+
+/** The environment as a generated demo, or undefined when its key or secrets live anywhere else. */
+export function generatedDemo(environment: {
+  name: string;
+  secrets: string;
+  ageKeyFile?: string;
+  repoRoot?: string;
+}): DemoEnvironment | undefined {
+  const { ageKeyFile, repoRoot } = environment;
+  if (!ageKeyFile || !repoRoot) return undefined;
+  const generatedDir = join(repoRoot, '.infra');
+  const inside = (path: string) => {
+    const rel = relative(generatedDir, path);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  return inside(ageKeyFile) && inside(environment.secrets)
+    ? { name: environment.name, secrets: environment.secrets, ageKeyFile, repoRoot }
+    : undefined;
+}
+
+export interface DemoReport {
+  keyCreated: boolean;
+  /** Dotted paths generated in this call (all of DEMO_FIELDS for a new file, new fields for an old one). */
+  fieldsAdded: string[];
+  recipient: string;
+  /** The decrypted demo secrets (in memory only). */
+  data: PlainData;
+}
 
 /**
- * (Re)creates the committed demo of the `local` environment: a throw-away age key with its warning header,
- * and the secrets file for the embedded simulators encrypted for it: a fresh Proxmox token
- * (`root@pam!infra` + random UUID), the hash of a random admin password nobody keeps, and the public half
- * of an SSH key whose private half is discarded. Nothing in it unlocks anything real.
+ * Makes sure the environment's demo key and secrets file exist and hold every DEMO_FIELDS entry: a fresh
+ * clone gets a new age key (0600) and fresh random credentials encrypted for it (0600); a file from before
+ * a field was added gains that field; anything present is kept. Idempotent, each file written atomically,
+ * and safe when two processes start at once (a lock directory beside the key; the second waits, then finds
+ * the work done). `force` regenerates both from scratch.
  */
-export async function createDemoSecrets(
-  project: SecretsProject,
-  options: { secretsFile: string; keyFile: string; force?: boolean },
-): Promise<{ recipient: string }> {
-  if (!options.force && (await exists(options.secretsFile))) {
-    throw new InfraError('SECRETS_DEMO_EXISTS', `${options.secretsFile} already exists`, {
-      hint: 'pass --force to regenerate the demo',
-    });
+export async function ensureDemoSecrets(
+  demo: DemoEnvironment,
+  options: { env?: NodeJS.ProcessEnv; force?: boolean } = {},
+): Promise<DemoReport> {
+  if (!options.force) {
+    const ready = await readComplete(demo, options.env);
+    if (ready) return ready;
   }
-  const previous = await readDemoRecipient(options.keyFile);
-  const scratch = await mkdtemp(join(tmpdir(), 'infra-demo-key-'));
-  let identity: string;
-  let recipient: string;
+  const dir = dirname(demo.ageKeyFile);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(demo.secrets), { recursive: true, mode: 0o700 });
+  return withDirectoryLock(join(dir, `.${demo.name}-demo.lock`), async () => {
+    if (options.force) {
+      await rm(demo.ageKeyFile, { force: true });
+      await rm(demo.secrets, { force: true });
+    } else {
+      // Another process may have finished while we waited for the lock.
+      const ready = await readComplete(demo, options.env);
+      if (ready) return ready;
+    }
+    const keyCreated = !(await exists(demo.ageKeyFile));
+    if (keyCreated) await writeDemoKey(demo);
+    const [recipient] = await publicKeysOf(await readIdentityFile(demo.ageKeyFile));
+    const context = await demoContext(demo, options.env);
+    // A new key cannot read an old file: start over then.
+    const data = !keyCreated && (await exists(demo.secrets)) ? await decryptDemo(demo, context) : {};
+    const fieldsAdded: string[] = [];
+    for (const field of DEMO_FIELDS) {
+      if (valueAt(data, field.path) !== undefined) continue;
+      setAt(data, field.path, await field.generate());
+      fieldsAdded.push(field.path);
+    }
+    if (fieldsAdded.length > 0) {
+      await encryptToFile(demo.secrets, data, context, { recipients: [recipient!], mode: 0o600 });
+    }
+    return { keyCreated, fieldsAdded, recipient: recipient!, data };
+  });
+}
+
+/** The demo when key and file exist and hold every field; undefined when something must be generated. */
+async function readComplete(demo: DemoEnvironment, env?: NodeJS.ProcessEnv): Promise<DemoReport | undefined> {
+  if (!(await exists(demo.ageKeyFile)) || !(await exists(demo.secrets))) return undefined;
+  const context = await demoContext(demo, env);
+  const data = await decryptDemo(demo, context);
+  if (DEMO_FIELDS.some((field) => valueAt(data, field.path) === undefined)) return undefined;
+  const recipient = context.keys.held[0]?.recipient ?? '';
+  return { keyCreated: false, fieldsAdded: [], recipient, data };
+}
+
+async function demoContext(demo: DemoEnvironment, env?: NodeJS.ProcessEnv): Promise<SopsContext> {
+  const keys = await resolveSopsKeys({ env, environmentKeyFile: demo.ageKeyFile, ignoreUserKey: true });
+  return { keys, displayRoot: demo.repoRoot };
+}
+
+async function decryptDemo(demo: DemoEnvironment, context: SopsContext): Promise<PlainData> {
   try {
-    recipient = await generateAgeKey(join(scratch, 'key.txt'));
-    [identity] = (await readIdentityFile(join(scratch, 'key.txt'))) as [string];
+    return await decryptData(demo.secrets, context);
+  } catch (error) {
+    if (!isInfraError(error)) throw error;
+    const file = relative(demo.repoRoot, demo.secrets);
+    throw new InfraError(
+      'SECRETS_DEMO_UNREADABLE',
+      `the generated demo secrets ${file} of environment "${demo.name}" cannot be read with its demo key: ${error.message}`,
+      {
+        hint: 'regenerate the demo (it only holds simulator credentials): `pnpm tsx scripts/secrets.ts demo --force`',
+      },
+    );
+  }
+}
+
+/** age-keygen writes into a private temp dir; the key reaches its place atomically, 0600, with its header. */
+async function writeDemoKey(demo: DemoEnvironment): Promise<void> {
+  const scratch = await mkdtemp(join(tmpdir(), 'infra-demo-key-'));
+  try {
+    const publicKey = await generateAgeKey(join(scratch, 'key.txt'));
+    const [identity] = (await readIdentityFile(join(scratch, 'key.txt'))) as [string];
+    const protects = relative(demo.repoRoot, demo.secrets);
+    await writeFileAtomic(demo.ageKeyFile, renderDemoKeyFile({ identity, publicKey, protects }), {
+      mode: 0o600,
+    });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  const protects = configRelativePath(project.configPath, options.secretsFile);
-  await writeFileAtomic(options.keyFile, renderDemoKeyFile({ identity, publicKey: recipient, protects }), {
-    mode: 0o600,
-  });
-
-  const config = await readSopsConfig(project.configPath).catch(() => sopsConfigSchema.parse({}));
-  const pathRegex = exactPathRegex(protects);
-  const rule = config.creation_rules.find((r) => r.path_regex === pathRegex);
-  if (rule) rule.age = [recipient, ...(rule.age ?? []).filter((r) => r !== recipient && r !== previous)];
-  else config.creation_rules.unshift({ path_regex: pathRegex, age: [recipient] });
-  await writeSopsConfig(project.configPath, withProjectStores(config));
-
-  const keys = await resolveSopsKeys({
-    env: project.env,
-    environmentKeyFile: options.keyFile,
-    ignoreUserKey: true,
-  });
-  await encryptToFile(options.secretsFile, await demoValues(), {
-    keys,
-    configPath: project.configPath,
-    displayRoot: project.repoRoot,
-  });
-  return { recipient };
-}
-
-export async function demoValues(): Promise<Secrets> {
-  return {
-    proxmox: { tokenId: 'root@pam!infra', tokenSecret: randomUUID() },
-    admin: {
-      username: 'infra',
-      passwordHash: await sha512Crypt(randomBytes(18).toString('base64url')),
-      sshPublicKeys: [ed25519PublicKeyLine('infra-demo (private half discarded)')],
-    },
-    tofu: { statePassphrase: randomBytes(32).toString('base64url') },
-  };
-}
-
-/** `$6$...` via `openssl passwd -6`, the password on stdin (never argv). */
-export async function sha512Crypt(password: string): Promise<string> {
-  const result = await runProcess('openssl', ['passwd', '-6', '-stdin'], {
-    input: `${password}\n`,
-    rawStdout: true,
-  }).catch(() => undefined);
-  if (result?.exitCode !== 0 || !result.stdout.startsWith('$6$')) {
-    throw new InfraError('OPENSSL_FAILED', 'could not hash the demo password with `openssl passwd -6`', {
-      hint: 'install openssl (Debian: apt-get install openssl)',
-    });
-  }
-  return result.stdout.trim();
-}
-
-/** An OpenSSH `ssh-ed25519 AAAA... comment` line for a fresh key whose private half is never kept. */
-export function ed25519PublicKeyLine(comment: string): string {
-  const { publicKey } = generateKeyPairSync('ed25519');
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const field = (data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    return Buffer.concat([length, data]);
-  };
-  const blob = Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)]);
-  return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -112,11 +144,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** The recipient of an existing demo key file (so a regenerated demo drops it from .sops.yaml). */
-async function readDemoRecipient(keyFile: string): Promise<string | undefined> {
-  if (!(await exists(keyFile))) return undefined;
-  const [recipient] = await publicKeysOf(await readIdentityFile(keyFile));
-  return recipient;
 }

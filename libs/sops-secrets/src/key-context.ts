@@ -25,8 +25,8 @@ export interface SopsKeyContext {
 
 export interface KeyContextOptions {
   /**
-   * The environment's own key file (infra.config.yaml `ageKeyFile`). Accepted whatever its mode, because a git
-   * checkout cannot keep a file 0600: only the committed throw-away demo key of the `local` environment uses it.
+   * The environment's own key file (infra.config.yaml `ageKeyFile`): only the embedded demo has one, generated
+   * per clone under .infra/ (never committed), so it must be 0600 like any key.
    */
   environmentKeyFile?: string;
   /** The environment to read SOPS_AGE_KEY(_FILE), XDG_CONFIG_HOME and HOME from; defaults to process.env. */
@@ -66,6 +66,7 @@ export async function resolveSopsKeys(options: KeyContextOptions = {}): Promise<
   }
 
   if (options.environmentKeyFile) {
+    await assertPrivateKeyFile(options.environmentKeyFile);
     const identities = await readIdentityFile(options.environmentKeyFile);
     inlineIdentities.push(...identities);
     for (const recipient of await publicKeysOf(identities)) {

@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import { loadEnvironment } from '@infra/config';
 import { clearSecretsForTests, type InfraError, redact, registeredSecretCount } from '@infra/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecrets, secretNeedles } from './load-secrets';
@@ -8,7 +7,7 @@ import { encryptToFile } from './sops-client';
 import { SECRETS_PATH_REGEX } from './sops-config';
 import { createSandbox, type Sandbox } from './testing/sandbox';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
+const _repoRoot = resolve(import.meta.dirname, '../../..');
 
 let box: Sandbox;
 let alice: { file: string; recipient: string };
@@ -100,18 +99,6 @@ describe('loadSecrets', () => {
       message: expect.stringContaining(alice.recipient),
     });
     expect(registeredSecretCount()).toBe(0);
-  });
-});
-
-describe('the committed local environment', () => {
-  it('loads on a fresh clone with no user key, through infra.config.yaml and the demo key', async () => {
-    const environment = await loadEnvironment('local', { cwd: repoRoot });
-    expect(environment.ageKeyFile).toBe(join(repoRoot, 'secrets', 'local-demo.agekey'));
-    // No SOPS_AGE_KEY_FILE, and a HOME/XDG_CONFIG_HOME with no keys in them.
-    const secrets = await loadSecrets(environment, { env: box.env });
-    expect(secrets.proxmox.tokenId).toBe('root@pam!infra');
-    expect(secrets.admin.sshPublicKeys).toHaveLength(1);
-    expect(redact(secrets.proxmox.tokenSecret)).toBe('***');
   });
 });
 

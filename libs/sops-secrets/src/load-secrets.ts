@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { InfraError, registerSecret } from '@infra/core';
+import { ensureDemoSecrets, generatedDemo } from './demo-secrets';
 import type { PlainData } from './formats';
 import { resolveSopsKeys } from './key-context';
 import { type LeakNeedle, MIN_NEEDLE_LENGTH } from './leak-scan';
@@ -12,7 +13,10 @@ export interface SecretsEnvironment {
   name: string;
   /** Absolute path of the environment's SOPS file. */
   secrets: string;
-  /** Absolute path of the environment's own key file (only the local demo environment sets it). */
+  /**
+   * Absolute path of the environment's own key file (only an embedded demo environment sets it). When it and
+   * the secrets file are under `<repoRoot>/.infra/`, both are generated on first use (ensureDemoSecrets).
+   */
   ageKeyFile?: string;
   repoRoot?: string;
 }
@@ -32,22 +36,10 @@ export async function loadSecrets(
 ): Promise<Secrets> {
   const displayRoot = environment.repoRoot ?? process.cwd();
   const file = displayPath(displayRoot, environment.secrets);
-  const present = await stat(environment.secrets).then(
-    (info) => info.isFile(),
-    () => false,
-  );
-  if (!present) {
-    throw new InfraError('SECRETS_MISSING', `environment "${environment.name}" has no secrets file ${file}`, {
-      hint: `create it with \`./infra secrets edit ${file}\` (run \`./infra secrets init\` first if you have no age key)`,
-    });
-  }
-  // An environment with its own key (the committed demo) must not depend on, or trip over, the user's key.
-  const keys = await resolveSopsKeys({
-    env: options.env,
-    environmentKeyFile: environment.ageKeyFile,
-    ignoreUserKey: environment.ageKeyFile !== undefined,
-  });
-  const data = await decryptData(environment.secrets, { keys, displayRoot });
+  const demo = generatedDemo(environment);
+  const data = demo
+    ? (await ensureDemoSecrets(demo, { env: options.env })).data
+    : await decryptOwn(environment, file, displayRoot, options);
   registerSecretValues(data);
   const parsed = secretsSchema.safeParse(data);
   if (!parsed.success) {
@@ -62,6 +54,30 @@ export async function loadSecrets(
     );
   }
   return parsed.data;
+}
+
+async function decryptOwn(
+  environment: SecretsEnvironment,
+  file: string,
+  displayRoot: string,
+  options: LoadSecretsOptions,
+): Promise<PlainData> {
+  const present = await stat(environment.secrets).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+  if (!present) {
+    throw new InfraError('SECRETS_MISSING', `environment "${environment.name}" has no secrets file ${file}`, {
+      hint: `create it with \`./infra secrets edit ${file}\` (run \`secrets.ts init\` first if you have no age key)`,
+    });
+  }
+  // An environment with its own key (a demo) must not depend on, or trip over, the user's key.
+  const keys = await resolveSopsKeys({
+    env: options.env,
+    environmentKeyFile: environment.ageKeyFile,
+    ignoreUserKey: environment.ageKeyFile !== undefined,
+  });
+  return decryptData(environment.secrets, { keys, displayRoot });
 }
 
 /**

@@ -74,20 +74,31 @@ export async function decryptData(path: string, context: SopsContext): Promise<P
   return data as PlainData;
 }
 
+export interface EncryptOptions {
+  /** Encrypt for exactly these recipients instead of the .sops.yaml rule (the per-clone demo has no rule). */
+  recipients?: string[];
+  /** Mode of the written file (default 0644: ciphertext). */
+  mode?: number;
+}
+
 /**
- * Encrypts plaintext for the recipients .sops.yaml assigns to `path` and writes the result there atomically.
- * The plaintext reaches sops on stdin (`--filename-override` picks the rule and format), so it never touches
- * the disk or the command line.
+ * Encrypts plaintext for the recipients .sops.yaml assigns to `path` (or `options.recipients`) and writes the
+ * result there atomically. The plaintext reaches sops on stdin (`--filename-override` picks the rule and
+ * format), so it never touches the disk or the command line.
  */
 export async function encryptToFile(
   path: string,
   plain: PlainData | string,
   context: SopsContext,
+  options: EncryptOptions = {},
 ): Promise<void> {
   const format = formatOf(path);
   const input = typeof plain === 'string' ? plain : serializePlain(plain, format, display(context, path));
+  // Explicit recipients (the demo) need no rule: with no config of its own, sops must not pick up the
+  // repository's .sops.yaml, which has no rule for it and would fail the encryption.
+  const config = options.recipients && !context.configPath ? ['--config', '/dev/null'] : configArgs(context);
   const args = [
-    ...configArgs(context),
+    ...config,
     'encrypt',
     '--filename-override',
     path,
@@ -95,10 +106,11 @@ export async function encryptToFile(
     format,
     '--output-type',
     format,
+    ...(options.recipients ? ['--age', options.recipients.join(',')] : []),
   ];
   const run = await runSops(args, { env: context.keys.env, input });
   if (run.exitCode !== 0) throw await failure(run, context, 'encrypt', path);
-  await writeFileAtomic(path, run.stdout, { mode: 0o644 });
+  await writeFileAtomic(path, run.stdout, { mode: options.mode ?? 0o644 });
 }
 
 /** Replaces a plaintext file by its encrypted form (the plaintext is read into memory, then overwritten). */

@@ -3,16 +3,24 @@ import {
   addRecipientToConfig,
   compileGoRegex,
   configRelativePath,
-  defaultSopsConfig,
   matchCreationRule,
   parseSopsConfig,
   renderSopsConfig,
   ruleRecipients,
   SECRETS_PATH_REGEX,
+  type SopsConfig,
 } from './sops-config';
 
 const A = 'age1lzd99uklcjnc0e7d860axevet2cz99ce9pq6tzuzd05l5nr28ams36nvun';
 const B = 'age1je6kjhzuhdjy3fqptpttxjh5k8q46vygzlgtpuq3030c947pc5tqz9dqvr';
+
+/** An exact-path rule before the catch-all, as sops configs often have. */
+const twoRules = (): SopsConfig => ({
+  creation_rules: [
+    { path_regex: '^secrets/local\\.enc\\.yaml$', age: [A, B] },
+    { path_regex: SECRETS_PATH_REGEX, age: [B] },
+  ],
+});
 
 describe('.sops.yaml as typed data', () => {
   it('reads comma-separated and list recipients, and keeps keys it does not manage', () => {
@@ -47,11 +55,7 @@ describe('.sops.yaml as typed data', () => {
   });
 
   it('matches like sops: first rule wins, path relative to the config directory, no path_regex matches all', () => {
-    const config = defaultSopsConfig({
-      demoFile: 'secrets/local.enc.yaml',
-      demoRecipient: A,
-      userRecipients: [B],
-    });
+    const config = twoRules();
     expect(config.creation_rules.map((r) => r.path_regex)).toEqual([
       '^secrets/local\\.enc\\.yaml$',
       SECRETS_PATH_REGEX,
@@ -67,11 +71,7 @@ describe('.sops.yaml as typed data', () => {
   });
 
   it('adds a recipient to selected rules only, without duplicates', () => {
-    const config = defaultSopsConfig({
-      demoFile: 'secrets/local.enc.yaml',
-      demoRecipient: A,
-      userRecipients: [B],
-    });
+    const config = twoRules();
     const all = addRecipientToConfig(config, B);
     expect(all.creation_rules.map(ruleRecipients)).toEqual([[A, B], [B]]);
     const only = addRecipientToConfig(config, 'age1x', (rule) => rule.path_regex === SECRETS_PATH_REGEX);
@@ -82,11 +82,7 @@ describe('.sops.yaml as typed data', () => {
   });
 
   it('renders with a header saying what wrote it, and parses back to the same data', () => {
-    const config = defaultSopsConfig({
-      demoFile: 'secrets/local.enc.yaml',
-      demoRecipient: A,
-      userRecipients: [B],
-    });
+    const config = twoRules();
     const text = renderSopsConfig(config);
     expect(text.startsWith('# sops creation rules')).toBe(true);
     expect(text).toContain('Written by scripts/secrets.ts');

@@ -173,27 +173,5 @@ export function addRecipientToConfig(
   };
 }
 
-/** Escapes a literal path for use in path_regex, anchored at both ends. */
-export function exactPathRegex(relativePath: string): string {
-  return `^${relativePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-}
-
 /** The catch-all rule for every environment's secrets file. */
 export const SECRETS_PATH_REGEX = '^secrets/.*\\.enc\\.(yaml|json|env)$';
-
-/**
- * The rules the project starts with: the committed demo file for the demo recipient (plus the user's own keys,
- * so they can edit it), then every other secrets file for the user's keys only.
- */
-export function defaultSopsConfig(options: {
-  demoFile: string;
-  demoRecipient: string;
-  userRecipients: string[];
-}): SopsConfig {
-  const rules: CreationRule[] = [
-    { path_regex: exactPathRegex(options.demoFile), age: [options.demoRecipient, ...options.userRecipients] },
-  ];
-  if (options.userRecipients.length > 0)
-    rules.push({ path_regex: SECRETS_PATH_REGEX, age: [...options.userRecipients] });
-  return { creation_rules: rules };
-}

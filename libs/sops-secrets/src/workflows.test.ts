@@ -1,9 +1,9 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isInfraError } from '@infra/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { publicKeysOf, readIdentityFile } from './age-keys';
-import { renderDemoKeyFile } from './demo-key';
+import { generateAgeKey, publicKeysOf, readIdentityFile } from './age-keys';
+import { PUBLISHED_DEMO_RECIPIENTS } from './demo-key';
 import { readSopsMetadata } from './metadata';
 import { secretsProject } from './project';
 import { ensureSops } from './sops-binary';
@@ -48,6 +48,25 @@ describe('add-recipient', () => {
     }
   });
 
+  it('refuses a demo key (an environment key, or the one published in git history) before anything changes', async () => {
+    const alice = await box.newKey('alice');
+    const demo = await box.newKey('demo');
+    await box.writeRules([{ path_regex: SECRETS_PATH_REGEX, age: [alice.recipient] }]);
+    const before = await readFile(box.configPath, 'utf8');
+    const localFile = join(box.dir, '.infra', 'demo', 'local.enc.yaml');
+    const project = secretsProject(box.dir, {
+      env: { ...box.env, SOPS_AGE_KEY_FILE: alice.file },
+      environmentKeys: { [localFile]: demo.file },
+    });
+    for (const recipient of [demo.recipient, PUBLISHED_DEMO_RECIPIENTS[0]!]) {
+      await expect(addRecipient(project, recipient)).rejects.toMatchObject({
+        code: 'AGE_RECIPIENT_DEMO',
+        message: expect.stringContaining(`${recipient} is a demo key`),
+      });
+    }
+    expect(await readFile(box.configPath, 'utf8')).toBe(before);
+  });
+
   it('reports files the current user cannot re-key instead of stopping', async () => {
     const alice = await box.newKey('alice');
     const carol = await box.newKey('carol');
@@ -87,65 +106,67 @@ describe('rotate', () => {
 });
 
 describe('init', () => {
-  async function withDemo() {
+  it('creates a 0600 key, writes the rules, encrypts plaintext files; never a rule for a demo key', async () => {
     const demo = await box.newKey('demo');
-    const demoKeyFile = join(box.secretsDir, 'local-demo.agekey');
-    const [identity] = await readIdentityFile(demo.file);
-    await writeFile(
-      demoKeyFile,
-      renderDemoKeyFile({
-        identity: identity!,
-        publicKey: demo.recipient,
-        protects: 'secrets/local.enc.yaml',
-      }),
-    );
-    await chmod(demoKeyFile, 0o644); // as a git checkout leaves it
-    const localFile = join(box.secretsDir, 'local.enc.yaml');
-    return { demo, demoKeyFile, localFile };
-  }
-
-  it('creates a 0600 key, writes the rules, encrypts plaintext files and re-keys the demo file', async () => {
-    const { demo, demoKeyFile, localFile } = await withDemo();
-    await box.writeRules([{ path_regex: '^secrets/local\\.enc\\.yaml$', age: [demo.recipient] }]);
-    const demoContext = await box.contextFor(demo.file);
-    await encryptToFile(localFile, values, demoContext);
+    const localFile = join(box.dir, '.infra', 'demo', 'local.enc.yaml');
     const plainFile = join(box.secretsDir, 'prod.enc.yaml');
     await writeFile(plainFile, 'proxmox:\n  tokenSecret: plaintext-to-encrypt-99\n');
 
     const env = { ...box.env }; // no SOPS_AGE_KEY_FILE: the default location under XDG_CONFIG_HOME
-    const project = secretsProject(box.dir, { env, environmentKeys: { [localFile]: demoKeyFile } });
+    const project = secretsProject(box.dir, { env, environmentKeys: { [localFile]: demo.file } });
     const report = await initSecrets(project);
 
     const keyFile = join(box.dir, 'xdg', 'sops', 'age', 'keys.txt');
-    expect(report).toMatchObject({
-      keyFile,
-      keyCreated: true,
-      configWritten: true,
-      encrypted: [plainFile],
-      rekeyed: [localFile],
-    });
+    expect(report).toMatchObject({ keyFile, keyCreated: true, configWritten: true, encrypted: [plainFile] });
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     expect(await publicKeysOf(await readIdentityFile(keyFile))).toEqual([report.publicKey]);
 
     const config = await readSopsConfig(box.configPath);
     expect(config.creation_rules.map((rule) => [rule.path_regex, ruleRecipients(rule)])).toEqual([
-      ['^secrets/local\\.enc\\.yaml$', [demo.recipient, report.publicKey]],
       [SECRETS_PATH_REGEX, [report.publicKey]],
     ]);
+    expect(JSON.stringify(config)).not.toContain(demo.recipient);
     expect(config.stores).toEqual({ yaml: { indent: 2 }, json: { indent: 2 } });
     // Files sops wrote under those rules are indented like the repository's formatter wants.
     expect(await readFile(plainFile, 'utf8')).toMatch(/^proxmox:\n {2}tokenSecret: ENC\[/);
-    expect(await readFile(localFile, 'utf8')).toMatch(/^proxmox:\n {2}tokenId: ENC\[/);
     expect(await readFile(plainFile, 'utf8')).not.toContain('plaintext-to-encrypt-99');
-    const userContext = await box.contextFor(keyFile);
-    expect(await decryptData(plainFile, userContext)).toEqual({
+    expect(await decryptData(plainFile, await box.contextFor(keyFile))).toEqual({
       proxmox: { tokenSecret: 'plaintext-to-encrypt-99' },
     });
-    expect(await decryptData(localFile, userContext)).toEqual(values);
-    expect(await decryptData(localFile, demoContext)).toEqual(values);
 
     const second = await initSecrets(project);
     expect(second).toMatchObject({ keyCreated: false, configWritten: false, encrypted: [], rekeyed: [] });
+  });
+
+  it('drops a demo recipient an old init wrote (extends: local), re-keys and gives the file a new data key', async () => {
+    const demo = await box.newKey('demo');
+    // Outside XDG_CONFIG_HOME, so the demo context below really holds only the demo key.
+    const keyFile = join(box.dir, 'keys', 'me.txt');
+    const user = await generateAgeKey(keyFile);
+    const staging = join(box.secretsDir, 'staging.enc.yaml');
+    await box.writeRules([{ path_regex: '^secrets/staging\\.enc\\.yaml$', age: [demo.recipient, user] }]);
+    await encryptToFile(staging, values, await box.contextFor(keyFile));
+    const before = await readFile(staging, 'utf8');
+    const demoContext = await box.contextFor(demo.file);
+    expect(await decryptData(staging, demoContext)).toEqual(values);
+
+    const localFile = join(box.dir, '.infra', 'demo', 'local.enc.yaml');
+    const project = secretsProject(box.dir, {
+      env: { ...box.env, SOPS_AGE_KEY_FILE: keyFile },
+      environmentKeys: { [localFile]: demo.file },
+    });
+    const report = await initSecrets(project);
+    expect(report.rekeyed).toEqual([staging]);
+    const config = await readSopsConfig(box.configPath);
+    expect(config.creation_rules.map((rule) => [rule.path_regex, ruleRecipients(rule)])).toEqual([
+      ['^secrets/staging\\.enc\\.yaml$', [user]],
+      [SECRETS_PATH_REGEX, [user]],
+    ]);
+    expect((await readMetadataFile(staging))?.recipients).toEqual([user]);
+    await expect(decryptData(staging, demoContext)).rejects.toMatchObject({ code: expect.any(String) });
+    const cipher = (text: string) => /tokenSecret: ENC\[AES256_GCM,data:([^,]*),/.exec(text)![1];
+    expect(cipher(await readFile(staging, 'utf8'))).not.toBe(cipher(before));
+    expect(await decryptData(staging, await box.contextFor(keyFile))).toEqual(values);
   });
 
   it('refuses a group-readable existing key with the chmod fix', async () => {

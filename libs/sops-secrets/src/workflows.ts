@@ -8,6 +8,7 @@ import {
   readIdentityFile,
   userAgeKeyLocation,
 } from './age-keys';
+import { assertNotDemoRecipient, demoRecipients } from './demo-recipients';
 import { formatOf } from './formats';
 import { readSopsMetadata } from './metadata';
 import { listSecretsFiles, type SecretsProject, sopsContextFor } from './project';
@@ -24,7 +25,6 @@ import {
   addRecipientToConfig,
   type CreationRule,
   configRelativePath,
-  exactPathRegex,
   matchCreationRule,
   readSopsConfig,
   ruleRecipients,
@@ -46,8 +46,9 @@ export interface InitReport {
 
 /**
  * Makes a repository safe to work in: the user's age key exists (created 0600 if not), `.sops.yaml` encrypts
- * each environment's own-key file for that key plus the user, and every other secrets file for the user;
- * plaintext secrets files are encrypted in place and encrypted ones re-keyed to match. Idempotent.
+ * every secrets file for the user and never for a demo key (a demo recipient found in a rule is dropped, and
+ * files that were encrypted for it get a new data key); plaintext secrets files are encrypted in place and
+ * encrypted ones re-keyed to match. Idempotent.
  */
 export async function initSecrets(project: SecretsProject): Promise<InitReport> {
   const location = userAgeKeyLocation(project.env ?? process.env);
@@ -69,7 +70,9 @@ export async function initSecrets(project: SecretsProject): Promise<InitReport> 
     if (isInfraError(error) && error.code === 'SOPS_CONFIG_MISSING') return sopsConfigSchema.parse({});
     throw error;
   });
-  const after = await planConfig(project, before, publicKey);
+  const demo = await demoRecipients(Object.values(project.environmentKeys));
+  assertNotDemoRecipient(publicKey, demo);
+  const after = planConfig(before, publicKey, demo);
   const configWritten = JSON.stringify(after) !== JSON.stringify(before);
   if (configWritten) await writeSopsConfig(project.configPath, after);
 
@@ -93,31 +96,38 @@ export async function initSecrets(project: SecretsProject): Promise<InitReport> 
     const wanted = match ? ruleRecipients(match.rule) : [];
     if (match && !sameSet(wanted, metadata.recipients)) {
       await updateKeys(file, context);
+      // A demo key could read the old data key: only a new one locks it out.
+      if (metadata.recipients.some((recipient) => demo.includes(recipient)))
+        await rotateDataKey(file, context);
       report.rekeyed.push(file);
     }
   }
   return report;
 }
 
-/** The .sops.yaml init wants: environment-key rules first (first match wins), then the catch-all. */
-async function planConfig(
-  project: SecretsProject,
-  config: SopsConfig,
-  userRecipient: string,
-): Promise<SopsConfig> {
-  const rules: CreationRule[] = config.creation_rules.map((rule) => ({ ...rule }));
-  for (const [secretsFile, keyFile] of Object.entries(project.environmentKeys)) {
-    const [environmentRecipient] = await publicKeysOf(await readIdentityFile(keyFile));
-    if (!environmentRecipient) continue;
-    const pathRegex = exactPathRegex(configRelativePath(project.configPath, secretsFile));
-    const existing = rules.find((rule) => rule.path_regex === pathRegex);
-    if (existing) existing.age = unique([environmentRecipient, ...(existing.age ?? []), userRecipient]);
-    else rules.unshift({ path_regex: pathRegex, age: [environmentRecipient, userRecipient] });
-  }
+/**
+ * The .sops.yaml init wants: the user in the catch-all rule, no demo recipient anywhere (the per-clone demo
+ * needs no rule: it is encrypted for its own key explicitly). A rule left with no recipient is dropped.
+ */
+function planConfig(config: SopsConfig, userRecipient: string, demo: readonly string[]): SopsConfig {
+  const rules: CreationRule[] = config.creation_rules
+    .map((rule) => withoutRecipients(rule, demo))
+    .filter((rule) => rule.key_groups !== undefined || (rule.age ?? []).length > 0);
   const catchAll = rules.find((rule) => rule.path_regex === SECRETS_PATH_REGEX);
   if (catchAll) catchAll.age = unique([...(catchAll.age ?? []), userRecipient]);
   else rules.push({ path_regex: SECRETS_PATH_REGEX, age: [userRecipient] });
   return withProjectStores({ ...config, creation_rules: rules });
+}
+
+function withoutRecipients(rule: CreationRule, drop: readonly string[]): CreationRule {
+  const keep = (list: string[] | undefined) => list?.filter((recipient) => !drop.includes(recipient));
+  return {
+    ...rule,
+    ...(rule.age ? { age: keep(rule.age) } : {}),
+    ...(rule.key_groups
+      ? { key_groups: rule.key_groups.map((group) => ({ ...group, age: keep(group.age) })) }
+      : {}),
+  };
 }
 
 export interface FileOutcome {
@@ -134,6 +144,7 @@ export async function addRecipient(
   recipient: string,
   which?: (rule: CreationRule, index: number) => boolean,
 ): Promise<FileOutcome[]> {
+  assertNotDemoRecipient(recipient, await demoRecipients(Object.values(project.environmentKeys)));
   const config = await readSopsConfig(project.configPath);
   await writeSopsConfig(project.configPath, addRecipientToConfig(config, recipient, which));
   return forEachEncrypted(project, async (file, context) => {

@@ -13,7 +13,7 @@ export interface BuildTimeValues {
   /** Path of the build user's private key (a 0600 file in a private temp dir). */
   sshPrivateKeyFile: string;
   sshPublicKey: string;
-  /** Proxmox API token id (user@realm!tokenid); the secret goes separately as PKR_VAR_proxmox_token. */
+  /** Proxmox API token id (user@realm!tokenid); the secret goes separately, in a -var-file. */
   tokenId?: string;
   baseVmId?: number;
   templateVmId?: number;

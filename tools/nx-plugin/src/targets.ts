@@ -71,9 +71,17 @@ const TOOL_CONFIG: Record<ProjectKind, readonly string[]> = {
     '{workspaceRoot}/.checkov.y*ml',
   ],
   talos: ['{workspaceRoot}/.yamllint*'],
-  secrets: ['{workspaceRoot}/.sops.yaml'],
+  secrets: [], // every file: see READS_EVERY_FILE
   kubernetes: ['{workspaceRoot}/.yamllint*', '{workspaceRoot}/.checkov.y*ml'],
 };
+
+/**
+ * Kinds whose validate reads every file of the repository: the secrets leak scan. Every file is an input, so
+ * any change misses the cache and makes the project affected, and no other input may bring a negation (Nx
+ * applies a target's negations to all its inputs; the validator's `!**\/*.test.ts` would hide a token pasted
+ * into a test file). libs/validators/README.md, "secrets".
+ */
+export const READS_EVERY_FILE: ReadonlySet<ProjectKind> = new Set(['secrets']);
 
 /**
  * Kinds whose result the environment config can change, so the config file is one of their inputs:
@@ -115,6 +123,9 @@ export function validateInputs(
   const config = CONFIG_DEPENDENT_KINDS.has(project.kind)
     ? [`{workspaceRoot}/${context.options.configFile}`]
     : [];
+  if (READS_EVERY_FILE.has(project.kind)) {
+    return ['{workspaceRoot}/**/*', { externalDependencies: [...context.validator.externalDependencies] }];
+  }
   return [
     ...own,
     ...dependencies,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Environment } from '@infra/config';
 import { InfraError, type Logger, writeFileAtomic } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
-import { loadSecrets, runWithSecrets } from '@infra/sops-secrets';
+import { loadSecrets, runWithSecrets, toolEnvironment } from '@infra/sops-secrets';
 import {
   findOnPath,
   generateEphemeralSshKey,
@@ -63,7 +63,7 @@ export async function packerReadiness(
   const packer = await findOnPath('packer', toolEnv);
   if (!packer) return readiness;
   const listed = await runWithSecrets(packer, ['plugins', 'installed'], {
-    env: toolEnv as Record<string, string>,
+    env: toolEnvironment('packer', { from: toolEnv }),
     stream: false,
   });
   return {
@@ -74,8 +74,9 @@ export async function packerReadiness(
 }
 
 /**
- * Runs `packer build` in `packer/<os>/`. The token reaches Packer only through PKR_VAR_proxmox_token in its
- * environment; the build user's key is a 0600 file in a 0700 temp dir that is removed afterwards.
+ * Runs `packer build` in `packer/<os>/`. Packer gets only its own variables (toolEnvironment), and the token
+ * not even there: whatever Packer runs (shell-local → ansible-playbook) inherits its environment. The token is
+ * a `-var-file` and the build user's key a file, both 0600 in a 0700 temp dir that is removed afterwards.
  */
 export async function runPackerBuild(
   environment: Environment,
@@ -102,13 +103,16 @@ export async function runPackerBuild(
       baseVmId: baseVmid,
       templateVmId: templateVmid,
     });
-    const env = {
-      ...(options.toolEnv ?? toolchainEnvironment()),
-      ...toPackerEnv(variables),
-      PKR_VAR_proxmox_token: secrets.proxmox.tokenSecret,
-    } as Record<string, string>;
+    const env = toolEnvironment('packer', {
+      from: options.toolEnv ?? toolchainEnvironment(),
+      env: toPackerEnv(variables),
+    });
+    const tokenFile = join(keyDir, 'token.pkrvars.json');
+    await writeFileAtomic(tokenFile, JSON.stringify({ proxmox_token: secrets.proxmox.tokenSecret }), {
+      mode: 0o600,
+    });
     options.logger?.step(`packer build packer/${os} (base VM ${baseVmid} → template VM ${templateVmid})`);
-    const run = await runWithSecrets('packer', ['build', '-color=false', '.'], {
+    const run = await runWithSecrets('packer', ['build', '-color=false', `-var-file=${tokenFile}`, '.'], {
       env,
       cwd: join(environment.repoRoot, 'packer', os),
       // stdout is the script's result (--json); Packer's (redacted) output goes to the log instead.

@@ -10,10 +10,13 @@ import { createFixtureRepo, type FixtureRepo } from '../test-utils/fixture-repo'
  *   not applied), then all their dependents.
  * - task mode (`NX_LEGACY_AFFECTED=false`, what `nx affected -t validate` uses in this repo):
  *   `nx show projects --affected -t validate` selects the validate tasks whose inputs the change reaches,
- *   so a README anywhere, or a validator test file, marks nothing.
+ *   so a README anywhere, or a validator test file, marks nothing but `secrets`.
  *
  * And `nx show projects --affected -t molecule` for the roles' Molecule targets (task mode): only the roles
  * whose scenario inputs a change reaches, never images or playbooks.
+ *
+ * `secrets` is in every project/task set: its validate runs the leak scan over every file of the repository, so
+ * every file is its input (a token pasted into a README or a .tfvars file must fail the hook).
  */
 const IMAGES = ['arch', 'debian', 'talos', 'ubuntu'];
 const K8S = ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama'];
@@ -43,65 +46,84 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { kind: 'packer template', files: ['packer/debian/debian.pkr.hcl'], project: ['debian'], task: ['debian'] },
+  {
+    kind: 'packer template',
+    files: ['packer/debian/debian.pkr.hcl'],
+    project: ['debian', 'secrets'],
+    task: ['debian', 'secrets'],
+  },
   {
     kind: 'cloud-init user-data',
     files: ['packer/debian/cloud-init/user-data'],
-    project: ['debian'],
-    task: ['debian'],
+    project: ['debian', 'secrets'],
+    task: ['debian', 'secrets'],
   },
   {
     kind: 'role run by one image through a playbook',
     files: ['ansible/roles/baseline/tasks/main.yml'],
-    project: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
-    task: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
+    project: ['ansible-playbooks', 'ansible-role-baseline', 'debian', 'secrets'],
+    task: ['ansible-playbooks', 'ansible-role-baseline', 'debian', 'secrets'],
     molecule: ['ansible-role-baseline'],
   },
   {
     kind: 'shared role: a meta dependency of baseline (debian) and run directly by arch',
     files: ['ansible/roles/common/tasks/main.yml'],
-    project: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
-    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
+    project: [
+      'ansible-playbooks',
+      'ansible-role-baseline',
+      'ansible-role-common',
+      'arch',
+      'debian',
+      'secrets',
+    ],
+    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian', 'secrets'],
     molecule: ['ansible-role-baseline', 'ansible-role-common'],
   },
   {
     kind: "a role's Molecule scenario",
     files: ['ansible/roles/common/molecule/default/converge.yml'],
-    project: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
-    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian'],
+    project: [
+      'ansible-playbooks',
+      'ansible-role-baseline',
+      'ansible-role-common',
+      'arch',
+      'debian',
+      'secrets',
+    ],
+    task: ['ansible-playbooks', 'ansible-role-baseline', 'ansible-role-common', 'arch', 'debian', 'secrets'],
     molecule: ['ansible-role-baseline', 'ansible-role-common'],
   },
   {
     kind: 'role run through include_role',
     files: ['ansible/roles/docker/tasks/main.yml'],
-    project: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu'],
-    task: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu'],
+    project: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu', 'secrets'],
+    task: ['ansible-playbooks', 'ansible-role-docker', 'ubuntu', 'secrets'],
     molecule: [],
   },
   {
     kind: 'playbook',
     files: ['ansible/playbooks/debian.yml'],
-    project: ['ansible-playbooks', 'debian'],
-    task: ['ansible-playbooks', 'debian'],
+    project: ['ansible-playbooks', 'debian', 'secrets'],
+    task: ['ansible-playbooks', 'debian', 'secrets'],
     molecule: [],
   },
   {
     kind: 'terraform module',
     files: ['terraform/modules/vm/main.tf'],
-    project: ['tf-env-local', 'tf-module-vm'],
-    task: ['tf-env-local', 'tf-module-vm'],
+    project: ['tf-env-local', 'tf-module-vm', 'secrets'],
+    task: ['tf-env-local', 'tf-module-vm', 'secrets'],
   },
   {
     kind: 'terraform environment',
     files: ['terraform/environments/local/main.tf'],
-    project: ['tf-env-local'],
-    task: ['tf-env-local'],
+    project: ['tf-env-local', 'secrets'],
+    task: ['tf-env-local', 'secrets'],
   },
   {
     kind: 'talos patch',
     files: ['talos/patches/qemu-guest-agent.yaml'],
-    project: ['talos', 'talos-config'],
-    task: ['talos', 'talos-config'],
+    project: ['talos', 'talos-config', 'secrets'],
+    task: ['talos', 'talos-config', 'secrets'],
   },
   { kind: 'secret', files: ['secrets/local.enc.yaml'], project: ['secrets'], task: ['secrets'] },
   {
@@ -109,57 +131,62 @@ const CASES: Case[] = [
     // mode nothing else; project mode adds the image that depends on talos-config.
     kind: 'device plugin values',
     files: ['kubernetes/nvidia-device-plugin/values.yaml'],
-    project: ['k8s-nvidia-device-plugin', 'talos', 'talos-config'],
-    task: ['k8s-nvidia-device-plugin', 'talos-config'],
+    project: ['k8s-nvidia-device-plugin', 'talos', 'talos-config', 'secrets'],
+    task: ['k8s-nvidia-device-plugin', 'talos-config', 'secrets'],
   },
   {
     kind: 'device plugin README',
     files: ['kubernetes/nvidia-device-plugin/README.md'],
-    project: ['k8s-nvidia-device-plugin', 'talos', 'talos-config'],
-    task: [],
+    project: ['k8s-nvidia-device-plugin', 'talos', 'talos-config', 'secrets'],
+    task: ['secrets'],
   },
   {
     kind: 'app delivered by Flux',
     files: ['kubernetes/ollama/service.yaml'],
-    project: ['k8s-flux', 'k8s-ollama'],
-    task: ['k8s-flux', 'k8s-ollama'],
+    project: ['k8s-flux', 'k8s-ollama', 'secrets'],
+    task: ['k8s-flux', 'k8s-ollama', 'secrets'],
   },
   {
     kind: 'Flux Kustomizations',
     files: ['kubernetes/flux/apps.yaml'],
-    project: ['k8s-flux'],
-    task: ['k8s-flux'],
+    project: ['k8s-flux', 'secrets'],
+    task: ['k8s-flux', 'secrets'],
   },
   {
     kind: 'GPU node label and taint',
     files: ['talos/patches/nvidia-gpu-node.yaml'],
-    project: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config'],
-    task: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config'],
+    project: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config', 'secrets'],
+    task: ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama', 'talos', 'talos-config', 'secrets'],
   },
-  { kind: 'kubernetes README outside components', files: ['kubernetes/README.md'], project: [], task: [] },
+  {
+    kind: 'kubernetes README outside components',
+    files: ['kubernetes/README.md'],
+    project: ['secrets'],
+    task: ['secrets'],
+  },
   {
     kind: 'README and docs outside projects',
     files: ['README.md', 'docs/architecture.md'],
-    project: [],
-    task: [],
+    project: ['secrets'],
+    task: ['secrets'],
   },
   {
     kind: 'README inside an image and a role',
     files: ['packer/debian/README.md', 'ansible/roles/baseline/README.md'],
-    project: ['ansible-playbooks', 'ansible-role-baseline', 'debian'],
-    task: [],
+    project: ['ansible-playbooks', 'ansible-role-baseline', 'debian', 'secrets'],
+    task: ['secrets'],
   },
   {
     kind: 'terraform module README (checked by terraform-docs)',
     files: ['terraform/modules/vm/README.md'],
-    project: ['tf-env-local', 'tf-module-vm'],
-    task: ['tf-module-vm'],
+    project: ['tf-env-local', 'tf-module-vm', 'secrets'],
+    task: ['tf-module-vm', 'secrets'],
   },
   {
     kind: 'environment config',
     files: ['infra.config.yaml'],
-    project: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local'],
-    task: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local'],
+    project: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local', 'secrets'],
+    task: [...IMAGES, ...K8S, 'talos-config', 'tf-env-local', 'secrets'],
   },
   {
     kind: 'tool versions (mise.toml)',
@@ -171,8 +198,8 @@ const CASES: Case[] = [
   {
     kind: 'tflint config',
     files: ['.tflint.hcl'],
-    project: ['tf-env-local', 'tf-module-unused', 'tf-module-vm'],
-    task: ['tf-env-local', 'tf-module-unused', 'tf-module-vm'],
+    project: ['tf-env-local', 'tf-module-unused', 'tf-module-vm', 'secrets'],
+    task: ['tf-env-local', 'tf-module-unused', 'tf-module-vm', 'secrets'],
   },
   { kind: 'validator script helper', files: ['scripts/lib/report.ts'], project: IAC, task: IAC },
   {
@@ -191,13 +218,13 @@ const CASES: Case[] = [
     kind: 'validator library test file',
     files: ['libs/validators/src/index.test.ts'],
     project: [...IAC, '@infra/validators'],
-    task: [],
+    task: ['secrets'],
   },
   {
     kind: 'library the validators do not use',
     files: ['libs/other/src/index.ts'],
-    project: ['@infra/other'],
-    task: [],
+    project: ['@infra/other', 'secrets'],
+    task: ['secrets'],
   },
 ];
 
