@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASE_ENV_NAMES, TOOL_ENV_PASS, toolEnvironment } from './tool-env';
+import { TOOL_ENV_PASS, toolEnvironment } from './tool-env';
 
 /** A user's shell as it often is: credentials of every kind next to what tools need. */
 const PARENT: NodeJS.ProcessEnv = {
@@ -69,7 +69,7 @@ describe('toolEnvironment', () => {
   });
 
   it('no allowlist names a credential-shaped variable', () => {
-    const all = [...BASE_ENV_NAMES, ...Object.values(TOOL_ENV_PASS).flat()];
+    const all = Object.values(TOOL_ENV_PASS).flat();
     for (const name of all)
       expect(name).not.toMatch(/TOKEN|SECRET|PASSWORD|_VAR_|^PROXMOX_|AGE_KEY|AUTH_SOCK/);
   });

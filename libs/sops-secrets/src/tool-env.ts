@@ -5,22 +5,10 @@
  * Whatever a tool runs inherits its environment (Packer's shell-local runs ansible-playbook with it), so what a
  * tool does not get, its children cannot leak.
  *
- * Pure data and functions: the `pass` lists are what `@infra/core`'s process runner takes as its allowlist.
+ * The base is `@infra/core`'s (childEnv, what its process runner starts from); the `pass` lists here are what
+ * that runner takes as its allowlist: `runProcess(tool, args, { pass: TOOL_ENV_PASS.tofu, env })`.
  */
-
-/** What any process needs to run at all (plus the `LC_*` locale variables); nothing that authenticates. */
-export const BASE_ENV_NAMES: readonly string[] = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'LANG',
-  'TMPDIR',
-  'TERM',
-  'TZ',
-  'NO_COLOR',
-  'INFRA_DEBUG',
-];
+import { childEnv } from '@infra/core';
 
 /** Trust for Go and Python TLS clients (proxmox-connect's toolTrust sets SSL_CERT_FILE for a pinned host). */
 const TLS_TRUST = ['SSL_CERT_FILE', 'SSL_CERT_DIR'] as const;
@@ -78,19 +66,14 @@ export interface ToolEnvironmentOptions {
   env?: Readonly<Record<string, string>>;
 }
 
-/** The complete environment for one tool: the base, the tool's configuration variables, then `env`. */
+/** The complete environment for one tool: the runner's minimal base, the tool's configuration variables, then `env`. */
 export function toolEnvironment(
   tool: ToolName,
   options: ToolEnvironmentOptions = {},
 ): Record<string, string> {
-  const from = options.from ?? process.env;
-  const out: Record<string, string> = {};
-  const copy = (name: string) => {
-    const value = from[name];
-    if (value !== undefined) out[name] = value;
-  };
-  for (const name of BASE_ENV_NAMES) copy(name);
-  for (const name of Object.keys(from)) if (name.startsWith('LC_')) copy(name);
-  for (const name of TOOL_ENV_PASS[tool]) copy(name);
-  return { ...out, ...options.env };
+  return childEnv({
+    from: options.from ?? process.env,
+    pass: TOOL_ENV_PASS[tool],
+    ...(options.env ? { env: options.env } : {}),
+  });
 }
