@@ -4,9 +4,9 @@ export { CONFIG_FILE_NAMES, type LoadedFile, loadConfigFile } from './load';
 export { type Layer, mergeLayers } from './merge';
 export { type Environment, environmentNames, type ResolvedEnvironment, resolveEnvironment } from './resolve';
 export {
-  type DownloadSource,
   type ClusterNode,
   type ClusterSpec,
+  type DownloadSource,
   type ImageSpec,
   OS_NAMES,
   type OsName,
