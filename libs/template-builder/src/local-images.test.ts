@@ -102,6 +102,7 @@ describe('build-image on local, from the embedded image mirror', () => {
       if (!isInfraError(error)) throw error;
       expect(error.code).toBe('ISO_NEEDS_GOLDEN_STAGE');
       expect(error.message).toContain(`images.${os} installs from an ISO`);
+      expect(error.message).toContain('golden (Packer) stage');
       expect(error.message).toContain(`packer/${os}/`);
       expect(mutating((await logEntries()).slice(before))).toEqual([]);
     },

@@ -24,9 +24,9 @@ export function cloudImageRecipe(environment: Environment, os: string): Recipe {
   if (image.install === 'iso') {
     throw new InfraError(
       'ISO_NEEDS_GOLDEN_STAGE',
-      `images.${os} installs from an ISO (install: iso in ${environment.configFile}); there is no base template to import for it, and the ISO install runs only in the golden stage (Packer's proxmox-iso on packer/${os}/), which needs a host that boots guests`,
+      `images.${os} installs from an ISO (install: iso in ${environment.configFile}), and build-image has no ISO route: there is no disk image to import as a base template, and the install itself is the golden (Packer) stage — packer/${os}/ boots the ISO with proxmox-iso — which needs a host that boots guests`,
       {
-        hint: `build ${os} on a real Proxmox host with packer and its Proxmox plugin installed (\`packer build packer/${os}/\`); the embedded \`local\` simulator runs no guests, so it builds only the cloud-image OSes (${cloudImageOses(environment).join(', ')}) and talos`,
+        hint: `on a real Proxmox host with packer and its Proxmox plugin installed, run \`packer build packer/${os}/\`; build-image builds the cloud-image OSes (${cloudImageOses(environment).join(', ')}) and talos, here and there`,
       },
     );
   }
