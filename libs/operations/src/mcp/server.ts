@@ -1,0 +1,156 @@
+import type { Environment } from '@infra/config';
+import { type Logger, redact } from '@infra/core';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { formatDrift } from '../drift/compare';
+import { runDrift } from '../drift/drift';
+import { formatDoctorReport, runDoctor } from '../preflight/doctor';
+
+export interface McpOptions {
+  /** Loads an environment of infra.config.yaml (the script passes @infra/config's loadEnvironment). */
+  loadEnvironment(name: string): Promise<Environment>;
+  /** The Talos template's wanted fingerprint tag (the script passes @infra/deploy's talosTemplate). */
+  talosTag(environment: Environment): Promise<string>;
+  /** Off unless the server was started with the explicit flag (`--allow-mutations`). */
+  allowMutations: boolean;
+  /** The tools that change things; called only when allowed and confirmed. */
+  mutations: {
+    buildImage(environment: Environment, os: string): Promise<unknown>;
+    apply(environment: Environment): Promise<unknown>;
+  };
+  logger: Logger;
+  /** The environment tools use when a call names none, and the one the config resource shows. */
+  defaultEnvironment: string;
+}
+
+/** Every text leaves through the redactor: tokens, passphrases and keys the process knows never appear. */
+const text = (value: unknown) => ({
+  content: [
+    {
+      type: 'text' as const,
+      text: redact(typeof value === 'string' ? value : JSON.stringify(value, null, 2)),
+    },
+  ],
+});
+const refused = (message: string) => ({ ...text(message), isError: true });
+
+/** The resolved environment without anything secret: the secrets file is named, never read. */
+function describeEnvironment(environment: Environment) {
+  const { repoRoot: _root, ...shown } = environment;
+  return shown;
+}
+
+export function createMcpServer(options: McpOptions): McpServer {
+  const server = new McpServer({ name: 'infra', version: '0.0.0' });
+  const load = (name: string) => options.loadEnvironment(name);
+  const envArg = {
+    env: z.string().default(options.defaultEnvironment).describe('environment of infra.config.yaml'),
+  };
+
+  server.registerTool(
+    'describe_config',
+    { description: 'The resolved infra.config.yaml environment (no secret values)', inputSchema: envArg },
+    async ({ env }) => text(describeEnvironment(await load(env))),
+  );
+  server.registerTool(
+    'list_templates',
+    {
+      description: 'Templates on the cluster that this project built, with their fingerprint tags',
+      inputSchema: envArg,
+    },
+    async ({ env }) => {
+      const environment = await load(env);
+      const { connectProxmox } = await import('@infra/proxmox-connect');
+      const connection = await connectProxmox(environment, { logger: options.logger });
+      try {
+        const resources = await connection.client.clusterResources('vm');
+        const templates = resources
+          .filter(
+            (r) =>
+              r.type === 'qemu' &&
+              r.template &&
+              String(r.tags ?? '')
+                .split(';')
+                .includes('infra'),
+          )
+          .map((r) => ({
+            vmid: r.vmid,
+            name: r.name,
+            node: r.node,
+            fingerprints: String(r.tags ?? '')
+              .split(';')
+              .filter((t) => /^fp-[0-9a-f]+$/.test(t)),
+          }));
+        return text({ wantedTalos: await options.talosTag(environment), templates });
+      } finally {
+        await connection.close();
+      }
+    },
+  );
+  server.registerTool(
+    'doctor',
+    { description: "Preflight of the environment's Proxmox host (read-only)", inputSchema: envArg },
+    async ({ env }) => {
+      const report = await runDoctor({ environment: await load(env), logger: options.logger });
+      return text(`${formatDoctorReport(report)}\n${JSON.stringify(report.findings)}`);
+    },
+  );
+  server.registerTool(
+    'drift',
+    { description: 'Cluster vs config and template fingerprints (read-only)', inputSchema: envArg },
+    async ({ env }) => {
+      const environment = await load(env);
+      const report = await runDrift({
+        environment,
+        templates: { talos: await options.talosTag(environment) },
+        logger: options.logger,
+      });
+      return text(`${formatDrift(report.environment, report.items)}\nexit code ${report.exitCode}`);
+    },
+  );
+
+  const confirmArg = {
+    ...envArg,
+    confirm: z.boolean().default(false).describe('must be true: this changes the Proxmox host'),
+  };
+  const mutating =
+    (name: string, run: (environment: Environment) => Promise<unknown>) =>
+    async ({ env, confirm }: { env: string; confirm: boolean }) => {
+      if (!options.allowMutations)
+        return refused(`${name}: refused: the server was started without --allow-mutations`);
+      if (!confirm) return refused(`${name}: refused: pass confirm: true to change the host`);
+      return text(await run(await load(env)));
+    };
+  server.registerTool(
+    'build_image',
+    {
+      description: 'Build a golden template (changes the host; needs --allow-mutations and confirm)',
+      inputSchema: { ...confirmArg, os: z.string().default('talos') },
+    },
+    async (args) =>
+      mutating('build_image', (environment) => options.mutations.buildImage(environment, args.os))(args),
+  );
+  server.registerTool(
+    'apply',
+    {
+      description: 'tofu apply of the environment (changes the host; needs --allow-mutations and confirm)',
+      inputSchema: confirmArg,
+    },
+    mutating('apply', (environment) => options.mutations.apply(environment)),
+  );
+
+  server.registerResource(
+    'config',
+    `infra://config/${options.defaultEnvironment}`,
+    { description: `The resolved ${options.defaultEnvironment} environment`, mimeType: 'application/json' },
+    async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          text: redact(JSON.stringify(describeEnvironment(await load(options.defaultEnvironment)), null, 2)),
+        },
+      ],
+    }),
+  );
+  return server;
+}
