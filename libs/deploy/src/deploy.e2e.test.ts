@@ -77,6 +77,15 @@ describe('deploy on one node', () => {
       const replan = (await w.requests()).slice(before);
       expect(replan.filter((r) => MUTATING_METHODS.has(r.method))).toEqual([]);
 
+      // An unchanged apply changes nothing and still hands back the outputs (the second `./infra up`).
+      const noop = await run(w, 'apply', { vm_count: 2 });
+      expect(noop).toMatchObject({ changed: false, applied: false });
+      expect(Object.keys(noop.outputs.vms?.value as Record<string, unknown>).sort()).toEqual([
+        'fixture-1',
+        'fixture-2',
+      ]);
+      expect((await w.requests()).slice(before).filter((r) => MUTATING_METHODS.has(r.method))).toEqual([]);
+
       const updated = await run(w, 'apply', { vm_count: 2, cores: 2 });
       expect(updated.changes).toMatchObject({ add: 0, change: 2, remove: 0 });
       expect(guests(w).map((g) => g.cores)).toEqual(['2', '2']);

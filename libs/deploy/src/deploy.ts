@@ -212,7 +212,14 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
       outputs: {},
       state: backend.describe,
     };
+    // An apply hands its caller the root module's outputs whether or not it changed anything: a no-op apply
+    // (the second `./infra up`) still needs the kubeconfig. Reading them is local: no request to the host.
+    const readOutputs = async () => {
+      const outputs = await run(['output', '-json']);
+      if (outputs.exitCode === 0 && outputs.stdout.trim()) result.outputs = JSON.parse(outputs.stdout);
+    };
     if (!changed) {
+      if (action === 'apply') await readOutputs();
       logger?.success(`${environment.name}: no changes (${rootLabel})`);
       return result;
     }
@@ -232,10 +239,7 @@ export async function deployEnvironment(request: DeployRequest): Promise<DeployR
     const applied = await run(['apply', '-input=false', '-json', lockTimeout, planFile]);
     if (applied.exitCode !== 0) fail(applied, 'apply');
     result.applied = true;
-    if (action === 'apply') {
-      const outputs = await run(['output', '-json']);
-      if (outputs.exitCode === 0 && outputs.stdout.trim()) result.outputs = JSON.parse(outputs.stdout);
-    }
+    if (action === 'apply') await readOutputs();
     logger?.success(`${environment.name}: ${action} done (${formatCounts(changes)})`);
     return result;
   } finally {
