@@ -88,8 +88,8 @@ describe.skipIf(missing.length > 0)(
       repo = await fixtureRepo(['terraform']);
       const line = await repo.replace(
         `${LOCAL}/main.tf`,
-        '  name      = "gpu-workstation"',
-        '  name = "gpu-workstation"',
+        '  name      = "talos-${count.index + 1}"',
+        '  name = "talos-${count.index + 1}"',
       );
       const findings = await tofuFmt(repo.context(LOCAL, env));
       expect(findings).toEqual([
