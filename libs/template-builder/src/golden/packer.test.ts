@@ -57,7 +57,7 @@ describe('Packer stage wiring', () => {
     env = {
       ...h.env,
       repoRoot: dir,
-      proxmox: { ...h.env.proxmox, endpoint: h.sim.url },
+      proxmox: { ...h.env.proxmox, endpoint: h.sim.url, tls: { fingerprint: h.sim.fingerprint } },
       images: {
         debian: {
           version: '13',
@@ -133,6 +133,11 @@ describe('Packer stage wiring', () => {
       ]),
     );
     expect(packerEnv.filter((l) => l.startsWith('PKR_VAR_proxmox_token'))).toEqual([]);
+    // The pinned host's certificate is Packer's trust (SSL_CERT_FILE), verification stays on, the file is removed.
+    expect(packerEnv).toContain('PKR_VAR_proxmox_insecure_skip_tls_verify=false');
+    const certFile = /^SSL_CERT_FILE=(.+)$/m.exec(packerEnv.join('\n'))?.[1] ?? '';
+    expect(certFile).not.toBe('');
+    await expect(stat(certFile)).rejects.toMatchObject({ code: 'ENOENT' });
     const keyFile = /PKR_VAR_ssh_private_key_file=(.*)/.exec(recorded)?.[1] ?? '';
     expect(keyFile).toMatch(/id_ed25519$/);
     await expect(stat(resolve(keyFile, '..'))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Environment } from '@infra/config';
 import { InfraError, type Logger, writeFileAtomic } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
+import { toolTrust } from '@infra/proxmox-connect';
 import { loadSecrets, runWithSecrets, toolEnvironment } from '@infra/sops-secrets';
 import {
   findOnPath,
@@ -77,6 +78,8 @@ export async function packerReadiness(
  * Runs `packer build` in `packer/<os>/`. Packer gets only its own variables (toolEnvironment), and the token
  * not even there: whatever Packer runs (shell-local → ansible-playbook) inherits its environment. The token is
  * a `-var-file` and the build user's key a file, both 0600 in a 0700 temp dir that is removed afterwards.
+ * TLS: the plugin verifies the host through `SSL_CERT_FILE`, the certificate the host presented once its pin
+ * checked out in TypeScript (or the configured CA file); verification is never switched off for a pin.
  */
 export async function runPackerBuild(
   environment: Environment,
@@ -90,6 +93,7 @@ export async function runPackerBuild(
     .map((r) => r.vmid)
     .filter((id) => typeof id === 'number');
   const templateVmid = pickVmid(environment.templates.vmidRange, used as number[], [baseVmid]);
+  const trust = await toolTrust(environment.proxmox.endpoint, environment.proxmox.tls ?? {});
   const keyDir = await mkdtemp(join(tmpdir(), 'infra-packer-'));
   try {
     await chmod(keyDir, 0o700);
@@ -105,7 +109,7 @@ export async function runPackerBuild(
     });
     const env = toolEnvironment('packer', {
       from: options.toolEnv ?? toolchainEnvironment(),
-      env: toPackerEnv(variables),
+      env: { ...toPackerEnv(variables), ...trust.env },
     });
     const tokenFile = join(keyDir, 'token.pkrvars.json');
     await writeFileAtomic(tokenFile, JSON.stringify({ proxmox_token: secrets.proxmox.tokenSecret }), {
@@ -136,5 +140,6 @@ export async function runPackerBuild(
     return { status: 'built', templateVmid, baseVmid };
   } finally {
     await rm(keyDir, { recursive: true, force: true });
+    await trust.dispose();
   }
 }
