@@ -55,13 +55,13 @@ describe('packer validators with the real packer + proxmox plugin', () => {
   requireTools(missing);
 
   it('passes the real Debian template with the variables infra.config.yaml injects', async () => {
-    repo = await fixtureRepo(['packer/debian']);
+    repo = await fixtureRepo(['packer/debian', 'ansible']);
     const ctx = repo.context(DEBIAN, env);
     expect([...(await packerFmt(ctx)), ...(await packerInitAndValidate(ctx))]).toEqual([]);
   });
 
   it('an unknown field in a proxmox-clone block fails validation, naming the field, file and line', async () => {
-    repo = await fixtureRepo(['packer/debian']);
+    repo = await fixtureRepo(['packer/debian', 'ansible']);
     const line = await repo.replace(
       `${DEBIAN}/debian.pkr.hcl`,
       '  full_clone  = true',
@@ -80,7 +80,7 @@ describe('packer validators with the real packer + proxmox plugin', () => {
   });
 
   it('reports a value the plugin rejects when it prepares the builder (an invalid template name)', async () => {
-    repo = await fixtureRepo(['packer/debian']);
+    repo = await fixtureRepo(['packer/debian', 'ansible']);
     await repo.replace(
       `${DEBIAN}/debian.pkr.hcl`,
       'template_name        = local.template_name',
@@ -103,7 +103,7 @@ describe('packer validators with the real packer + proxmox plugin', () => {
   });
 
   it('an unknown field in a proxmox-iso block fails validation, naming the field, file and line', async () => {
-    repo = await fixtureRepo(['packer/debian']);
+    repo = await fixtureRepo(['packer/debian', 'ansible']);
     await repo.write(`${DEBIAN}/iso-check.pkr.hcl`, ISO_SOURCE);
     const ctx = repo.context(DEBIAN, env);
     // The block as written is valid for the plugin: the failure below is the unknown field alone.
@@ -126,7 +126,7 @@ describe('packer validators with the real packer + proxmox plugin', () => {
   });
 
   it('reports unformatted HCL at the first line packer fmt would change', async () => {
-    repo = await fixtureRepo(['packer/debian']);
+    repo = await fixtureRepo(['packer/debian', 'ansible']);
     const line = await repo.replace(
       `${DEBIAN}/debian.pkr.hcl`,
       '  node                     = var.node',
@@ -142,7 +142,7 @@ describe('packer without the pinned plugins', () => {
   requireTools(missing.filter((tool) => tool === 'packer'));
 
   it('is one TOOL_MISSING error naming the plugin and ./infra setup: nothing about its sources was checked', async () => {
-    repo = await fixtureRepo(['packer/debian']);
+    repo = await fixtureRepo(['packer/debian', 'ansible']);
     const fixture = repo;
     const dir = await mkdtemp(join(tmpdir(), 'infra-no-plugins-'));
     try {
@@ -167,12 +167,12 @@ describe.skipIf(missingCloudInit.length > 0)(
   `cloud-init schema with the real cloud-init${skipNote(missingCloudInit)}`,
   () => {
     it('passes the real user-data', async () => {
-      repo = await fixtureRepo(['packer/debian']);
+      repo = await fixtureRepo(['packer/debian', 'ansible']);
       expect(await cloudInitSchema(repo.context(DEBIAN, env))).toEqual([]);
     });
 
     it('reports a key of the wrong type at its line', async () => {
-      repo = await fixtureRepo(['packer/debian']);
+      repo = await fixtureRepo(['packer/debian', 'ansible']);
       const line = await repo.replace(
         USER_DATA,
         /packages:\n {2}- qemu-guest-agent/,
@@ -191,7 +191,7 @@ describe.skipIf(missingCloudInit.length > 0)(
     });
 
     it('reports a missing #cloud-config header', async () => {
-      repo = await fixtureRepo(['packer/debian']);
+      repo = await fixtureRepo(['packer/debian', 'ansible']);
       await repo.replace(USER_DATA, '#cloud-config\n', '');
       expect(await cloudInitSchema(repo.context(DEBIAN, env))).toEqual([
         expect.objectContaining({
