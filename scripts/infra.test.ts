@@ -96,7 +96,13 @@ describe('./infra', () => {
     expect(await words('./infra te')).toEqual(['test']);
     expect(await words('./infra sim st')).toEqual(['start', 'stop', 'status']);
     expect(await words('./infra sim start --de')).toEqual(['--detach']);
-    expect(await words('./infra test --only ')).toEqual(['lint', 'typecheck', 'vitest', 'validate']);
+    expect(await words('./infra test --only ')).toEqual([
+      'lint',
+      'typecheck',
+      'vitest',
+      'validate',
+      'molecule',
+    ]);
     expect(await words('./infra validate ansible-r')).toEqual(['ansible-role']);
     const zsh = await bash('./infra completion zsh');
     expect(zsh.stdout).toMatch(/^autoload -U \+X bashcompinit && bashcompinit$/m);
