@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -53,7 +53,9 @@ async function workspace() {
 type Workspace = Awaited<ReturnType<typeof workspace>>;
 const build = (w: Workspace, extra?: Record<string, string>) =>
   w.script('build-image.ts', ['--os', 'talos', '-e', 'local', '--json'], extra);
-const exited = async (child: ResultPromise) => {
+const exited = async (
+  child: PromiseLike<{ exitCode?: number | undefined; stdout: unknown; stderr: unknown }>,
+) => {
   const result = await child;
   return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 };

@@ -143,7 +143,11 @@ async function gpuHost(args: Args): Promise<number | undefined> {
       const result = await syncGpuMapping(connection.client, {
         node,
         name,
-        selector: { vendor: '10de', class: '03', ...settings.plan.selector },
+        selector: {
+          ...settings.plan.selector,
+          vendor: settings.plan.selector?.vendor ?? '10de',
+          class: settings.plan.selector?.class ?? '03',
+        },
         description: 'GPU passthrough (managed by infra: scripts/gpu-host.ts map)',
       });
       for (const warning of result.warnings) log.warn(warning);

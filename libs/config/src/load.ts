@@ -23,7 +23,9 @@ export interface LoadedFile {
  * Finds infra.config.* with cosmiconfig, searching upward from `cwd` (or loads INFRA_CONFIG / an explicit file).
  * YAML is parsed by us rather than by cosmiconfig so that errors can point at a line.
  */
-export async function loadConfigFile(opts: { cwd?: string; file?: string } = {}): Promise<LoadedFile> {
+export async function loadConfigFile(
+  opts: { cwd?: string | undefined; file?: string | undefined } = {},
+): Promise<LoadedFile> {
   const explicit = opts.file ?? process.env.INFRA_CONFIG;
   const explorer = cosmiconfig('infra', {
     searchPlaces: CONFIG_FILE_NAMES,

@@ -12,13 +12,13 @@ export type ImageKind = 'kernel' | 'cmdline' | 'initramfs' | 'iso' | 'uki' | 'in
 
 export interface ImagePath {
   kind: ImageKind;
-  platform?: string;
+  platform?: string | undefined;
   arch: string;
   secureboot: boolean;
   /** disk images: raw | qcow2 | vhd | ova */
-  format?: string;
+  format?: string | undefined;
   /** disk images: xz | gz | zst | tar.gz */
-  compression?: string;
+  compression?: string | undefined;
 }
 
 const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', i386: 'amd64' };

@@ -5,10 +5,14 @@ import type { PlanOptionsInput } from './plan/options';
 
 /** The config's `gpu` section (@infra/config), as far as this tool reads it. */
 export interface GpuConfig {
-  selector?: { vendor?: string; class?: string; address?: string };
-  mapping?: string;
-  iommuPassthrough?: boolean;
-  host?: { ssh?: string; identityFile?: string; knownHostsFile?: string };
+  selector?:
+    | { vendor?: string | undefined; class?: string | undefined; address?: string | undefined }
+    | undefined;
+  mapping?: string | undefined;
+  iommuPassthrough?: boolean | undefined;
+  host?:
+    | { ssh?: string | undefined; identityFile?: string | undefined; knownHostsFile?: string | undefined }
+    | undefined;
 }
 
 /** Command-line flags that override the config. */

@@ -206,8 +206,10 @@ export class PveCore {
             ...(sendsBody(method) ? { body: form.toString() } : {}),
             signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
             // undici's Agent: keep-alive pool, connection limit and the TLS policy (pinning) for this endpoint.
-            dispatcher: this.agent,
-          } as RequestInit);
+            // The npm undici's Agent and Node's bundled undici-types declare `compose` differently; Node's
+            // fetch takes any Dispatcher at runtime, so only the dispatcher's static type is bridged here.
+            dispatcher: this.agent as unknown as NonNullable<RequestInit['dispatcher']>,
+          });
           return { status: res.status, statusText: res.statusText, bodyText: await res.text() };
         } catch (error) {
           if (signal?.aborted) throw signal.reason;

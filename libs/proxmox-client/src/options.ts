@@ -28,7 +28,7 @@ export interface ProxmoxClientOptions {
   maxConnections?: number;
   /** Requests in flight at once. Default 8. */
   maxConcurrency?: number;
-  retry?: Partial<RetryPolicy>;
+  retry?: { [K in keyof RetryPolicy]?: RetryPolicy[K] | undefined };
   /** Check each request against the PVE 9.0 schema before sending it (default true). */
   validateRequests?: boolean;
   onRequest?: (info: RequestInfo) => void;
@@ -122,7 +122,17 @@ export function resolveOptions(options: ProxmoxClientOptions): ResolvedOptions {
     timeoutMs: value.timeoutMs,
     maxConnections: value.maxConnections,
     maxConcurrency: value.maxConcurrency,
-    retry: { ...DEFAULT_RETRY_POLICY, ...value.retry },
+    retry: withDefaults(DEFAULT_RETRY_POLICY, value.retry),
     validateRequests: value.validateRequests,
   };
+}
+
+/** `defaults` with every field `partial` sets; a field present but undefined keeps its default. */
+function withDefaults<T extends object>(defaults: T, partial: { [K in keyof T]?: T[K] | undefined } = {}): T {
+  const result = { ...defaults };
+  for (const key of Object.keys(partial) as (keyof T)[]) {
+    const value = partial[key];
+    if (value !== undefined) result[key] = value;
+  }
+  return result;
 }

@@ -12,14 +12,14 @@ export interface ProxmoxEnvironment {
     /** `https://host:8006`, or `embedded` for the in-process simulator. */
     endpoint: string;
     node: string;
-    tls: { fingerprint?: string; caFile?: string; insecure?: boolean };
+    tls: { fingerprint?: string | undefined; caFile?: string | undefined; insecure?: boolean | undefined };
   };
   /** Absolute path of the environment's SOPS file. */
   secrets: string;
-  ageKeyFile?: string;
+  ageKeyFile?: string | undefined;
   /** The image catalog; with `imageMirror: embedded` on an embedded endpoint it is served by the image mirror. */
-  images?: Environment['images'];
-  imageMirror?: 'embedded';
+  images?: Environment['images'] | undefined;
+  imageMirror?: 'embedded' | undefined;
 }
 
 /** HTTP methods that change something on Proxmox; a run that sends none of them changed nothing. */

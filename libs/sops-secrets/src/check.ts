@@ -45,19 +45,19 @@ export interface Finding {
 export interface CheckOptions {
   repoRoot: string;
   /** Default `<repoRoot>/secrets`. */
-  secretsDir?: string;
+  secretsDir?: string | undefined;
   /** Default `<repoRoot>/.sops.yaml`. */
-  configPath?: string;
-  env?: NodeJS.ProcessEnv;
+  configPath?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Absolute secrets file → the environment's own key file (infra.config.yaml `ageKeyFile`). */
-  environmentKeys?: Record<string, string>;
+  environmentKeys?: Record<string, string> | undefined;
   /** Absolute secrets files that must satisfy the environment secrets schema. */
-  schemaFiles?: string[];
+  schemaFiles?: string[] | undefined;
   /**
    * Files outside secrets/ to search for every decrypted value and for age private keys (e.g. `git ls-files`
    * of the repo).
    */
-  leakScanPaths?: string[];
+  leakScanPaths?: string[] | undefined;
 }
 
 /** A whole age identity (bech32 body): never in a tracked file. Tests build theirs at run time. */

@@ -23,8 +23,8 @@ export interface DemoEnvironment {
 export function generatedDemo(environment: {
   name: string;
   secrets: string;
-  ageKeyFile?: string;
-  repoRoot?: string;
+  ageKeyFile?: string | undefined;
+  repoRoot?: string | undefined;
 }): DemoEnvironment | undefined {
   const { ageKeyFile, repoRoot } = environment;
   if (!ageKeyFile || !repoRoot) return undefined;
@@ -56,7 +56,7 @@ export interface DemoReport {
  */
 export async function ensureDemoSecrets(
   demo: DemoEnvironment,
-  options: { env?: NodeJS.ProcessEnv; force?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv | undefined; force?: boolean | undefined } = {},
 ): Promise<DemoReport> {
   if (!options.force) {
     const ready = await readComplete(demo, options.env);

@@ -28,11 +28,11 @@ export interface KeyContextOptions {
    * The environment's own key file (infra.config.yaml `ageKeyFile`): only the embedded demo has one, generated
    * per clone under .infra/ (never committed), so it must be 0600 like any key.
    */
-  environmentKeyFile?: string;
+  environmentKeyFile?: string | undefined;
   /** The environment to read SOPS_AGE_KEY(_FILE), XDG_CONFIG_HOME and HOME from; defaults to process.env. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Skip the user's own key (SOPS_AGE_KEY_FILE / default location), e.g. to prove the demo key suffices. */
-  ignoreUserKey?: boolean;
+  ignoreUserKey?: boolean | undefined;
 }
 
 export async function resolveSopsKeys(options: KeyContextOptions = {}): Promise<SopsKeyContext> {

@@ -17,13 +17,13 @@ export interface SecretsEnvironment {
    * Absolute path of the environment's own key file (only an embedded demo environment sets it). When it and
    * the secrets file are under `<repoRoot>/.infra/`, both are generated on first use (ensureDemoSecrets).
    */
-  ageKeyFile?: string;
-  repoRoot?: string;
+  ageKeyFile?: string | undefined;
+  repoRoot?: string | undefined;
 }
 
 export interface LoadSecretsOptions {
   /** Where to read SOPS_AGE_KEY(_FILE), HOME, PATH from (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /**

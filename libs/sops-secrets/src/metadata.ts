@@ -22,12 +22,12 @@ export interface SopsMetadata {
 }
 
 export interface LeafSelection {
-  unencryptedSuffix?: string;
-  encryptedSuffix?: string;
-  unencryptedRegex?: string;
-  encryptedRegex?: string;
-  unencryptedCommentRegex?: string;
-  encryptedCommentRegex?: string;
+  unencryptedSuffix?: string | undefined;
+  encryptedSuffix?: string | undefined;
+  unencryptedRegex?: string | undefined;
+  encryptedRegex?: string | undefined;
+  unencryptedCommentRegex?: string | undefined;
+  encryptedCommentRegex?: string | undefined;
 }
 
 const ageEntry = z.object({ recipient: z.string(), enc: z.string().default('') }).loose();

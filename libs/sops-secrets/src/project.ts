@@ -12,7 +12,7 @@ export interface SecretsProject {
   /** Absolute secrets file → absolute key file, from each environment's `ageKeyFile` (the local demo). */
   environmentKeys: Record<string, string>;
   /** Where to read SOPS_AGE_KEY(_FILE), HOME, PATH from (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export function secretsProject(

@@ -98,7 +98,7 @@ export async function runSops(args: string[], options: RunSopsOptions): Promise<
     env: options.env,
     extendEnv: false,
     reject: false,
-    cwd: options.cwd,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stripFinalNewline: false,
     maxBuffer: 64 * 1024 * 1024,
     ...(options.interactive

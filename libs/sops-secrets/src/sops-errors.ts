@@ -48,11 +48,11 @@ export interface FailureContext {
   /** The file as the user knows it (repo-relative where possible). */
   file: string;
   /** Recipients the file is encrypted for, read from its metadata (for "no key" errors). */
-  recipients?: string[];
+  recipients?: string[] | undefined;
   /** Public keys of the identities we offered sops, and where they came from. */
-  heldKeys?: { recipient: string; source: string }[];
+  heldKeys?: { recipient: string; source: string }[] | undefined;
   /** The .sops.yaml in use, for creation-rule errors. */
-  configPath?: string;
+  configPath?: string | undefined;
 }
 
 /**

@@ -72,7 +72,7 @@ interface Owned {
   vm?: { vmid: number; upid: string | null };
   volume?: string;
   /** The task of the step that is running now (stopped on interrupt before cleanup). */
-  running?: string;
+  running?: string | undefined;
 }
 
 /**

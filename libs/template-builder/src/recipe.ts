@@ -20,7 +20,7 @@ export interface Recipe extends PlannedRecipe {
   warnings: string[];
   /** The disk image to download. With `dryRun` it must not change anything anywhere. */
   source(context: SourceContext): Promise<ImageSource>;
-  golden?: GoldenRecipe;
+  golden?: GoldenRecipe | undefined;
 }
 
 export interface SourceContext {

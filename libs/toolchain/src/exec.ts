@@ -12,9 +12,9 @@ export interface CaptureResult {
 
 export interface ExecOptions {
   /** Variables set for the command over the core runner's minimal base environment. */
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv | undefined;
+  cwd?: string | undefined;
+  timeoutMs?: number | undefined;
 }
 
 /**

@@ -40,7 +40,9 @@ const infraValue = z.union([
     })
     .strict(),
 ]);
-type PinValue = string | (z.infer<typeof pinTable> & { extras?: string; sha256?: string });
+type PinValue =
+  | string
+  | (z.infer<typeof pinTable> & { extras?: string | undefined; sha256?: string | undefined });
 
 const manifestSchema = z
   .object({

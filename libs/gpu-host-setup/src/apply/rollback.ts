@@ -5,9 +5,9 @@ import { DEFAULT_BACKUP_ROOT, latestEffectiveSet, sha256, writeManifest } from '
 import { runRefreshCommands } from './commands';
 
 export interface RollbackOptions {
-  backupRoot?: string;
+  backupRoot?: string | undefined;
   /** Restore even when a file changed since the apply (that later change is lost). */
-  force?: boolean;
+  force?: boolean | undefined;
   progress?: (message: string) => void;
   /** Skipped backup sets (default: progress). */
   warn?: (message: string) => void;

@@ -11,10 +11,10 @@ export interface HostPciItem {
   vendor: string;
   device: string;
   iommugroup: number;
-  subsystem_vendor?: string;
-  subsystem_device?: string;
-  vendor_name?: string;
-  device_name?: string;
+  subsystem_vendor?: string | undefined;
+  subsystem_device?: string | undefined;
+  vendor_name?: string | undefined;
+  device_name?: string | undefined;
 }
 
 /** One `map` entry of a PCI resource mapping: `node=…,path=…,id=…,iommugroup=…,subsystem-id=…`. */

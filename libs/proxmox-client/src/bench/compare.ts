@@ -73,7 +73,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       tokenID: tokenId,
       tokenSecret: secret,
       fetch: ((url: string | URL, init?: RequestInit) =>
-        fetch(url, { ...init, dispatcher: theirAgent } as RequestInit)) as never,
+        fetch(url, {
+          ...init,
+          dispatcher: theirAgent as unknown as NonNullable<RequestInit['dispatcher']>,
+        })) as never,
     });
 
     const ourGet = (i: number) => {

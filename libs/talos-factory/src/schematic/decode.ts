@@ -20,7 +20,7 @@ import { BOOTLOADERS, GoFloat, GoTimestamp, type OptionValue } from './model';
  */
 export interface DecodeIssue {
   path: string;
-  line?: number;
+  line?: number | undefined;
   message: string;
 }
 

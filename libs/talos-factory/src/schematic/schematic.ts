@@ -9,7 +9,7 @@ export interface SchematicOptions {
    * Sort official extensions by byte order, as the factory's web UI does. Off by default: the API and the
    * Terraform provider hash the list in the given order, so sorting changes the ID.
    */
-  sortExtensions?: boolean;
+  sortExtensions?: boolean | undefined;
 }
 
 export interface ResolvedSchematic {
