@@ -117,7 +117,8 @@ describe('talos-cluster on the simulators (real tofu, bpg, talos provider, talos
         install: { image: string; disk: string };
         kernel: { modules: Array<{ name: string }> };
         nodeLabels: Record<string, string>;
-        nodeTaints: Record<string, string>;
+        nodeTaints?: Record<string, string>;
+        kubelet: { extraArgs: Record<string, string> };
       };
     }>;
     expect(machineDoc!.machine.install).toMatchObject({ image: INSTALLER, disk: '/dev/sda' });
@@ -128,7 +129,12 @@ describe('talos-cluster on the simulators (real tofu, bpg, talos provider, talos
       'nvidia_modeset',
     ]);
     expect(machineDoc!.machine.nodeLabels['nvidia.com/gpu.present']).toBe('true');
-    expect(machineDoc!.machine.nodeTaints['nvidia.com/gpu']).toBe('true:NoSchedule');
+    // The taint of talos/patches/nvidia-gpu-node.yaml, its one definition, set by the kubelet at registration
+    // (NodeRestriction keeps a worker from changing its own taints, so the module adds no nodeTaints).
+    expect(machineDoc!.machine.kubelet.extraArgs['register-with-taints']).toBe(
+      'nvidia.com/gpu=present:NoSchedule',
+    );
+    expect(machineDoc!.machine.nodeTaints).toBeUndefined();
     // ...and the control plane's has no NVIDIA modules, but the inline manifests.
     const cpConfig = (await readAppliedConfig(stack.talos.stateDir, stack.addresses.cp))!;
     expect(cpConfig).not.toContain('nvidia_uvm');

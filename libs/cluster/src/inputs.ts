@@ -49,10 +49,8 @@ export function clusterVariables(
     cluster: {
       name: cluster.name,
       ...(cluster.endpoint ? { endpoint: cluster.endpoint } : {}),
-      // The Kubernetes version is the platform's pin (talos.kubernetesVersion); null = Talos' default.
-      ...(environment.talos.kubernetesVersion
-        ? { kubernetes_version: environment.talos.kubernetesVersion }
-        : {}),
+      // The one Kubernetes pin (talos.kubernetesVersion, required), the version the platform validated against.
+      kubernetes_version: environment.talos.kubernetesVersion,
       nodes,
       ...(cluster.sizes
         ? {

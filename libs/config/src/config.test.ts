@@ -16,6 +16,7 @@ catalog:
     vmidRange: { start: 9000, end: 9099 }
   talos:
     version: v1.13.9
+    kubernetesVersion: 1.36.3
     platform: nocloud
     schematic: talos/schematic.yaml
     factory: https://factory.talos.dev
@@ -194,7 +195,7 @@ describe('bad configuration', () => {
       loadEnvironment('prod', { cwd: await repoWith(BASE.replace('https://pve.lan:8006', 'http//pve.lan')) }),
     );
     expect(error.message).toMatch(
-      /infra\.config\.yaml:24:17: environments\.prod\.proxmox\.endpoint: expected an https:\/\/ URL/,
+      /infra\.config\.yaml:25:17: environments\.prod\.proxmox\.endpoint: expected an https:\/\/ URL/,
     );
   });
 
@@ -274,6 +275,26 @@ describe('bad configuration', () => {
     );
     expect(error.message).toMatch(
       /environment "local": secrets is required but neither the catalog nor any environment in \[local\] sets it/,
+    );
+  });
+
+  it('the Kubernetes version is pinned once: talos.kubernetesVersion is required', async () => {
+    const error = await errorOf(
+      loadEnvironment('prod', {
+        cwd: await repoWith(BASE.replace('    kubernetesVersion: 1.36.3\n', '')),
+      }),
+    );
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(
+      /infra\.config\.yaml:\d+:\d+: catalog\.talos\.kubernetesVersion: expected the cluster's Kubernetes version, e\.g\. "1\.36\.3"/,
+    );
+  });
+
+  it('the Kubernetes version has no second field: cluster.kubernetesVersion is an unknown key', async () => {
+    const yaml = `${BASE}    cluster:\n      name: homelab\n      kubernetesVersion: 1.35.0\n      network: { prefixLength: 24, gateway: 192.168.1.1 }\n      nodes: { cp-1: { role: controlplane, vmid: 201, ip: 192.168.1.21 } }\n`;
+    const error = await errorOf(loadEnvironment('prod', { cwd: await repoWith(yaml) }));
+    expect(error.message).toMatch(
+      /infra\.config\.yaml:\d+:\d+: environments\.prod\.cluster\.kubernetesVersion: unknown key "kubernetesVersion"/,
     );
   });
 

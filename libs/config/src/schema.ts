@@ -77,11 +77,13 @@ export const templatesSchema = z.strictObject({
 
 export const talosSchema = z.strictObject({
   version: z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, 'expected a Talos version like "v1.13.9"'),
-  /** The cluster's Kubernetes version: schemas, Helm's kube version, the Talos compatibility check. */
+  /**
+   * The cluster's Kubernetes version, pinned once: the cluster module's kubernetes_version, Helm's kube
+   * version, the kubeconform schemas and the Talos compatibility check all read this field (there is no other).
+   */
   kubernetesVersion: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+$/, 'expected a Kubernetes version like "1.36.3" (no leading v)')
-    .optional(),
+    .string({ error: 'expected the cluster\'s Kubernetes version, e.g. "1.36.3" (its one pin)' })
+    .regex(/^\d+\.\d+\.\d+$/, 'expected a Kubernetes version like "1.36.3" (no leading v)'),
   platform: z.enum(['nocloud', 'metal', 'openstack', 'vmware', 'aws', 'gcp', 'azure']),
   arch: z.enum(['amd64', 'arm64']).default('amd64'),
   schematic: z.string().min(1),

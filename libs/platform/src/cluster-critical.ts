@@ -1,10 +1,9 @@
-import { loadEnvironment } from '@infra/config';
 import { InfraError } from '@infra/core';
-import { kubernetesCompatibility } from './compat';
 import { listComponents, loadComponent } from './component';
 import { PLATFORM_ERRORS } from './errors';
 import { parseManifests } from './manifests';
-import { assertKubernetesVersion, type RenderedComponent, renderComponent, type ToolRunner } from './render';
+import { type RenderedComponent, renderComponent, type ToolRunner } from './render';
+import { clusterVersions } from './versions';
 
 /** One entry of the control plane's `cluster.inlineManifests` (the Talos machine-config field's shape). */
 export interface InlineManifest {
@@ -18,26 +17,6 @@ export interface ClusterOptions {
   environment: string;
   env: Record<string, string | undefined>;
   run: ToolRunner;
-}
-
-/** The environment's pinned Talos and Kubernetes versions, failing when Talos does not support that Kubernetes. */
-export async function clusterVersions(
-  repoRoot: string,
-  environment: string,
-): Promise<{ talosVersion: string; kubernetesVersion: string }> {
-  const resolved = await loadEnvironment(environment, { cwd: repoRoot });
-  const kubernetesVersion = assertKubernetesVersion(resolved.talos.kubernetesVersion);
-  const incompatible = kubernetesCompatibility(resolved.talos.version, kubernetesVersion);
-  if (incompatible) {
-    throw new InfraError(
-      PLATFORM_ERRORS.kubernetesVersion,
-      `infra.config.yaml: talos.kubernetesVersion: ${incompatible}`,
-      {
-        hint: 'pin a Kubernetes version inside the range, or move talos.version to a Talos that supports it',
-      },
-    );
-  }
-  return { talosVersion: resolved.talos.version, kubernetesVersion };
 }
 
 /** Every `delivery: cluster-critical` component, rendered (the set the validator checks). */

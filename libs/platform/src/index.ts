@@ -7,7 +7,6 @@ export {
 export {
   type ClusterOptions,
   checkInlineManifests,
-  clusterVersions,
   type InlineManifest,
   type InlineManifestProblem,
   inlineManifestOf,
@@ -36,7 +35,6 @@ export {
   parseManifests,
 } from './manifests';
 export {
-  assertKubernetesVersion,
   type RenderedComponent,
   type RenderOptions,
   renderChart,
@@ -53,3 +51,4 @@ export {
   type PlatformFinding,
 } from './rules';
 export { platformSnapshot, type SnapshotEntry, type SnapshotOptions } from './snapshot';
+export { type ClusterVersions, clusterVersions } from './versions';

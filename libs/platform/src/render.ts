@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InfraError } from '@infra/core';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { chartArchive } from './chart';
 import { type Component, KUSTOMIZATION_FILE } from './component';
-import { PLATFORM_ERRORS } from './errors';
 import { type ManifestDocument, type ParseProblem, parseManifests } from './manifests';
 
 export interface ToolResult {
@@ -144,15 +142,4 @@ export function renderedText(rendered: RenderedComponent): string {
     )
     .map((text) => (text.endsWith('\n') ? text : `${text}\n`))
     .join('---\n');
-}
-
-export function assertKubernetesVersion(version: string | undefined): string {
-  if (!version || !/^\d+\.\d+\.\d+$/.test(version)) {
-    throw new InfraError(
-      PLATFORM_ERRORS.kubernetesVersion,
-      `infra.config.yaml: talos.kubernetesVersion is ${version === undefined ? 'not set' : `"${version}"`}; expected a version like "1.36.3"`,
-      { hint: 'set talos.kubernetesVersion in the catalog (a version the pinned Talos supports)' },
-    );
-  }
-  return version;
 }

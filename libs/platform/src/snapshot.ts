@@ -1,9 +1,10 @@
 import { InfraError } from '@infra/core';
 import { stringify } from 'yaml';
-import { clusterVersions, inlineManifestOf } from './cluster-critical';
+import { inlineManifestOf } from './cluster-critical';
 import { type Delivery, listComponents, loadComponent } from './component';
 import { PLATFORM_ERRORS } from './errors';
 import { type RenderedComponent, renderComponent, renderedText, type ToolRunner } from './render';
+import { clusterVersions } from './versions';
 
 export interface SnapshotOptions {
   repoRoot: string;

@@ -22,7 +22,7 @@ describe('packerVariables', () => {
         'catalog:',
         '  proxmox: { node: pve2, bridge: vmbr1, storage: { images: iso-store, disks: fast } }',
         '  templates: { vmidRange: { start: 9100, end: 9199 } }',
-        '  talos: { version: v1.13.9, platform: nocloud, schematic: talos/schematic.yaml, factory: embedded }',
+        '  talos: { version: v1.13.9, kubernetesVersion: 1.36.3, platform: nocloud, schematic: talos/schematic.yaml, factory: embedded }',
         '  images:',
         '    debian:',
         '      version: "13"',

@@ -21,12 +21,6 @@ locals {
 
   # Generated last, so they win over the project's patches (strategic merge: later patches override).
   install_image_patch = yamlencode({ machine = { install = { image = local.installer } } })
-  gpu_node_patch = yamlencode({
-    machine = {
-      nodeLabels = { "nvidia.com/gpu.present" = "true" }
-      nodeTaints = { "nvidia.com/gpu" = "true:NoSchedule" }
-    }
-  })
   # Talos 1.13 configs carry a HostnameConfig document (auto: stable); a static name replaces it.
   hostname_patch = { for name, n in var.nodes : name => yamlencode({
     apiVersion = "v1alpha1"
@@ -38,7 +32,8 @@ locals {
 
   node_patches = { for name, n in var.nodes : name => concat(
     var.config_patches,
-    n.gpu ? concat(var.gpu_config_patches, [local.gpu_node_patch]) : [],
+    # The GPU node's label and taint come with them (talos/patches/nvidia-gpu-node.yaml, their one definition).
+    n.gpu ? var.gpu_config_patches : [],
     n.role == "controlplane" && length(var.inline_manifests) > 0 ? [local.inline_manifests_patch] : [],
     [local.install_image_patch, local.hostname_patch[name]],
   ) }

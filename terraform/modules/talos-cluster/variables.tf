@@ -12,7 +12,7 @@ variable "nodes" {
   description = <<-EOT
     The cluster's machines, keyed by hostname. role: controlplane or worker; node: the Proxmox node that runs
     it; vm_id: its VMID; ip: its static IPv4 address (without prefix); size: a key of var.sizes; gpu = true
-    attaches the GPU by resource mapping (var.gpu_mapping) and labels and taints the node for GPU workloads.
+    attaches the GPU by resource mapping (var.gpu_mapping) and applies var.gpu_config_patches to the node.
     One control plane by default; three for high availability (never two: etcd needs a majority). An empty map
     removes every VM and keeps the machine secrets (the cluster stage's destroy), so the next apply brings the
     same cluster back.
@@ -174,7 +174,7 @@ variable "config_patches" {
 }
 
 variable "gpu_config_patches" {
-  description = "Machine-config patches for GPU workers only: talos/patches/nvidia.yaml (NVIDIA kernel modules and sysctls)."
+  description = "Machine-config patches for GPU workers only: talos/patches/nvidia.yaml (NVIDIA kernel modules and sysctls) and talos/patches/nvidia-gpu-node.yaml (the GPU node label and taint, defined only there)."
   type        = list(string)
   nullable    = false
   default     = []

@@ -125,7 +125,7 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
       health: { timeout: '2m', skip_kubernetes_checks: true },
     },
     config_patches: [await patch('qemu-guest-agent.yaml'), await patch('install-disk.yaml')],
-    gpu_config_patches: [await patch('nvidia.yaml')],
+    gpu_config_patches: [await patch('nvidia.yaml'), await patch('nvidia-gpu-node.yaml')],
     inline_manifests: [
       {
         name: 'nvidia-runtimeclass',

@@ -87,6 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       `  templates: { vmidRange: { start: ${range.start}, end: ${range.end} } }`,
       '  talos:',
       `    version: ${options.talosVersion ?? 'v1.13.9'}`,
+      '    kubernetesVersion: 1.36.3',
       '    platform: nocloud',
       '    schematic: schematic.yaml',
       '    factory: embedded',
