@@ -18,3 +18,7 @@ export {
   wantedOf,
 } from './preflight/doctor';
 export type { CheckStatus, Finding, HostFacts, Wanted } from './preflight/facts';
+export type { WorkflowErrorCode } from './workflow/errors';
+export { formatWorkflowReport, type StepReport, type WorkflowReport } from './workflow/executor';
+export { runUp, type UpOptions } from './workflow/up';
+export { UP_STEP_IDS, UP_WORKFLOW } from './workflow/up-workflow';
