@@ -22,7 +22,13 @@ export class InfraError<Code extends string = string> extends Error {
 }
 
 /** The codes @infra/core itself throws (the runner, the command framework, interrupts). */
-export type CoreErrorCode = 'ABORTED' | 'INTERRUPTED' | 'PROCESS_FAILED' | 'TOOL_MISSING' | 'TOOL_TIMEOUT';
+export type CoreErrorCode =
+  | 'ABORTED'
+  | 'INTERRUPTED'
+  | 'PROCESS_FAILED'
+  | 'PROCESS_OPTIONS_INVALID'
+  | 'TOOL_MISSING'
+  | 'TOOL_TIMEOUT';
 
 /**
  * Each library names its codes as a union (`ProxmoxErrorCode`, ...). Checking a code through it makes a

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,36 @@ describe('runProcess', () => {
   it('feeds input to stdin, which is otherwise closed', async () => {
     expect((await runProcess('cat', [], { input: 'from stdin' })).stdout).toBe('from stdin');
     expect((await runProcess('cat', [])).stdout).toBe('');
+  });
+
+  it('interactive: the child gets our stdin and stdout and stays in our process group', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'run-interactive-'));
+    try {
+      const report = join(dir, 'report');
+      // What the child sees, written to a file: our stdout is the terminal here, not a pipe to read.
+      const script = `fds=$(readlink /proc/$$/fd/0 /proc/$$/fd/1); printf '%s\\n' "$fds" > "$1"; ps -o pgid= -p $$ | tr -d ' ' >> "$1"; echo seen >&2`;
+      const result = await runProcess('sh', ['-c', script, 'sh', report], { interactive: true });
+      expect(result.exitCode).toBe(0);
+      expect(result.stderr).toBe('seen\n');
+      const [stdin, stdout, pgid] = (await readFile(report, 'utf8')).trim().split('\n');
+      const ours = (fd: number) => readlinkSync(`/proc/${process.pid}/fd/${fd}`);
+      const ourGroup = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2];
+      expect([stdin, stdout, pgid]).toEqual([ours(0), ours(1), ourGroup]);
+      // A captured run has none of it: its own group, stdin closed (/dev/null), stdout a new pipe to us.
+      await runProcess('sh', ['-c', script, 'sh', report]);
+      const [capturedIn, capturedOut, capturedGroup] = (await readFile(report, 'utf8')).trim().split('\n');
+      expect(capturedIn).toBe('/dev/null');
+      expect(capturedOut).not.toBe(ours(1));
+      expect(capturedGroup).not.toBe(ourGroup);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses input together with interactive', async () => {
+    await expect(runProcess('cat', [], { interactive: true, input: 'x' })).rejects.toMatchObject({
+      code: 'PROCESS_OPTIONS_INVALID',
+    });
   });
 
   it('hands values over on extra descriptors 3, 4, ... (not argv, not the environment)', async () => {

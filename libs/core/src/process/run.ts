@@ -16,8 +16,15 @@ import { type ChildEnvOptions, childEnv } from './env';
 
 export interface RunProcessOptions extends Omit<ChildEnvOptions, 'from'> {
   cwd?: string;
-  /** Fed to stdin, which is otherwise closed (no tool may prompt). */
+  /** Fed to stdin, which is otherwise closed (no tool may prompt). Not with `interactive`. */
   input?: string | Uint8Array;
+  /**
+   * Hand our terminal to the program (an editor behind `sops edit`): stdin and stdout are ours, stderr is
+   * still captured (and returned redacted). The child then stays in our process group, so Ctrl-C and the
+   * terminal's job control reach it as they would any foreground program; `signal` and `timeoutMs` still
+   * stop it. `output`, `onLine` and `stdout` do not apply (stdout is the terminal).
+   */
+  interactive?: boolean;
   /**
    * `capture` (default): collect stdout and stderr. `stream`: also write each line, redacted, to `onLine`
    * (default: our stderr, prefixed with the program name), for long steps a person watches.
@@ -119,7 +126,15 @@ export async function runProcess(
     stdout: lineSplitter((line) => onLine(redact(line), 'stdout')),
     stderr: lineSplitter((line) => onLine(redact(line), 'stderr')),
   };
-  const streaming = options.output === 'stream';
+  const interactive = options.interactive === true;
+  if (interactive && options.input !== undefined) {
+    throw new InfraError<CoreErrorCode>(
+      'PROCESS_OPTIONS_INVALID',
+      `${command}: runProcess takes either input or interactive, not both`,
+      { hint: 'an interactive program reads the terminal; pass input only to a captured run' },
+    );
+  }
+  const streaming = options.output === 'stream' && !interactive;
   const fds = options.fds ?? [];
   // Loaded on first use: zx costs ~0.3 s of start-up, which every script's --help would otherwise pay.
   const { $ } = await import('zx');
@@ -133,14 +148,15 @@ export async function runProcess(
     prefix: 'exec ',
     postfix: '',
     quote: posixQuote,
-    // Its own process group, so cancelling kills what it started too.
-    detached: true,
+    // Its own process group, so cancelling kills what it started too; an interactive program stays in
+    // ours, the terminal's foreground group (a program in another session cannot own the terminal).
+    detached: !interactive,
     nothrow: true,
     quiet: true,
     verbose: false,
     stdio: [
-      options.input === undefined ? 'ignore' : 'pipe',
-      'pipe',
+      interactive ? 'inherit' : options.input === undefined ? 'ignore' : 'pipe',
+      interactive ? 'inherit' : 'pipe',
       'pipe',
       ...fds.map(() => 'pipe' as const),
     ],
@@ -156,7 +172,8 @@ export async function runProcess(
   const killGroup = (signal: NodeJS.Signals) => {
     if (child.pid === undefined) return;
     try {
-      process.kill(-child.pid, signal);
+      // An interactive child is in our group: signal it alone (its own children see the terminal's).
+      process.kill(interactive ? child.pid : -child.pid, signal);
     } catch {
       // already gone
     }
@@ -197,7 +214,7 @@ export async function runProcess(
   // zx keeps stdout as text (invalid UTF-8 becomes U+FFFD): the bytes are collected beside it.
   const stdoutChunks: Buffer[] = [];
   child.child?.stdout?.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
-  const untrack = child.pid === undefined ? () => false : trackProcessGroup(child.pid);
+  const untrack = child.pid === undefined || interactive ? () => false : trackProcessGroup(child.pid);
 
   let output: Awaited<ProcessPromise>;
   try {
