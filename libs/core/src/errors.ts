@@ -21,14 +21,15 @@ export class InfraError<Code extends string = string> extends Error {
   }
 }
 
-/** The codes @infra/core itself throws (the runner, the command framework, interrupts). */
+/** The codes @infra/core itself throws (the runner, the command framework and its USAGE errors, interrupts). */
 export type CoreErrorCode =
   | 'ABORTED'
   | 'INTERRUPTED'
   | 'PROCESS_FAILED'
   | 'PROCESS_OPTIONS_INVALID'
   | 'TOOL_MISSING'
-  | 'TOOL_TIMEOUT';
+  | 'TOOL_TIMEOUT'
+  | 'USAGE';
 
 /**
  * Each library names its codes as a union (`ProxmoxErrorCode`, ...). Checking a code through it makes a
