@@ -8,7 +8,7 @@
  * override it. The facts bundle layout is in libs/gpu-host-setup/README.md.
  */
 import { createInterface } from 'node:readline/promises';
-import { type Environment, loadEnvironment } from '@infra/config';
+import { type ConfigErrorCode, type Environment, loadEnvironment } from '@infra/config';
 import {
   defineCommand,
   defineGroup,
@@ -85,7 +85,7 @@ async function environmentOrNothing(name: string): Promise<Environment | undefin
   try {
     return await loadEnvironment(name);
   } catch (error) {
-    if (isInfraError(error) && error.code === 'CONFIG_NOT_FOUND') return undefined;
+    if (isInfraError<ConfigErrorCode>(error, 'CONFIG_NOT_FOUND')) return undefined;
     throw error;
   }
 }

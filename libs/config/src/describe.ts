@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { ConfigErrorCode } from './error-codes';
 import { isPlainObject, type Provenance } from './merge';
 import type { ResolvedEnvironment } from './resolve';
 
@@ -24,7 +25,7 @@ export function describeComponent(resolved: ResolvedEnvironment, component: stri
   else if (Object.hasOwn(env.images, section)) root = `images.${section}`;
   else {
     const known = ['talos', ...Object.keys(env.images), ...SECTIONS, ...Object.keys(MODULE_SECTIONS)];
-    throw new InfraError(
+    throw new InfraError<ConfigErrorCode>(
       'CONFIG_UNKNOWN_COMPONENT',
       `environment "${env.name}" has no component "${component}"`,
       {

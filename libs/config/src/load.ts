@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { InfraError } from '@infra/core';
 import { cosmiconfig } from 'cosmiconfig';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { ConfigErrorCode } from './error-codes';
 
 export const CONFIG_FILE_NAMES = [
   'infra.config.yaml',
@@ -39,10 +40,13 @@ export async function loadConfigFile(
   } catch (error) {
     if (error instanceof InfraError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new InfraError('CONFIG_UNREADABLE', `cannot read ${explicit ?? 'infra.config.*'}: ${message}`);
+    throw new InfraError<ConfigErrorCode>(
+      'CONFIG_UNREADABLE',
+      `cannot read ${explicit ?? 'infra.config.*'}: ${message}`,
+    );
   }
   if (!result) {
-    throw new InfraError(
+    throw new InfraError<ConfigErrorCode>(
       'CONFIG_NOT_FOUND',
       `no ${CONFIG_FILE_NAMES.join(' / ')} found in ${opts.cwd ?? process.cwd()} or above`,
       {
@@ -65,7 +69,7 @@ async function yamlLoader(filepath: string, content: string): Promise<unknown> {
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const [line, col] = first.linePos?.[0] ? [first.linePos[0].line, first.linePos[0].col] : [0, 0];
-    throw new InfraError(
+    throw new InfraError<ConfigErrorCode>(
       'CONFIG_INVALID',
       `${filepath}:${line}:${col}: YAML syntax error: ${first.message.split('\n')[0]}`,
       {

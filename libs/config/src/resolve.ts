@@ -1,6 +1,7 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { InfraError } from '@infra/core';
 import type { z } from 'zod';
+import type { ConfigErrorCode } from './error-codes';
 import type { LoadedFile } from './load';
 import { isPlainObject, type Layer, mergeLayers, type Plain, type Provenance } from './merge';
 import { environmentSchema, fileSchema, layerKeys } from './schema';
@@ -99,7 +100,7 @@ function reservedKeyPaths(node: unknown, path: string[]): string[][] {
 function inheritanceChain(loaded: LoadedFile, envs: Record<string, Plain>, name: string): string[] {
   // Own keys only: `in` would find `constructor`, `toString` or `__proto__` on Object.prototype.
   if (!Object.hasOwn(envs, name)) {
-    throw new InfraError(
+    throw new InfraError<ConfigErrorCode>(
       'CONFIG_UNKNOWN_ENVIRONMENT',
       `${loaded.file}: no environment "${name}" under environments:`,
       {
@@ -110,7 +111,7 @@ function inheritanceChain(loaded: LoadedFile, envs: Record<string, Plain>, name:
   const chain: string[] = [];
   for (let current: string | undefined = name; current !== undefined; ) {
     if (chain.includes(current)) {
-      throw new InfraError(
+      throw new InfraError<ConfigErrorCode>(
         'CONFIG_CYCLE',
         `${loaded.file}: environments.${name}: inheritance cycle ${[...chain, current].join(' → ')}`,
         {
@@ -126,7 +127,7 @@ function inheritanceChain(loaded: LoadedFile, envs: Record<string, Plain>, name:
       ]);
     }
     if (parent !== undefined && !Object.hasOwn(envs, parent)) {
-      throw new InfraError(
+      throw new InfraError<ConfigErrorCode>(
         'CONFIG_UNKNOWN_ENVIRONMENT',
         `${loaded.file}: environments.${current}.extends: no environment "${parent}"`,
         {
@@ -180,7 +181,7 @@ function demoKeyOnRealEndpoint(
   const setBy = Object.hasOwn(provenance, 'ageKeyFile') ? provenance.ageKeyFile! : `environments.${name}`;
   const position = loaded.locate([...setBy.split('.'), 'ageKeyFile']);
   const inherited = setBy !== `environments.${name}`;
-  return new InfraError(
+  return new InfraError<ConfigErrorCode>(
     'CONFIG_DEMO_KEY_ON_REAL_ENDPOINT',
     `${loaded.file}${position ? `:${position}` : ''}: ${setBy}.ageKeyFile: environment "${name}" ${inherited ? 'inherits' : 'sets'} ageKeyFile, but its proxmox.endpoint is ${endpoint}; ageKeyFile is only for an environment whose endpoint is embedded (the simulators' throw-away demo key)`,
     {
@@ -192,7 +193,7 @@ function demoKeyOnRealEndpoint(
 }
 
 function invalid(lines: string[]): InfraError {
-  return new InfraError(
+  return new InfraError<ConfigErrorCode>(
     'CONFIG_INVALID',
     lines.length === 1 ? lines[0]! : `invalid configuration:\n  ${lines.join('\n  ')}`,
     {
