@@ -1,3 +1,4 @@
+export type { PveApiErrorCode } from './error-codes';
 export { checkFormat, FORMAT_CHECKS } from './formats';
 export * from './generated/endpoints';
 export * from './generated/meta';

@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { PveApiErrorCode } from './error-codes';
 import { PROPERTY_STRING_FORMATS } from './generated/endpoints';
 import type { PropertyStringTypes } from './generated/requests';
 import type { PropertyStringFormat } from './table-types';
@@ -22,7 +23,7 @@ function resolveFormat(format: string | PropertyStringFormat | undefined): Prope
   if (format === undefined || typeof format === 'object') return format;
   const found = PROPERTY_STRING_FORMATS[format];
   if (!found) {
-    throw new InfraError(
+    throw new InfraError<PveApiErrorCode>(
       'PVE_PROPERTY_STRING_FORMAT_UNKNOWN',
       `no property-string format named "${format}"`,
       {
@@ -55,7 +56,7 @@ function inferDefaultKey(keys: readonly string[]): string | undefined {
 function encodeValue(key: string, value: Exclude<PropertyStringScalar, null | undefined>): string {
   const text = typeof value === 'boolean' ? String(toPveBoolean(value)) : String(value);
   if (text.includes(',') || text.includes('\n')) {
-    throw new InfraError(
+    throw new InfraError<PveApiErrorCode>(
       'PVE_PROPERTY_STRING_INVALID',
       `property-string value for "${key}" contains a comma or newline: ${text}`,
       {
@@ -86,7 +87,7 @@ export function encodePropertyString(
     const format = resolveFormat(formatOrValues)!;
     for (const [key] of entries) {
       if (!Object.hasOwn(format.keys, key)) {
-        throw new InfraError(
+        throw new InfraError<PveApiErrorCode>(
           'PVE_PROPERTY_STRING_INVALID',
           `"${key}" is not a key of the ${formatOrValues} property string`,
           {
@@ -157,7 +158,7 @@ export function parsePropertyString(
 ): Record<string, string> {
   const result = splitPropertyString(text, resolveFormat(format));
   if (!result.ok) {
-    throw new InfraError(
+    throw new InfraError<PveApiErrorCode>(
       'PVE_PROPERTY_STRING_INVALID',
       `cannot parse property string "${text}": ${result.error}`,
     );
