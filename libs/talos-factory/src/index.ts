@@ -4,6 +4,7 @@ export {
   environmentImageUrls,
   type TalosEnvironmentLike,
 } from './environment';
+export type { TalosFactoryErrorCode } from './error-codes';
 export {
   type ExtensionInfo,
   ExtensionInfoSchema,

@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { stringify } from 'yaml';
+import type { TalosFactoryErrorCode } from './error-codes';
 import { formatFinding, validateMachineConfigDocument } from './validate/validate';
 import { isAtLeast, parseTalosVersion, supports } from './version';
 
@@ -30,7 +31,7 @@ export function nvidiaExtensions(talosVersion: string, options: NvidiaOptions): 
   const version = parseTalosVersion(talosVersion);
   const tiered = supports(version, 'nvidiaTiers');
   if (!tiered && options.tier === 'production') {
-    throw new InfraError(
+    throw new InfraError<TalosFactoryErrorCode>(
       'TALOS_NVIDIA_TIER_UNSUPPORTED',
       `Talos ${version.text} has no production NVIDIA extensions (tiers exist from v1.8.0; older names map to LTS)`,
       { hint: 'set talos.nvidia.tier to "lts" or use Talos v1.8 or later' },
@@ -127,7 +128,7 @@ export function validatedNvidiaPatch(
     }),
   );
   if (findings.length > 0) {
-    throw new InfraError(
+    throw new InfraError<TalosFactoryErrorCode>(
       'TALOS_PATCH_INVALID',
       `generated NVIDIA patch is invalid:\n${findings.map(formatFinding).join('\n')}`,
     );

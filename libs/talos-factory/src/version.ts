@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { TalosFactoryErrorCode } from './error-codes';
 
 /** A Talos release version (`v1.13.9`, `v1.14.0-rc.1`); the `v` is optional on input and always present on output. */
 export interface TalosVersion {
@@ -30,7 +31,7 @@ export function tryParseTalosVersion(text: string): TalosVersion | undefined {
 export function parseTalosVersion(text: string): TalosVersion {
   const version = tryParseTalosVersion(text);
   if (!version) {
-    throw new InfraError('TALOS_VERSION_INVALID', `"${text}" is not a Talos version`, {
+    throw new InfraError<TalosFactoryErrorCode>('TALOS_VERSION_INVALID', `"${text}" is not a Talos version`, {
       hint: 'use a release tag such as v1.13.9 (talos.version in infra.config.yaml)',
     });
   }

@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { z } from 'zod';
+import type { TalosFactoryErrorCode } from '../error-codes';
 import type { Schematic } from '../schematic/model';
 import { parseSchematic, type ResolvedSchematic, resolveSchematic } from '../schematic/schematic';
 import { compareTalosVersions, parseTalosVersion } from '../version';
@@ -74,7 +75,7 @@ export class FactoryClient {
       return await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-      throw new InfraError(
+      throw new InfraError<TalosFactoryErrorCode>(
         'FACTORY_UNREACHABLE',
         `the Talos Image Factory at ${this.baseUrl} is unreachable (${cause})`,
         {
@@ -88,7 +89,7 @@ export class FactoryClient {
 
   private async failure(response: Response, what: string): Promise<InfraError> {
     const body = (await response.text().catch(() => '')).trim().slice(0, 500);
-    return new InfraError(
+    return new InfraError<TalosFactoryErrorCode>(
       response.status >= 500 ? 'FACTORY_HTTP_ERROR' : 'FACTORY_REQUEST_REJECTED',
       `${what}: the factory at ${this.baseUrl} answered ${response.status}${body ? `: ${body}` : ''}`,
       { details: { status: response.status, url: response.url } },
@@ -118,7 +119,7 @@ export class FactoryClient {
     if (!response.ok) throw await this.failure(response, `cannot list ${what}`);
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) {
-      throw new InfraError(
+      throw new InfraError<TalosFactoryErrorCode>(
         'FACTORY_BAD_RESPONSE',
         `the factory at ${this.baseUrl} sent an unexpected ${what} list`,
         {
@@ -143,10 +144,14 @@ export class FactoryClient {
     const sameLine = known.filter((v) => v.startsWith(wanted.split('.').slice(0, 2).join('.')));
     const suggestions = (sameLine.length > 0 ? sameLine : known).slice(-3);
     const newest = [...known].sort(compareTalosVersions).at(-1);
-    throw new InfraError('TALOS_VERSION_UNKNOWN', `the factory at ${this.baseUrl} has no Talos ${wanted}`, {
-      hint: `set talos.version to a released version, e.g. ${suggestions.join(', ')} (newest: ${newest})`,
-      details: { version: wanted, suggestions },
-    });
+    throw new InfraError<TalosFactoryErrorCode>(
+      'TALOS_VERSION_UNKNOWN',
+      `the factory at ${this.baseUrl} has no Talos ${wanted}`,
+      {
+        hint: `set talos.version to a released version, e.g. ${suggestions.join(', ')} (newest: ${newest})`,
+        details: { version: wanted, suggestions },
+      },
+    );
   }
 
   extensions(version: string): Promise<ExtensionInfo[]> {
@@ -180,7 +185,7 @@ export class FactoryClient {
       const close = closeMatches(m, available);
       return `${m}${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}`;
     });
-    throw new InfraError(
+    throw new InfraError<TalosFactoryErrorCode>(
       'FACTORY_UNKNOWN_EXTENSION',
       `official extension${missing.length > 1 ? 's' : ''} not available for Talos ${v}: ${lines.join('; ')}`,
       {
@@ -204,13 +209,13 @@ export class FactoryClient {
     if (!response.ok) throw await this.failure(response, 'cannot register the schematic');
     const parsed = CreateResponseSchema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) {
-      throw new InfraError(
+      throw new InfraError<TalosFactoryErrorCode>(
         'FACTORY_BAD_RESPONSE',
         `the factory at ${this.baseUrl} sent an unexpected schematic response`,
       );
     }
     if (parsed.data.id !== resolved.id) {
-      throw new InfraError(
+      throw new InfraError<TalosFactoryErrorCode>(
         'FACTORY_SCHEMATIC_MISMATCH',
         `the factory at ${this.baseUrl} computed schematic ID ${parsed.data.id}, but the offline ID is ${resolved.id}`,
         {
@@ -230,7 +235,7 @@ export class FactoryClient {
       return parseSchematic(cached.data, `${this.baseUrl}/schematics/${id}`);
     const response = await this.request(`/schematics/${id}`);
     if (response.status === 404) {
-      throw new InfraError(
+      throw new InfraError<TalosFactoryErrorCode>(
         'FACTORY_SCHEMATIC_NOT_FOUND',
         `the factory at ${this.baseUrl} does not know schematic ${id}`,
         {

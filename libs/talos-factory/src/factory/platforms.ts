@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { TalosFactoryErrorCode } from '../error-codes';
 
 /**
  * Talos platforms as the factory knows them (talos `pkg/machinery/platforms` at v1.13.9): the default disk-image
@@ -42,9 +43,13 @@ export const PLATFORM_NAMES: readonly string[] = TABLE.map((p) => p.name);
 export function platformInfo(name: string): PlatformInfo {
   const info = TABLE.find((p) => p.name === name);
   if (!info) {
-    throw new InfraError('TALOS_PLATFORM_UNKNOWN', `unknown Talos platform "${name}"`, {
-      hint: `use one of: ${PLATFORM_NAMES.join(', ')} (talos.platform in infra.config.yaml)`,
-    });
+    throw new InfraError<TalosFactoryErrorCode>(
+      'TALOS_PLATFORM_UNKNOWN',
+      `unknown Talos platform "${name}"`,
+      {
+        hint: `use one of: ${PLATFORM_NAMES.join(', ')} (talos.platform in infra.config.yaml)`,
+      },
+    );
   }
   return info;
 }

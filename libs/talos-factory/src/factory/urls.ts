@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { TalosFactoryErrorCode } from '../error-codes';
 import { parseTalosVersion, supports, type TalosVersion } from '../version';
 import { platformInfo, type TalosArch } from './platforms';
 
@@ -42,13 +43,20 @@ function factoryBase(url: string): URL {
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new InfraError('FACTORY_URL_INVALID', `image factory URL "${url}" is not a URL`, {
-      hint: 'talos.factory must be https://factory.talos.dev, another factory URL, or "embedded"',
-      cause: error,
-    });
+    throw new InfraError<TalosFactoryErrorCode>(
+      'FACTORY_URL_INVALID',
+      `image factory URL "${url}" is not a URL`,
+      {
+        hint: 'talos.factory must be https://factory.talos.dev, another factory URL, or "embedded"',
+        cause: error,
+      },
+    );
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new InfraError('FACTORY_URL_INVALID', `image factory URL "${url}" must be http(s)`);
+    throw new InfraError<TalosFactoryErrorCode>(
+      'FACTORY_URL_INVALID',
+      `image factory URL "${url}" must be http(s)`,
+    );
   }
   return parsed;
 }
@@ -111,9 +119,13 @@ export function imageFactoryUrls(input: ImageFactoryUrlsInput): ImageFactoryUrls
   const version = parseTalosVersion(input.talosVersion);
   const id = input.schematicId;
   if (!SCHEMATIC_ID.test(id)) {
-    throw new InfraError('SCHEMATIC_ID_INVALID', `"${id}" is not a schematic ID (64 lowercase hex digits)`, {
-      hint: 'compute it with `./infra talos schematic-id talos/schematic.yaml`',
-    });
+    throw new InfraError<TalosFactoryErrorCode>(
+      'SCHEMATIC_ID_INVALID',
+      `"${id}" is not a schematic ID (64 lowercase hex digits)`,
+      {
+        hint: 'compute it with `./infra talos schematic-id talos/schematic.yaml`',
+      },
+    );
   }
   const arch = input.arch ?? 'amd64';
   const image = (file: string) => imageUrl(input.factoryUrl, id, version.text, file);
@@ -133,13 +145,13 @@ export function imageFactoryUrls(input: ImageFactoryUrlsInput): ImageFactoryUrls
 
   if (!input.platform) {
     if (!input.sbc) {
-      throw new InfraError(
+      throw new InfraError<TalosFactoryErrorCode>(
         'TALOS_PLATFORM_MISSING',
         'either a platform or an SBC name is needed to build image URLs',
       );
     }
     if (!supports(version, 'overlays')) {
-      throw new InfraError(
+      throw new InfraError<TalosFactoryErrorCode>(
         'TALOS_VERSION_UNSUPPORTED',
         `SBC overlays need Talos v1.7.0 or later, not ${version.text}`,
       );

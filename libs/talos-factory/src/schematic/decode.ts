@@ -9,6 +9,7 @@ import {
   parseAllDocuments,
   type Scalar,
 } from 'yaml';
+import type { TalosFactoryErrorCode } from '../error-codes';
 import { isGoTimestamp, resolvePlainScalar } from '../go-yaml/resolve';
 import { BOOTLOADERS, GoFloat, GoTimestamp, type OptionValue } from './model';
 
@@ -348,8 +349,12 @@ export function schematicDecodeError(source: string, issues: readonly DecodeIssu
   const lines = issues.map(
     (i) => `${source}${i.line ? `:${i.line}` : ''}: ${i.path ? `${i.path}: ` : ''}${i.message}`,
   );
-  return new InfraError('SCHEMATIC_INVALID', `invalid schematic:\n${lines.join('\n')}`, {
-    hint: 'fields the factory accepts: overlay{image,name,options}, customization{embeddedMachineConfiguration, extraKernelArgs, meta[{key,value}], systemExtensions{officialExtensions}, bootloader, secureboot{enrollKeys,includeWellKnownCertificates}, diskImage{sectorSize}}',
-    details: { file: source, issues },
-  });
+  return new InfraError<TalosFactoryErrorCode>(
+    'SCHEMATIC_INVALID',
+    `invalid schematic:\n${lines.join('\n')}`,
+    {
+      hint: 'fields the factory accepts: overlay{image,name,options}, customization{embeddedMachineConfiguration, extraKernelArgs, meta[{key,value}], systemExtensions{officialExtensions}, bootloader, secureboot{enrollKeys,includeWellKnownCertificates}, diskImage{sectorSize}}',
+      details: { file: source, issues },
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InfraError } from '@infra/core';
+import type { TalosFactoryErrorCode } from '../error-codes';
 import { canonicalSchematicYaml, schematicIdOf } from './canonical';
 import { decodeSchematicText, schematicDecodeError } from './decode';
 import { type Schematic, SchematicSchema } from './model';
@@ -78,7 +79,7 @@ export async function loadSchematicFile(
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new InfraError('SCHEMATIC_NOT_FOUND', `cannot read schematic file ${path}`, {
+    throw new InfraError<TalosFactoryErrorCode>('SCHEMATIC_NOT_FOUND', `cannot read schematic file ${path}`, {
       hint: 'check the path (talos.schematic in infra.config.yaml is relative to the repository root)',
       cause: error,
     });

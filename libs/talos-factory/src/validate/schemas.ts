@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InfraError } from '@infra/core';
 import type { AnySchema, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
+import type { TalosFactoryErrorCode } from '../error-codes';
 import { parseTalosVersion } from '../version';
 
 /** JSON Schema as loaded (plain JSON objects). */
@@ -72,7 +73,7 @@ export function machineConfigSchema(talosVersion: string): LoadedSchema {
   const line = `${v.major}.${v.minor}`;
   const entry = SCHEMAS.find((s) => s.line === line);
   if (!entry) {
-    throw new InfraError(
+    throw new InfraError<TalosFactoryErrorCode>(
       'TALOS_SCHEMA_UNAVAILABLE',
       `no Talos machine-config schema is vendored for ${v.text} (line ${line})`,
       {
