@@ -1,6 +1,7 @@
 import { InfraError } from '@infra/core';
 import type { Accounts, FaultRule, SimulatorOptions } from '@infra/pve-sim';
 import { type ProxmoxEnvironment, simStateDir } from './environment';
+import type { ConnectErrorCode } from './error-codes';
 import { SIM_FAULTS_ENV } from './sim-faults';
 
 export interface EmbeddedEndpoint {
@@ -45,7 +46,7 @@ export async function openEmbeddedSimulator(
   const running = await findRunning(stateDir);
   if (running) {
     if (faults.length > 0)
-      throw new InfraError(
+      throw new InfraError<ConnectErrorCode>(
         'SIM_FAULTS_NOT_APPLIED',
         `${SIM_FAULTS_ENV} is set, but a simulator started elsewhere (pid ${running.pid}) already serves ${stateDir}`,
         {
@@ -53,7 +54,7 @@ export async function openEmbeddedSimulator(
         },
       );
     if (hooks.guestAddresses)
-      throw new InfraError(
+      throw new InfraError<ConnectErrorCode>(
         'SIM_HOOK_NOT_APPLIED',
         `the guest-agent addresses of the Talos simulator need the Proxmox simulator in this process, but one started elsewhere (pid ${running.pid}) already serves ${stateDir}`,
         { hint: 'stop it (`./infra sim stop`) so this run starts its own' },

@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
+import type { ConnectErrorCode } from './error-codes';
 
 /**
  * What differs between a real Proxmox host and the embedded simulator, for code that builds on a host: the
@@ -37,7 +38,7 @@ export const embeddedHost: HostAdapter = {
   runsGuests: false,
   downloadProblem(url, setting) {
     if (isLoopbackUrl(url)) return undefined;
-    return new InfraError(
+    return new InfraError<ConnectErrorCode>(
       'SIM_LOOPBACK_ONLY',
       `the embedded Proxmox simulator only downloads from loopback URLs (127.0.0.0/8, ::1, localhost), a sandbox rule of this project and not a Proxmox limitation, so it cannot fetch ${setting} (${url})`,
       {

@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import type { FaultRule } from '@infra/pve-sim';
+import type { ConnectErrorCode } from './error-codes';
 
 /** Testing hook: fault rules for the embedded simulator, as JSON (one rule or an array). */
 export const SIM_FAULTS_ENV = 'INFRA_SIM_FAULTS';
@@ -16,7 +17,7 @@ export async function parseSimFaults(value: string | undefined): Promise<FaultRu
   try {
     json = JSON.parse(value);
   } catch {
-    throw new InfraError('SIM_FAULTS_INVALID', `${SIM_FAULTS_ENV} is not valid JSON`, {
+    throw new InfraError<ConnectErrorCode>('SIM_FAULTS_INVALID', `${SIM_FAULTS_ENV} is not valid JSON`, {
       hint: `example: ${SIM_FAULTS_ENV}='[{"kind":"error","status":500,"method":"POST","path":"/nodes/*/qemu"}]'`,
     });
   }
@@ -24,9 +25,13 @@ export async function parseSimFaults(value: string | undefined): Promise<FaultRu
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'rule';
-    throw new InfraError('SIM_FAULTS_INVALID', `${SIM_FAULTS_ENV}: ${where}: ${issue?.message}`, {
-      hint: 'see libs/pve-sim/README.md (Fault injection) for the rule kinds and their fields',
-    });
+    throw new InfraError<ConnectErrorCode>(
+      'SIM_FAULTS_INVALID',
+      `${SIM_FAULTS_ENV}: ${where}: ${issue?.message}`,
+      {
+        hint: 'see libs/pve-sim/README.md (Fault injection) for the rule kinds and their fields',
+      },
+    );
   }
   return parsed.data;
 }

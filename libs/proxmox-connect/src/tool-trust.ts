@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { InfraError } from '@infra/core';
+import type { ConnectErrorCode } from './error-codes';
 
 /**
  * TLS trust for the Go tools (tofu's bpg provider, Packer's Proxmox plugin). They know nothing of a pinned
@@ -44,10 +45,14 @@ export async function presentedCertificate(endpoint: string, signal?: AbortSigna
     const fail = (error: unknown) => {
       socket.destroy();
       reject(
-        new InfraError('TLS_ENDPOINT_UNREACHABLE', `cannot read the TLS certificate of ${endpoint}`, {
-          hint: 'check proxmox.endpoint in infra.config.yaml and that the host answers on that port',
-          cause: error,
-        }),
+        new InfraError<ConnectErrorCode>(
+          'TLS_ENDPOINT_UNREACHABLE',
+          `cannot read the TLS certificate of ${endpoint}`,
+          {
+            hint: 'check proxmox.endpoint in infra.config.yaml and that the host answers on that port',
+            cause: error,
+          },
+        ),
       );
     };
     const timer = setTimeout(() => fail(new Error('TLS handshake timed out')), HANDSHAKE_TIMEOUT_MS);
