@@ -8,6 +8,7 @@ import { InfraError } from '@infra/core';
 import { z } from 'zod';
 import { ADMIN_KEY_FILE, issueTokenWithRoles, type TokenRequest } from './admin';
 import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './auth/accounts';
+import type { PveSimErrorCode } from './error-codes';
 import { type FaultRule, faultRulesSchema } from './faults';
 import { StateStore } from './state/store';
 
@@ -78,9 +79,13 @@ export async function adminCall<T>(
     req.end(payload);
   });
   if (status !== 200)
-    throw new InfraError('SIM_ADMIN_FAILED', `the simulator refused ${method} ${path}: ${status} ${text}`, {
-      hint: 'check `./infra sim status`',
-    });
+    throw new InfraError<PveSimErrorCode>(
+      'SIM_ADMIN_FAILED',
+      `the simulator refused ${method} ${path}: ${status} ${text}`,
+      {
+        hint: 'check `./infra sim status`',
+      },
+    );
   return JSON.parse(text) as T;
 }
 
@@ -142,7 +147,7 @@ export async function stopSim(stateDir: string, timeoutMs = 15_000): Promise<Run
   const deadline = Date.now() + timeoutMs;
   while (alive(info.pid)) {
     if (Date.now() > deadline)
-      throw new InfraError(
+      throw new InfraError<PveSimErrorCode>(
         'SIM_STOP_TIMEOUT',
         `the simulator (pid ${info.pid}) did not stop within ${timeoutMs / 1000} s`,
         { hint: `look at ${join(stateDir, 'sim.log')}` },
@@ -172,9 +177,13 @@ export async function startDetached(
     if (child.exitCode !== null) break;
     await sleep(100);
   }
-  throw new InfraError('SIM_START_FAILED', `the simulator did not come up (see ${logFile})`, {
-    hint: 'run it in the foreground to see the error: ./infra sim start',
-  });
+  throw new InfraError<PveSimErrorCode>(
+    'SIM_START_FAILED',
+    `the simulator did not come up (see ${logFile})`,
+    {
+      hint: 'run it in the foreground to see the error: ./infra sim start',
+    },
+  );
 }
 
 /** `--faults '<json>'` or `--faults @file.json`: one rule or an array of rules. */
@@ -184,14 +193,14 @@ export async function parseFaultsArgument(value: string): Promise<FaultRule[]> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new InfraError('SIM_FAULTS_INVALID', '--faults is not valid JSON', {
+    throw new InfraError<PveSimErrorCode>('SIM_FAULTS_INVALID', '--faults is not valid JSON', {
       hint: `example: --faults '[{"kind":"latency","ms":50}]'`,
     });
   }
   const parsed = faultRulesSchema.safeParse(Array.isArray(json) ? json : [json]);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InfraError(
+    throw new InfraError<PveSimErrorCode>(
       'SIM_FAULTS_INVALID',
       `--faults: ${issue?.path.join('.') || 'rule'}: ${issue?.message}`,
       { hint: 'see libs/pve-sim/README.md (Fault injection) for the rule kinds and fields' },

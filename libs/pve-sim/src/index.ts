@@ -13,6 +13,7 @@ export {
   stopSim,
 } from './control';
 export type { Timing } from './core';
+export type { PveSimErrorCode } from './error-codes';
 export { FaultInjector, type FaultRule, faultRuleSchema, faultRulesSchema } from './faults';
 export type { RequestLogEntry } from './request-log';
 export {

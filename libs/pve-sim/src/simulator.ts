@@ -9,6 +9,7 @@ import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './au
 import { Permissions } from './auth/permissions';
 import { TICKET_LIFETIME_SECONDS } from './auth/tickets';
 import { defaultGuestAddresses, type GuestAddressHook, type SimCore, type Timing } from './core';
+import type { PveSimErrorCode } from './error-codes';
 import { FaultInjector, type FaultRule, faultRulesSchema } from './faults';
 import { handleApiRequest } from './http/pipeline';
 import { Router } from './http/router';
@@ -95,7 +96,7 @@ function checked<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new InfraError(
+  throw new InfraError<PveSimErrorCode>(
     'SIM_OPTIONS_INVALID',
     `startSimulator: ${name}.${issue?.path.join('.')}: ${issue?.message}`,
     {
@@ -115,7 +116,7 @@ async function assertNotRunningElsewhere(stateDir: string): Promise<void> {
   } catch {
     return;
   }
-  throw new InfraError(
+  throw new InfraError<PveSimErrorCode>(
     'SIM_ALREADY_RUNNING',
     `a simulator (pid ${info.pid}) already serves ${stateDir} at ${info.url}`,
     {
@@ -187,9 +188,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new InfraError('SIM_PORT_IN_USE', `port ${options.port} on 127.0.0.1 is already in use`, {
-              hint: 'pick another --port or stop whatever listens there',
-            })
+          ? new InfraError<PveSimErrorCode>(
+              'SIM_PORT_IN_USE',
+              `port ${options.port} on 127.0.0.1 is already in use`,
+              {
+                hint: 'pick another --port or stop whatever listens there',
+              },
+            )
           : error,
       ),
     );

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InfraError } from '@infra/core';
+import type { PveSimErrorCode } from './error-codes';
 
 const run = promisify(execFile);
 
@@ -65,7 +66,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new InfraError(
+      throw new InfraError<PveSimErrorCode>(
         'SIM_OPENSSL_MISSING',
         'the `openssl` command is needed to create the simulator certificate and was not found on PATH',
         {
@@ -74,7 +75,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
       );
     }
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new InfraError(
+    throw new InfraError<PveSimErrorCode>(
       'SIM_TLS_FAILED',
       `openssl ${args[0]} failed: ${stderr.trim().split('\n')[0] ?? 'unknown error'}`,
       {

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError, writeFileAtomic } from '@infra/core';
+import type { PveSimErrorCode } from '../error-codes';
 import { type SimState, stateSchema } from './schema';
 import { seedState } from './seed';
 
@@ -38,7 +39,7 @@ export class StateStore {
     }
     const parsed = stateSchema.safeParse(safeJson(text));
     if (!parsed.success) {
-      throw new InfraError(
+      throw new InfraError<PveSimErrorCode>(
         'SIM_STATE_INVALID',
         `the simulator state file ${file} is not valid: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
         {
