@@ -2,6 +2,7 @@ export { type ApplyOptions, type ApplyResult, applyPlan } from './apply/apply';
 export { DEFAULT_BACKUP_ROOT, type Manifest, manifestSchema } from './apply/backup-set';
 export { type RollbackOptions, type RollbackResult, rollbackLatest } from './apply/rollback';
 export { unifiedDiff } from './diff/unified-diff';
+export type { GpuHostErrorCode } from './error-codes';
 export { readFactsBundle, stripProvenance, writeFactsBundle } from './facts/bundle';
 export { collectFacts } from './facts/collect';
 export {

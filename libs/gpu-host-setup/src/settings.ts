@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from './error-codes';
 import type { PlanOptionsInput } from './plan/options';
 
 /** The config's `gpu` section (@infra/config), as far as this tool reads it. */
@@ -53,7 +54,7 @@ export function resolveSettings(
   dirs: { repoRoot: string; cwd: string },
 ): GpuHostSettings {
   if (flags.local && flags.host) {
-    throw new InfraError('USAGE', '--local and --host exclude each other', {
+    throw new InfraError<GpuHostErrorCode>('USAGE', '--local and --host exclude each other', {
       hint: 'use --local on the Proxmox host itself, --host user@host from elsewhere',
     });
   }

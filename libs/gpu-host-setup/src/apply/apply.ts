@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { RawFacts } from '../facts/raw-facts';
 import type { Host } from '../host/host';
 import type { FileChange, HostPlan } from '../plan/planner';
@@ -37,7 +38,7 @@ async function nearestExistingDir(host: Host, path: string): Promise<string> {
     const info = await host.stat(dir);
     if (info?.type === 'dir') return dir;
     if (info !== undefined && info.type !== 'symlink') {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'HOST_FILE_UNWRITABLE',
         `cannot write ${path} on ${host.label}: ${dir} is not a directory`,
         {
@@ -61,7 +62,7 @@ async function preflight(
   for (const change of changes) {
     const info = await host.stat(change.path);
     if (info !== undefined && info.type !== 'file') {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'HOST_FILE_UNWRITABLE',
         `cannot write ${change.path} on ${host.label}: it is a ${info.type}, not a regular file`,
         {
@@ -72,7 +73,7 @@ async function preflight(
     }
     const now = current.get(change.path)?.toString('utf8');
     if (now !== change.before) {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'HOST_CHANGED_SINCE_PLAN',
         `${change.path} changed on ${host.label} after the plan was made`,
         {
@@ -209,7 +210,7 @@ export async function applyPlan(
       const failures = await restoreWritten(host, written, originals);
       await writeManifest(host, setDir, { ...manifest, status: 'aborted' }).catch(() => {});
       if (failures.length > 0) {
-        throw new InfraError(
+        throw new InfraError<GpuHostErrorCode>(
           'APPLY_RESTORE_FAILED',
           `writing ${change.path} failed and ${failures.length} file(s) could not be put back: ${failures.join('; ')}`,
           {

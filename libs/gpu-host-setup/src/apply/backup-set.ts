@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { InfraError } from '@infra/core';
 import { z } from 'zod';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { Host } from '../host/host';
 
 export const DEFAULT_BACKUP_ROOT = '/var/backups/infra-gpu-host';
@@ -60,13 +61,13 @@ export async function readManifest(host: Host, setDir: string): Promise<Manifest
   const path = posix.join(setDir, MANIFEST_NAME);
   const raw = await host.readFile(path);
   if (raw === undefined)
-    throw new InfraError('BACKUP_SET_INVALID', `${path} is missing`, {
+    throw new InfraError<GpuHostErrorCode>('BACKUP_SET_INVALID', `${path} is missing`, {
       hint: 'the backup set is incomplete; restore by hand from its files/ directory',
     });
   try {
     return manifestSchema.parse(JSON.parse(raw.toString('utf8')));
   } catch (error) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'BACKUP_SET_INVALID',
       `${path} is not a valid backup manifest: ${(error as Error).message}`,
       {

@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { Host } from '../host/host';
 
 /** Runs the refresh commands in order and stops at the first failure (InfraError with the results so far). */
@@ -13,7 +14,7 @@ export async function runRefreshCommands(
     const result = await host.run(argv);
     results.push({ argv, exitCode: result.exitCode });
     if (result.exitCode !== 0) {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'HOST_COMMAND_FAILED',
         `\`${argv.join(' ')}\` failed on ${host.label} (exit ${result.exitCode}): ${result.stderr.trim()}`,
         {

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { Host } from '../host/host';
 import { DEFAULT_BACKUP_ROOT, latestEffectiveSet, sha256, writeManifest } from './backup-set';
 import { runRefreshCommands } from './commands';
@@ -51,7 +52,7 @@ export async function rollbackLatest(host: Host, options: RollbackOptions = {}):
     if (entry.backupFile) {
       const backup = backups.get(posix.join(dir, entry.backupFile));
       if (backup === undefined || sha256(backup) !== entry.sha256Before) {
-        throw new InfraError(
+        throw new InfraError<GpuHostErrorCode>(
           'BACKUP_SET_INVALID',
           `the backup of ${entry.path} in ${dir} is missing or does not match its sha256`,
           {
@@ -62,10 +63,14 @@ export async function rollbackLatest(host: Host, options: RollbackOptions = {}):
     }
   }
   if (conflicts.length > 0 && !options.force) {
-    throw new InfraError('ROLLBACK_CONFLICT', `changed since the apply of ${dir}: ${conflicts.join(', ')}`, {
-      hint: 'nothing was restored; check those files (plan shows the current state) and run rollback --force to restore anyway',
-      details: { conflicts },
-    });
+    throw new InfraError<GpuHostErrorCode>(
+      'ROLLBACK_CONFLICT',
+      `changed since the apply of ${dir}: ${conflicts.join(', ')}`,
+      {
+        hint: 'nothing was restored; check those files (plan shows the current state) and run rollback --force to restore anyway',
+        details: { conflicts },
+      },
+    );
   }
 
   const restored: string[] = [];

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InfraError, writeFileAtomic } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import { BUNDLE_FILES, isWatchedPath, type RawFacts, rawFactsSchema } from './raw-facts';
 
 /** A first line `# source: …` records where a captured output came from; it is not part of the output. */
@@ -13,9 +14,13 @@ async function readOptional(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InfraError('FACTS_BUNDLE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new InfraError<GpuHostErrorCode>(
+      'FACTS_BUNDLE_UNREADABLE',
+      `cannot read ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -34,14 +39,18 @@ export async function readFactsBundle(dir: string): Promise<RawFacts> {
     else text[key] = stripProvenance(content);
   }
   if (missing.length > 0) {
-    throw new InfraError('FACTS_BUNDLE_INCOMPLETE', `facts bundle ${dir} lacks ${missing.join(', ')}`, {
-      hint: 'write it with `gpu-host.ts collect --out <dir>`, or add the files by hand as libs/gpu-host-setup/README.md lists them (empty files are fine for an empty output)',
-      details: { missing },
-    });
+    throw new InfraError<GpuHostErrorCode>(
+      'FACTS_BUNDLE_INCOMPLETE',
+      `facts bundle ${dir} lacks ${missing.join(', ')}`,
+      {
+        hint: 'write it with `gpu-host.ts collect --out <dir>`, or add the files by hand as libs/gpu-host-setup/README.md lists them (empty files are fine for an empty output)',
+        details: { missing },
+      },
+    );
   }
   const exitCode = Number.parseInt(text.bootToolExitCode!.trim(), 10);
   if (!Number.isInteger(exitCode)) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'FACTS_BUNDLE_INVALID',
       `${join(dir, BUNDLE_FILES.bootToolExitCode)} must hold the exit code of \`proxmox-boot-tool status\` (e.g. 0 or 2), got "${text.bootToolExitCode!.trim()}"`,
     );
@@ -68,7 +77,7 @@ export async function readFactsBundle(dir: string): Promise<RawFacts> {
 export async function writeFactsBundle(dir: string, facts: RawFacts): Promise<string[]> {
   const existing = await readdir(dir).catch(() => []);
   if (existing.length > 0) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'FACTS_BUNDLE_EXISTS',
       `${dir} is not empty; a bundle must not mix two collections`,
       {
@@ -78,7 +87,10 @@ export async function writeFactsBundle(dir: string, facts: RawFacts): Promise<st
   }
   for (const path of Object.keys(facts.files)) {
     if (!isWatchedPath(path))
-      throw new InfraError('FACTS_INVALID', `facts name a file outside the watched paths: ${path}`);
+      throw new InfraError<GpuHostErrorCode>(
+        'FACTS_INVALID',
+        `facts name a file outside the watched paths: ${path}`,
+      );
   }
   const outputs: [string, string][] = [
     [BUNDLE_FILES.cpuinfo, facts.cpuinfo],

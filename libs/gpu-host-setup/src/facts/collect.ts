@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { Host } from '../host/host';
 import { filterKernelLog } from '../parse/host-info';
 import { formatIommuGroups, type IommuGroups } from '../parse/iommu-groups';
@@ -11,7 +12,7 @@ const text = (buffer: Buffer | undefined) => buffer?.toString('utf8');
 async function runChecked(host: Host, argv: string[], hint: string): Promise<string> {
   const result = await host.run(argv);
   if (result.exitCode !== 0) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'HOST_COMMAND_FAILED',
       `\`${argv.join(' ')}\` failed on ${host.label} (exit ${result.exitCode}): ${result.stderr.trim()}`,
       {
@@ -54,9 +55,13 @@ export async function collectFacts(host: Host): Promise<RawFacts> {
   ]);
   const missingProc = procPaths.filter((path) => contents.get(path) === undefined);
   if (missingProc.length > 0) {
-    throw new InfraError('HOST_NOT_LINUX', `${host.label} has no ${missingProc.join(', ')}`, {
-      hint: 'the host must be a Linux (Proxmox VE) machine; with --root, the root must hold proc/ files like a facts bundle',
-    });
+    throw new InfraError<GpuHostErrorCode>(
+      'HOST_NOT_LINUX',
+      `${host.label} has no ${missingProc.join(', ')}`,
+      {
+        hint: 'the host must be a Linux (Proxmox VE) machine; with --root, the root must hold proc/ files like a facts bundle',
+      },
+    );
   }
 
   const groups: IommuGroups = new Map();

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 
 export interface CommandResult {
   stdout: string;
@@ -55,7 +56,10 @@ export interface Host {
 /** Validates an absolute host path and maps it below `root` (when set). Refuses `..` segments. */
 export function hostPath(root: string | undefined, path: string): string {
   if (!path.startsWith('/') || path.split('/').includes('..')) {
-    throw new InfraError('HOST_PATH_INVALID', `expected an absolute host path without "..", got "${path}"`);
+    throw new InfraError<GpuHostErrorCode>(
+      'HOST_PATH_INVALID',
+      `expected an absolute host path without "..", got "${path}"`,
+    );
   }
   const normal = posix.normalize(path);
   return root ? posix.join(root, normal) : normal;
@@ -71,17 +75,25 @@ export function shellCommand(argv: readonly string[]): string {
 }
 
 export function writeFailed(host: Host, path: string, reason: string, cause?: unknown): InfraError {
-  return new InfraError('HOST_FILE_UNWRITABLE', `cannot write ${path} on ${host.label}: ${reason}`, {
-    hint: 'check that the path is a writable regular file (not immutable: lsattr; not on a read-only mount) and that you connect as root',
-    details: { path },
-    cause,
-  });
+  return new InfraError<GpuHostErrorCode>(
+    'HOST_FILE_UNWRITABLE',
+    `cannot write ${path} on ${host.label}: ${reason}`,
+    {
+      hint: 'check that the path is a writable regular file (not immutable: lsattr; not on a read-only mount) and that you connect as root',
+      details: { path },
+      cause,
+    },
+  );
 }
 
 export function readFailed(host: Host, path: string, reason: string, cause?: unknown): InfraError {
-  return new InfraError('HOST_READ_FAILED', `cannot read ${path} on ${host.label}: ${reason}`, {
-    hint: 'connect as root (the tool reads /etc, /proc and /sys)',
-    details: { path },
-    cause,
-  });
+  return new InfraError<GpuHostErrorCode>(
+    'HOST_READ_FAILED',
+    `cannot read ${path} on ${host.label}: ${reason}`,
+    {
+      hint: 'connect as root (the tool reads /etc, /proc and /sys)',
+      details: { path },
+      cause,
+    },
+  );
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childEnv, InfraError, runProcess } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import {
   type CommandResult,
   type DirEntry,
@@ -35,7 +36,7 @@ const TARGET = /^(?:([\w.-]+)@)?([\w.-]+)(?::(\d{1,5}))?$/;
 export function parseSshTarget(target: string): { user?: string; host: string; port?: number } {
   const match = TARGET.exec(target);
   if (!match) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'SSH_TARGET_INVALID',
       `expected an ssh target like "root@pve.lan" or "root@pve.lan:22", got "${target}"`,
       {
@@ -55,17 +56,21 @@ export function classifySshFailure(target: string, stderr: string): InfraError {
   const text = stderr.trim();
   const details = { target, stderr: text };
   if (/Permission denied|Too many authentication failures/.test(text)) {
-    return new InfraError('SSH_AUTH_FAILED', `ssh to ${target} was refused: no accepted key (${text})`, {
-      hint: "pass the right key (--identity or gpu.host.identityFile) or load it into the agent (ssh-add), and make sure its public key is in the host's authorized_keys",
-      details,
-    });
+    return new InfraError<GpuHostErrorCode>(
+      'SSH_AUTH_FAILED',
+      `ssh to ${target} was refused: no accepted key (${text})`,
+      {
+        hint: "pass the right key (--identity or gpu.host.identityFile) or load it into the agent (ssh-add), and make sure its public key is in the host's authorized_keys",
+        details,
+      },
+    );
   }
   if (
     /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key is known|Host key for .* has changed/i.test(
       text,
     )
   ) {
-    return new InfraError(
+    return new InfraError<GpuHostErrorCode>(
       'SSH_HOST_KEY_UNVERIFIED',
       `the host key of ${target} is not trusted (${text.split('\n').pop()})`,
       {
@@ -79,14 +84,18 @@ export function classifySshFailure(target: string, stderr: string): InfraError {
       text,
     )
   ) {
-    return new InfraError('SSH_UNREACHABLE', `cannot reach ${target} over ssh (${text})`, {
+    return new InfraError<GpuHostErrorCode>('SSH_UNREACHABLE', `cannot reach ${target} over ssh (${text})`, {
       hint: 'check the address and port (gpu.host.ssh / --host), that sshd runs on the host, and the network path',
       details,
     });
   }
-  return new InfraError('SSH_FAILED', `ssh to ${target} failed: ${text || 'exit 255 without a message'}`, {
-    details,
-  });
+  return new InfraError<GpuHostErrorCode>(
+    'SSH_FAILED',
+    `ssh to ${target} failed: ${text || 'exit 255 without a message'}`,
+    {
+      details,
+    },
+  );
 }
 
 // Scripts run by `sh -c` on the host; paths arrive as positional parameters, never spliced into the script.
@@ -191,7 +200,8 @@ export class SshHost implements Host {
 
   /** Runs a command line on the host through the master connection. */
   async #remote(argv: readonly string[], input?: string | Uint8Array) {
-    if (this.#closed) throw new InfraError('SSH_CLOSED', `the ssh session to ${this.#target} is closed`);
+    if (this.#closed)
+      throw new InfraError<GpuHostErrorCode>('SSH_CLOSED', `the ssh session to ${this.#target} is closed`);
     const args = [...this.#options, '-o', 'ControlMaster=no', this.#hostname, '--', shellCommand(argv)];
     // Raw stdout: readFiles decodes file contents from it. The agent socket in case the master is gone.
     const result = await runProcess('ssh', args, {

@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { IommuGroups } from '../parse/iommu-groups';
 import { type PciDevice, pciId } from '../parse/lspci';
 import { comparePciAddresses, normalizePciAddress } from '../parse/pci-address';
@@ -66,9 +67,13 @@ export function desiredMapEntry(selection: GpuSelection, groups: IommuGroups, no
   const first = selection.functions[0]!;
   const group = groups.get(first.address);
   if (group === undefined) {
-    throw new InfraError('IOMMU_DISABLED', `${first.address} is in no IOMMU group on node ${node}`, {
-      hint: 'set the host up first (`gpu-host.ts apply`, then reboot); a mapping needs an active IOMMU',
-    });
+    throw new InfraError<GpuHostErrorCode>(
+      'IOMMU_DISABLED',
+      `${first.address} is in no IOMMU group on node ${node}`,
+      {
+        hint: 'set the host up first (`gpu-host.ts apply`, then reboot); a mapping needs an active IOMMU',
+      },
+    );
   }
   return {
     node,

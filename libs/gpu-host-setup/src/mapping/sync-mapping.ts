@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { PlanOptions } from '../plan/options';
 import { checkIsolation, selectGpu } from '../plan/select-gpu';
 import { decideMapping, desiredMapEntry, devicesFromApi, formatMapEntry } from './map-entry';
@@ -48,7 +49,7 @@ export async function syncGpuMapping(
     await api.listHostPci(options.node, { 'pci-class-blacklist': '' }),
   );
   if (groups.size === 0) {
-    throw new InfraError('IOMMU_DISABLED', `node ${options.node} reports no IOMMU groups`, {
+    throw new InfraError<GpuHostErrorCode>('IOMMU_DISABLED', `node ${options.node} reports no IOMMU groups`, {
       hint: 'set the host up first (`gpu-host.ts apply`, then reboot) and check `gpu-host.ts verify`',
     });
   }
@@ -73,7 +74,7 @@ export async function syncGpuMapping(
   const checks = checked?.checks ?? [];
   const errors = checks.filter((c) => c.severity === 'error').map((c) => c.message);
   if (errors.length > 0) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'MAPPING_INVALID',
       `Proxmox reports the mapping "${options.name}" as invalid on ${options.node}: ${errors.join('; ')}`,
       {

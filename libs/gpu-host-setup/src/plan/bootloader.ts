@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { BootToolStatus } from '../parse/boot-tool-status';
 import { splitCmdline } from '../parse/kernel-cmdline';
 
@@ -35,10 +36,14 @@ function bootedBy(procCmdline: string): 'grub' | 'systemd-boot' | undefined {
 }
 
 function unknown(reason: string, details: Record<string, unknown>): InfraError {
-  return new InfraError('BOOTLOADER_UNKNOWN', `cannot tell which bootloader this host uses: ${reason}`, {
-    hint: 'the kernel command line is only edited when the bootloader is certain; check `proxmox-boot-tool status` and `efibootmgr -v` on the host (Proxmox docs, "Host Bootloader") and fix or report the setup',
-    details,
-  });
+  return new InfraError<GpuHostErrorCode>(
+    'BOOTLOADER_UNKNOWN',
+    `cannot tell which bootloader this host uses: ${reason}`,
+    {
+      hint: 'the kernel command line is only edited when the bootloader is certain; check `proxmox-boot-tool status` and `efibootmgr -v` on the host (Proxmox docs, "Host Bootloader") and fix or report the setup',
+      details,
+    },
+  );
 }
 
 /**

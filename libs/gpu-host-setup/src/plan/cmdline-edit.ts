@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import { appendGrubDefaultParams, findGrubAssignment, grubCmdlineTokens } from '../parse/grub-default';
 import { hasParam, splitCmdline } from '../parse/kernel-cmdline';
 import type { Bootloader } from './bootloader';
@@ -8,7 +9,7 @@ export function configuredCmdline(bootloader: Bootloader, files: Readonly<Record
   const content = files[bootloader.cmdlineFile];
   if (bootloader.cmdlineFile === '/etc/kernel/cmdline') {
     if (content === undefined) {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'KERNEL_CMDLINE_FILE_MISSING',
         `this host boots with systemd-boot but /etc/kernel/cmdline does not exist`,
         {
@@ -18,7 +19,7 @@ export function configuredCmdline(bootloader: Bootloader, files: Readonly<Record
     }
     const tokens = splitCmdline(content.split('\n')[0] ?? '');
     if (!tokens.some((token) => token.startsWith('root='))) {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'KERNEL_CMDLINE_NO_ROOT',
         `the first line of /etc/kernel/cmdline has no root= parameter`,
         {
@@ -29,7 +30,7 @@ export function configuredCmdline(bootloader: Bootloader, files: Readonly<Record
     return tokens;
   }
   if (content === undefined) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'GRUB_CONFIG_MISSING',
       'this host boots with GRUB but /etc/default/grub does not exist',
       {
@@ -64,7 +65,7 @@ export function addCmdlineParams(
     const assignment = findGrubAssignment(text, 'GRUB_CMDLINE_LINUX_DEFAULT');
     if (assignment === undefined) continue;
     if (assignment === 'unparseable' || !/\$\{?GRUB_CMDLINE_LINUX_DEFAULT\b/.test(assignment.value)) {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'GRUB_CMDLINE_OVERRIDDEN',
         `${path} overrides GRUB_CMDLINE_LINUX_DEFAULT, so an edit of /etc/default/grub would not take effect`,
         {
@@ -76,9 +77,13 @@ export function addCmdlineParams(
   try {
     return appendGrubDefaultParams(content, params);
   } catch (error) {
-    throw new InfraError('GRUB_CMDLINE_UNEDITABLE', `/etc/default/grub: ${(error as Error).message}`, {
-      hint: `add ${params.join(' ')} to GRUB_CMDLINE_LINUX_DEFAULT by hand, run update-grub, then plan again`,
-      cause: error,
-    });
+    throw new InfraError<GpuHostErrorCode>(
+      'GRUB_CMDLINE_UNEDITABLE',
+      `/etc/default/grub: ${(error as Error).message}`,
+      {
+        hint: `add ${params.join(' ')} to GRUB_CMDLINE_LINUX_DEFAULT by hand, run update-grub, then plan again`,
+        cause: error,
+      },
+    );
   }
 }

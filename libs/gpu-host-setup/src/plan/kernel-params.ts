@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import { type CpuInfo, kernelOlderThan } from '../parse/host-info';
 import { hasParam, paramValues } from '../parse/kernel-cmdline';
 import type { PlanOptions } from './options';
@@ -27,7 +28,7 @@ export function decideKernelParams(
       paramValues(tokens, name).includes('off'),
     );
     if (off.length > 0) {
-      throw new InfraError(
+      throw new InfraError<GpuHostErrorCode>(
         'KERNEL_CMDLINE_IOMMU_OFF',
         `${source} switches the IOMMU off (${off.map((n) => `${n}=off`).join(' ')})`,
         {

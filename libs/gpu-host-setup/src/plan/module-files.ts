@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import { kernelOlderThan } from '../parse/host-info';
 import { pciId } from '../parse/lspci';
 import {
@@ -80,7 +81,7 @@ export function decideModuleFiles(
   const otherIds = vfioIds(modprobe);
   const lines: string[] = [];
   if (otherIds.length > 0 && !ids.every((id) => otherIds.includes(id))) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'VFIO_IDS_CONFLICT',
       `/etc/modprobe.d already sets "options vfio-pci ids=${otherIds.join(',')}", which lacks ${ids.filter((id) => !otherIds.includes(id)).join(', ')} of the GPU at ${selection.slot}`,
       {

@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { unifiedDiff } from '../diff/unified-diff';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { RawFacts } from '../facts/raw-facts';
 import { parseBootToolStatus } from '../parse/boot-tool-status';
 import {
@@ -62,7 +63,7 @@ export interface HostPlan {
 export const INITRAMFS_COMMAND = ['update-initramfs', '-u', '-k', 'all'];
 
 function factsInvalid(message: string, hint: string): InfraError {
-  return new InfraError('FACTS_INVALID', message, { hint });
+  return new InfraError<GpuHostErrorCode>('FACTS_INVALID', message, { hint });
 }
 
 /**
@@ -72,7 +73,7 @@ function factsInvalid(message: string, hint: string): InfraError {
 export function planHost(facts: RawFacts, input: PlanOptionsInput = {}): HostPlan {
   const parsedOptions = planOptionsSchema.safeParse(input);
   if (!parsedOptions.success) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'PLAN_OPTIONS_INVALID',
       `gpu options: ${parsedOptions.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
@@ -103,13 +104,17 @@ export function planHost(facts: RawFacts, input: PlanOptionsInput = {}): HostPla
     cpu.vendor === 'intel' && kernelOlderThan(kernel, 6, 8) && !hasParam(procTokens, 'intel_iommu=on');
   if (groups.size === 0) {
     if (!intelParamPending) {
-      throw new InfraError('IOMMU_DISABLED', 'the IOMMU is off: /sys/kernel/iommu_groups is empty', {
-        hint:
-          cpu.vendor === 'amd'
-            ? 'enable the IOMMU (and SVM) in the firmware setup; AMD CPUs need no kernel parameter for it'
-            : 'enable VT-d (Intel) / the IOMMU in the firmware setup',
-        details: { cpuVendor: cpu.vendor, kernelRelease: facts.kernelRelease },
-      });
+      throw new InfraError<GpuHostErrorCode>(
+        'IOMMU_DISABLED',
+        'the IOMMU is off: /sys/kernel/iommu_groups is empty',
+        {
+          hint:
+            cpu.vendor === 'amd'
+              ? 'enable the IOMMU (and SVM) in the firmware setup; AMD CPUs need no kernel parameter for it'
+              : 'enable VT-d (Intel) / the IOMMU in the firmware setup',
+          details: { cpuVendor: cpu.vendor, kernelRelease: facts.kernelRelease },
+        },
+      );
     }
     warnings.push(
       "the IOMMU is off until intel_iommu=on is active: the GPU's IOMMU group can only be checked after the reboot (`gpu-host.ts verify`)",

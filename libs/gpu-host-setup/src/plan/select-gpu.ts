@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '../error-codes';
 import type { IommuGroups } from '../parse/iommu-groups';
 import { type PciDevice, pciId } from '../parse/lspci';
 import { normalizeSlotSelector, slotOf } from '../parse/pci-address';
@@ -31,7 +32,7 @@ export function selectGpu(
   const klass = selector.class.toLowerCase();
   const displays = devices.filter((d) => d.vendorId === vendor && d.classCode.startsWith(klass));
   if (displays.length === 0) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'GPU_NOT_FOUND',
       `lspci shows no PCI device of vendor ${vendor} with class ${klass}xx (display controller)`,
       {
@@ -44,7 +45,7 @@ export function selectGpu(
   const matching = displays.filter((d) => wanted === undefined || slotOf(d.address) === wanted);
   const slots = [...new Set(matching.map((d) => slotOf(d.address)))];
   if (slots.length === 0) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'GPU_SELECTOR_NO_MATCH',
       `no display controller of vendor ${vendor} at ${selector.address}; found ${displays.map(describe).join('; ')}`,
       {
@@ -53,7 +54,7 @@ export function selectGpu(
     );
   }
   if (slots.length > 1) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'GPU_AMBIGUOUS',
       `${slots.length} GPUs match vendor ${vendor} class ${klass}: ${matching.map(describe).join('; ')}`,
       {
@@ -87,7 +88,7 @@ export function checkIsolation(
   const byAddress = new Map(devices.map((d) => [d.address, d]));
   const ungrouped = selection.functions.filter((d) => !groups.has(d.address));
   if (ungrouped.length > 0) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'IOMMU_GROUP_UNKNOWN',
       `the IOMMU is on but ${ungrouped.map((d) => d.address).join(', ')} is in no IOMMU group`,
       {
@@ -106,7 +107,7 @@ export function checkIsolation(
       return `${device ? describe(device) : `${address} (not in lspci)`} in group ${group}`;
     });
   if (foreign.length > 0) {
-    throw new InfraError(
+    throw new InfraError<GpuHostErrorCode>(
       'IOMMU_GROUP_NOT_ISOLATED',
       `the GPU at ${selection.slot} shares its IOMMU group with devices that are not its functions or bridges: ${foreign.join('; ')}`,
       {

@@ -1,0 +1,43 @@
+/**
+ * Every code @infra/gpu-host-setup throws (facts, planning, apply/rollback, the host connection, the PCI mapping).
+ * Raise them as `new InfraError<GpuHostErrorCode>(code, ...)` and check them with
+ * `isInfraError<GpuHostErrorCode>(error, code)`: a misspelt code is then a type error.
+ */
+export type GpuHostErrorCode =
+  | 'APPLY_RESTORE_FAILED'
+  | 'BACKUP_SET_INVALID'
+  | 'BOOTLOADER_UNKNOWN'
+  | 'FACTS_BUNDLE_EXISTS'
+  | 'FACTS_BUNDLE_INCOMPLETE'
+  | 'FACTS_BUNDLE_INVALID'
+  | 'FACTS_BUNDLE_UNREADABLE'
+  | 'FACTS_INVALID'
+  | 'GPU_AMBIGUOUS'
+  | 'GPU_NOT_FOUND'
+  | 'GPU_SELECTOR_NO_MATCH'
+  | 'GRUB_CMDLINE_OVERRIDDEN'
+  | 'GRUB_CMDLINE_UNEDITABLE'
+  | 'GRUB_CONFIG_MISSING'
+  | 'HOST_CHANGED_SINCE_PLAN'
+  | 'HOST_COMMAND_FAILED'
+  | 'HOST_FILE_UNWRITABLE'
+  | 'HOST_NOT_LINUX'
+  | 'HOST_PATH_INVALID'
+  | 'HOST_READ_FAILED'
+  | 'IOMMU_DISABLED'
+  | 'IOMMU_GROUP_NOT_ISOLATED'
+  | 'IOMMU_GROUP_UNKNOWN'
+  | 'KERNEL_CMDLINE_FILE_MISSING'
+  | 'KERNEL_CMDLINE_IOMMU_OFF'
+  | 'KERNEL_CMDLINE_NO_ROOT'
+  | 'MAPPING_INVALID'
+  | 'PLAN_OPTIONS_INVALID'
+  | 'ROLLBACK_CONFLICT'
+  | 'SSH_AUTH_FAILED'
+  | 'SSH_CLOSED'
+  | 'SSH_FAILED'
+  | 'SSH_HOST_KEY_UNVERIFIED'
+  | 'SSH_TARGET_INVALID'
+  | 'SSH_UNREACHABLE'
+  | 'USAGE'
+  | 'VFIO_IDS_CONFLICT';
