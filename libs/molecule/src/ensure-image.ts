@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError, type Logger, runProcess } from '@infra/core';
 import { type BaseImageSpec, baseImageKey, baseImageTag, debootstrapArgs } from './base-image';
+import type { MoleculeErrorCode } from './error-codes';
 
 export interface EnsureBaseImageOptions {
   spec: BaseImageSpec;
@@ -54,7 +55,7 @@ export async function ensureBaseImage(options: EnsureBaseImageOptions): Promise<
     );
     const bootstrap = await run('debootstrap', debootstrapArgs(spec, rootfs), 30 * 60_000);
     if (bootstrap.exitCode !== 0) {
-      throw new InfraError(
+      throw new InfraError<MoleculeErrorCode>(
         'BASE_IMAGE_FAILED',
         `debootstrap ${spec.suite} from ${spec.mirror} exited with ${bootstrap.exitCode}: ${tail(bootstrap.stderr || bootstrap.stdout)}`,
         {
@@ -65,13 +66,20 @@ export async function ensureBaseImage(options: EnsureBaseImageOptions): Promise<
     const tarball = join(parent, 'rootfs.tar');
     const tar = await run('tar', ['-C', rootfs, '-cf', tarball, '.'], 10 * 60_000);
     if (tar.exitCode !== 0) {
-      throw new InfraError('BASE_IMAGE_FAILED', `tar of the rootfs failed: ${tail(tar.stderr)}`);
+      throw new InfraError<MoleculeErrorCode>(
+        'BASE_IMAGE_FAILED',
+        `tar of the rootfs failed: ${tail(tar.stderr)}`,
+      );
     }
     const imported = await run('podman', ['import', tarball, tag], 10 * 60_000);
     if (imported.exitCode !== 0) {
-      throw new InfraError('BASE_IMAGE_FAILED', `podman import failed: ${tail(imported.stderr)}`, {
-        hint: 'podman needs the toolchain containers.conf on these machines (CONTAINERS_CONF; ./infra setup writes it)',
-      });
+      throw new InfraError<MoleculeErrorCode>(
+        'BASE_IMAGE_FAILED',
+        `podman import failed: ${tail(imported.stderr)}`,
+        {
+          hint: 'podman needs the toolchain containers.conf on these machines (CONTAINERS_CONF; ./infra setup writes it)',
+        },
+      );
     }
     return { tag, built: true, durationMs: Date.now() - started };
   } finally {
@@ -111,7 +119,7 @@ async function acquireLock(file: string, options: EnsureBaseImageOptions): Promi
       continue;
     }
     if (Date.now() - started > timeoutMs) {
-      throw new InfraError(
+      throw new InfraError<MoleculeErrorCode>(
         'BASE_IMAGE_LOCKED',
         `another process (pid ${owner}) is building the Molecule base image (${file})`,
         { hint: `wait for it to finish, or stop it (kill ${owner}) and rerun` },

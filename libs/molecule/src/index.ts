@@ -6,4 +6,5 @@ export {
   defaultBaseImageSpec,
 } from './base-image';
 export { type BaseImage, ensureBaseImage } from './ensure-image';
+export type { MoleculeErrorCode } from './error-codes';
 export { type RunScenarioOptions, runMoleculeScenario, type ScenarioResult } from './run';

@@ -4,6 +4,7 @@ import { InfraError, type Logger, runProcess } from '@infra/core';
 import { defaultCacheDir, toolchainEnv } from '@infra/toolchain';
 import { type BaseImageSpec, defaultBaseImageSpec } from './base-image';
 import { type BaseImage, ensureBaseImage } from './ensure-image';
+import type { MoleculeErrorCode } from './error-codes';
 import {
   failedAction,
   failedTasks,
@@ -54,7 +55,7 @@ export async function runMoleculeScenario(options: RunScenarioOptions): Promise<
       () => false,
     ))
   ) {
-    throw new InfraError(
+    throw new InfraError<MoleculeErrorCode>(
       'MOLECULE_SCENARIO_MISSING',
       `${relative(options.repoRoot, scenarioFile)} does not exist`,
       {
@@ -133,7 +134,7 @@ function scenarioFailed(
         : lastError
           ? `: ${lastError}`
           : '';
-  return new InfraError('MOLECULE_FAILED', `${role}: molecule ${action} failed${what}`, {
+  return new InfraError<MoleculeErrorCode>('MOLECULE_FAILED', `${role}: molecule ${action} failed${what}`, {
     hint: `Molecule's output is above; \`cd ${roleDir} && molecule converge\` keeps the container to look inside`,
     details: { role, exitCode, actions },
   });
