@@ -1,4 +1,5 @@
 import { findExecutable, InfraError, runProcess } from '@infra/core';
+import type { ValidatorsErrorCode } from './error-codes';
 
 export type ToolEnv = Record<string, string | undefined>;
 
@@ -21,7 +22,7 @@ export async function findOnPath(tool: string, env: ToolEnv): Promise<string | u
 }
 
 export function toolMissing(tool: string): InfraError {
-  return new InfraError('TOOL_MISSING', `${tool} is not installed (not found on PATH)`, {
+  return new InfraError<ValidatorsErrorCode>('TOOL_MISSING', `${tool} is not installed (not found on PATH)`, {
     hint: 'run ./infra setup (it runs `./infra toolchain install`), then retry',
     details: { tool },
   });

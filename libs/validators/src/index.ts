@@ -10,6 +10,7 @@ export { checkov, parseCheckov } from './checkov';
 export { cloudInitFiles, cloudInitSchema } from './cloud-init';
 export { type CloudInitProblem, parseCloudInitSchema } from './cloud-init-output';
 export { createContext, type DisposableContext, type ValidationContext } from './context';
+export type { ValidatorsErrorCode } from './error-codes';
 export { findOnPath, runTool, type ToolEnv, type ToolRun, toolMissing } from './exec';
 export { isCloudInitUserData, listFiles } from './files';
 export {

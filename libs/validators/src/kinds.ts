@@ -5,6 +5,7 @@ import { ansibleLint, ansibleRoleSyntaxCheck, ansibleSyntaxCheck, findPlaybooks 
 import { checkov } from './checkov';
 import { cloudInitSchema } from './cloud-init';
 import { createContext, type ValidationContext } from './context';
+import type { ValidatorsErrorCode } from './error-codes';
 import type { ToolEnv } from './exec';
 import { listFiles } from './files';
 import { dedupeFindings, type Finding, hasErrors, sortFindings } from './finding';
@@ -193,7 +194,7 @@ export async function validateProject(
     () => false,
   );
   if (!isDir) {
-    throw new InfraError('PROJECT_NOT_FOUND', `${project} is not a directory`, {
+    throw new InfraError<ValidatorsErrorCode>('PROJECT_NOT_FOUND', `${project} is not a directory`, {
       hint: 'pass the project root relative to the workspace root, e.g. packer/debian or terraform/modules/proxmox-vm',
     });
   }

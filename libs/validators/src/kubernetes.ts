@@ -20,6 +20,7 @@ import {
 } from '@infra/platform';
 import { parseCheckov } from './checkov';
 import type { ValidationContext } from './context';
+import type { ValidatorsErrorCode } from './error-codes';
 import { runTool } from './exec';
 import type { Finding } from './finding';
 import { type KubeconformProblem, parseKubeconform, pointerToPath } from './kubernetes-output';
@@ -52,7 +53,7 @@ export function kubernetesProjectLoader(
       const dir = toRepoPath(ctx.repoRoot, ctx.projectRoot);
       const name = basename(dir);
       if (dirname(dir) !== KUBERNETES_DIR) {
-        throw new InfraError(
+        throw new InfraError<ValidatorsErrorCode>(
           'PROJECT_NOT_FOUND',
           `${dir} is not a component folder (${KUBERNETES_DIR}/<name>)`,
           {
@@ -145,7 +146,7 @@ export function kubeconform(ctx: ValidationContext, load: Load): Promise<Finding
     if (project.files.size === 0) return [];
     const location = ctx.env.INFRA_KUBECONFORM_SCHEMA_LOCATION;
     if (!location) {
-      throw new InfraError(
+      throw new InfraError<ValidatorsErrorCode>(
         'TOOL_MISSING',
         'the kubeconform schemas are not installed (INFRA_KUBECONFORM_SCHEMA_LOCATION is not set)',
         {
@@ -165,7 +166,7 @@ export function kubeconform(ctx: ValidationContext, load: Load): Promise<Finding
         () => false,
       ))
     ) {
-      throw new InfraError(
+      throw new InfraError<ValidatorsErrorCode>(
         'TOOL_MISSING',
         `the Kubernetes ${major}.${minor} schemas for kubeconform are not installed (${schemaDir})`,
         {

@@ -1,6 +1,7 @@
 import type { Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
 import { renderAutounattend } from '@infra/unattend';
+import type { ValidatorsErrorCode } from './error-codes';
 
 /**
  * The Packer variables an environment injects into `packer/<os>` templates, as PKR_VAR_* values (strings;
@@ -30,7 +31,7 @@ export function installMediaVolume(env: Environment, os: string, media: 'source'
   const image = env.images[os];
   const pinned = media === 'drivers' ? image?.drivers : image?.source;
   if (!image || !pinned) {
-    throw new InfraError(
+    throw new InfraError<ValidatorsErrorCode>(
       'IMAGE_NOT_CONFIGURED',
       `${env.configFile}: images.${os} has no ${media} to install from`,
     );
@@ -50,7 +51,7 @@ export function packerVariables(
 ): Record<string, string> {
   const image = Object.hasOwn(env.images, os) ? env.images[os] : undefined;
   if (!image) {
-    throw new InfraError(
+    throw new InfraError<ValidatorsErrorCode>(
       'IMAGE_NOT_CONFIGURED',
       `${env.configFile}: environment "${env.name}" has no images.${os}`,
       {
