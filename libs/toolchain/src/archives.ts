@@ -5,6 +5,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { ToolchainErrorCode } from './error-codes';
 import type { ToolSpec } from './manifest';
 
 /** The setting naming the folder; `registry` leaves these tools to `tofu init` / `packer init` instead. */
@@ -79,7 +80,7 @@ export function archivesFolderMissing(
   const list = needs.map(
     (n) => `    ${n.file} (for ${n.spec.id} ${n.spec.version}, expected sha256 ${n.expected})`,
   );
-  return new InfraError(
+  return new InfraError<ToolchainErrorCode>(
     'TOOLCHAIN_ARCHIVES_MISSING',
     `the source archives folder is missing: ${where}; needed:\n${list.join('\n')}`,
     {
@@ -99,7 +100,7 @@ export function archiveProblems(findings: readonly ArchiveFinding[]): InfraError
       : `${f.path}: sha256 ${f.actual} is not the one ${pinName(f.need)} pins: expected ${f.need.expected}`,
   );
   const changed = bad.some((f) => f.actual !== undefined);
-  return new InfraError(
+  return new InfraError<ToolchainErrorCode>(
     'TOOLCHAIN_ARCHIVE_INVALID',
     `${bad.length === 1 ? 'a source archive is' : `${bad.length} source archives are`} not as pinned:\n${lines.map((l) => `    ${l}`).join('\n')}`,
     {

@@ -32,7 +32,7 @@ async function runWithShellCodes(
     return { code: exitCode, stdout, stderr };
   } catch (error) {
     if (!isInfraError<CoreErrorCode>(error, 'TOOL_MISSING', 'TOOL_TIMEOUT')) throw error;
-    const code = error.code === 'TOOL_MISSING' ? 127 : 124;
+    const code = isInfraError<CoreErrorCode>(error, 'TOOL_MISSING') ? 127 : 124;
     onFailure(code, error.message);
     return { code, stdout: '', stderr: error.message };
   }

@@ -3,6 +3,7 @@ export { locateArchiveSource } from './archives-io';
 export { CATALOG, type Recipe, recipeById } from './catalog';
 export { type DoctorReport, type DoctorRow, doctor, renderDoctorTable } from './doctor';
 export { renderShellExports, toolchainEnv } from './env';
+export type { ToolchainErrorCode } from './error-codes';
 export { readToolMarker } from './facts';
 export {
   type InstallOptions,

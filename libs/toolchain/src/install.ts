@@ -3,6 +3,7 @@ import { log as defaultLog, InfraError, type Logger, writeFileAtomic } from '@in
 import { type ArchiveNeed, archiveNeed } from './archives';
 import { locateArchiveSource, verifyArchives } from './archives-io';
 import { renderContainersConf } from './containers-conf';
+import type { ToolchainErrorCode } from './error-codes';
 import { gatherFacts, readToolMarker } from './facts';
 import { aptInstall } from './installers/debian';
 import { findPython, type PythonInterpreter } from './installers/python';
@@ -64,10 +65,14 @@ export interface InstallResult {
 function toInfraError(spec: ToolSpec, error: unknown): InfraError {
   if (error instanceof InfraError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new InfraError('TOOLCHAIN_INSTALL_FAILED', `${spec.id} ${spec.version}: ${message}`, {
-    hint: 'rerun with INFRA_DEBUG=1 for details; nothing half-installed was left behind',
-    cause: error,
-  });
+  return new InfraError<ToolchainErrorCode>(
+    'TOOLCHAIN_INSTALL_FAILED',
+    `${spec.id} ${spec.version}: ${message}`,
+    {
+      hint: 'rerun with INFRA_DEBUG=1 for details; nothing half-installed was left behind',
+      cause: error,
+    },
+  );
 }
 
 /** Packer first, then by measured cold build time, longest first (stable for ties). */
@@ -133,9 +138,13 @@ export async function installToolchain(options: InstallOptions): Promise<Install
   const { file, specs: allSpecs } = await loadManifest(options.root);
   const { selected, unknown } = selectTools(allSpecs, options.tools ?? []);
   if (unknown.length > 0) {
-    throw new InfraError('TOOLCHAIN_UNKNOWN_TOOL', `not pinned in ${file}: ${unknown.join(', ')}`, {
-      hint: `pinned tools: ${allSpecs.map((s) => s.id).join(', ')}`,
-    });
+    throw new InfraError<ToolchainErrorCode>(
+      'TOOLCHAIN_UNKNOWN_TOOL',
+      `not pinned in ${file}: ${unknown.join(', ')}`,
+      {
+        hint: `pinned tools: ${allSpecs.map((s) => s.id).join(', ')}`,
+      },
+    );
   }
   await mkdir(layout.binDir, { recursive: true });
   await mkdir(layout.packerPluginDir, { recursive: true });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, readlink, rename, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { ToolchainErrorCode } from './error-codes';
 import { forKubeconform, isSchemaVersionDir, PACKAGE_SCHEMA_DIR } from './kubernetes-schemas';
 import type { CacheLayout } from './paths';
 import { installAtomically, type Marker, readMarker } from './store';
@@ -14,7 +15,7 @@ async function packageSchemaDir(venv: string): Promise<string> {
     const dir = join(lib, python, 'site-packages', 'kubernetes_validate', PACKAGE_SCHEMA_DIR);
     if ((await readdir(dir).catch(() => undefined)) !== undefined) return dir;
   }
-  throw new InfraError(
+  throw new InfraError<ToolchainErrorCode>(
     'TOOLCHAIN_INSTALL_FAILED',
     `kubernetes-validate is not installed in ${venv} (no lib/python3.*/site-packages/kubernetes_validate/${PACKAGE_SCHEMA_DIR})`,
     { hint: 'rerun `./infra toolchain install --force kubernetes-validate`' },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { ToolchainErrorCode } from './error-codes';
 import { parseManifest, type ToolSpec } from './manifest';
 
 /** The repo root: $INFRA_ROOT, else the nearest ancestor of `start` with a mise.toml. */
@@ -12,7 +13,7 @@ export function findRepoRoot(start: string = process.cwd(), env: NodeJS.ProcessE
     if (existsSync(join(dir, 'mise.toml'))) return dir;
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new InfraError(
+      throw new InfraError<ToolchainErrorCode>(
         'TOOLCHAIN_MANIFEST_NOT_FOUND',
         `no mise.toml in ${start} or any parent directory`,
         {
@@ -27,7 +28,7 @@ export function findRepoRoot(start: string = process.cwd(), env: NodeJS.ProcessE
 export async function loadManifest(root: string): Promise<{ file: string; specs: ToolSpec[] }> {
   const file = join(root, 'mise.toml');
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_MANIFEST_NOT_FOUND',
       `cannot read ${file}: ${error.code ?? error.message}`,
       {

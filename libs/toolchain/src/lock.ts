@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InfraError, log } from '@infra/core';
+import type { ToolchainErrorCode } from './error-codes';
 
 /**
  * One install at a time per cache: several clones (or engineers) on one machine share $INFRA_CACHE_DIR.
@@ -46,9 +47,13 @@ export async function acquireInstallLock(
     }
     const waited = Date.now() - started;
     if (waited > timeoutMs) {
-      throw new InfraError('TOOLCHAIN_LOCKED', `another toolchain install (pid ${owner}) holds ${lockFile}`, {
-        hint: `wait for it to finish, or stop it (kill ${owner}) and rerun`,
-      });
+      throw new InfraError<ToolchainErrorCode>(
+        'TOOLCHAIN_LOCKED',
+        `another toolchain install (pid ${owner}) holds ${lockFile}`,
+        {
+          hint: `wait for it to finish, or stop it (kill ${owner}) and rerun`,
+        },
+      );
     }
     if (waited - lastNotice >= 30_000 || lastNotice === 0) {
       log.info(`waiting for another toolchain install (pid ${owner}) to finish`);

@@ -2,6 +2,7 @@ import { InfraError } from '@infra/core';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { CATALOG, type Recipe, type RecipeKind } from './catalog';
+import type { ToolchainErrorCode } from './error-codes';
 
 /** One pinned tool: a mise.toml entry matched to the recipe that knows how to obtain it. */
 export interface ToolSpec {
@@ -97,7 +98,7 @@ export function parseManifest(text: string, file = 'mise.toml'): ToolSpec[] {
   try {
     raw = parseToml(text);
   } catch (error) {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_MANIFEST_INVALID',
       `${file} is not valid TOML: ${(error as Error).message}`,
       {
@@ -110,7 +111,7 @@ export function parseManifest(text: string, file = 'mise.toml'): ToolSpec[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.map(String).join('.');
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_MANIFEST_INVALID',
       `${file}: ${where || '(top level)'}: ${issue.message}`,
       {
@@ -136,7 +137,7 @@ export function parseManifest(text: string, file = 'mise.toml'): ToolSpec[] {
   for (const spec of specs) {
     const earlier = seen.get(spec.id);
     if (earlier) {
-      throw new InfraError(
+      throw new InfraError<ToolchainErrorCode>(
         'TOOLCHAIN_MANIFEST_INVALID',
         `${file} pins ${spec.id} twice: ${earlier.table} "${earlier.key}" and ${spec.table} "${spec.key}"`,
         { hint: 'keep one entry per tool' },
@@ -152,7 +153,7 @@ function toSpec(file: string, section: Section, key: string, value: PinValue): T
   const recipe = CATALOG.find((r) => r.section === section && r.keys.includes(key));
   if (!recipe) {
     const known = CATALOG.filter((r) => r.section === section).map((r) => r.keys[0]);
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_UNKNOWN_TOOL',
       `${file} ${table} "${key}" is not a tool libs/toolchain can install`,
       {
@@ -164,7 +165,7 @@ function toSpec(file: string, section: Section, key: string, value: PinValue): T
   const pin = typeof value === 'string' ? { version: value } : value;
   const rule = VERSION_RULES[recipe.kind];
   if (!rule.pattern.test(pin.version)) {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_BAD_VERSION',
       `${file} ${table} "${key}" = "${pin.version}" is not an exact version: expected ${rule.expected}`,
       {
@@ -176,7 +177,7 @@ function toSpec(file: string, section: Section, key: string, value: PinValue): T
   const fromArchive = 'go' in recipe && recipe.go.method === 'archive';
   if (fromArchive && !pin.sha256) {
     const archive = recipe.go.archive?.(pin.version) ?? 'its source archive';
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_MANIFEST_INVALID',
       `${file} ${table} "${key}" is built from ${archive} but pins no sha256`,
       {
@@ -186,7 +187,7 @@ function toSpec(file: string, section: Section, key: string, value: PinValue): T
     );
   }
   if (!fromArchive && pin.sha256) {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_MANIFEST_INVALID',
       `${file} ${table} "${key}" has a sha256, but it is not built from a source archive`,
       {
@@ -200,7 +201,7 @@ function toSpec(file: string, section: Section, key: string, value: PinValue): T
     .map((extra) => extra.trim())
     .filter((extra) => extra !== '');
   if (extras && (recipe.kind !== 'pip' || extras.some((extra) => !/^[A-Za-z0-9][\w.-]*$/.test(extra)))) {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_MANIFEST_INVALID',
       `${file} ${table} "${key}" extras = "${pin.extras}" is not a comma-separated list of PyPI extras of a pipx: tool`,
       {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { InfraError, type Logger } from '@infra/core';
+import type { ToolchainErrorCode } from './error-codes';
 import { pipPins, readToolMarker, toolHome, venvVersionKey } from './facts';
 import { aptInstall, extractDeb } from './installers/debian';
 import { buildGo } from './installers/go';
@@ -104,7 +105,7 @@ export async function obtain(spec: ToolSpec, ctx: ObtainContext): Promise<Resolu
         await ctx.ready.get('packer');
         const packer = ctx.resolutions.get('packer');
         if (!packer) {
-          throw new InfraError(
+          throw new InfraError<ToolchainErrorCode>(
             'TOOLCHAIN_NEEDS_PACKER',
             `${subject}: packer is needed to install the plugin but is not available`,
             {
@@ -169,7 +170,7 @@ export async function obtain(spec: ToolSpec, ctx: ObtainContext): Promise<Resolu
         }
         const binary = await find();
         if (!binary) {
-          throw new InfraError(
+          throw new InfraError<ToolchainErrorCode>(
             'TOOLCHAIN_INSTALL_FAILED',
             `${subject}: apt-get installed ${recipe.package} but ${recipe.bins[0]} is still not found`,
             {

@@ -1,6 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { ToolchainErrorCode } from '../error-codes';
 import { capture, runLogged, tailLines } from '../exec';
 import type { Progress } from '../progress';
 import type { MarkerInput } from '../store';
@@ -39,7 +40,7 @@ async function aptListsPresent(): Promise<boolean> {
 
 async function aptFailure(ctx: AptContext, what: string, code: number): Promise<InfraError> {
   const tail = await tailLines(ctx.logFile, 12);
-  return new InfraError(
+  return new InfraError<ToolchainErrorCode>(
     'TOOLCHAIN_APT_FAILED',
     `${ctx.subject}: ${what} failed (exit ${code}); last lines of ${ctx.logFile}:\n${tail.map((l) => `    ${l}`).join('\n')}`,
     { hint: `read ${ctx.logFile}; as root, \`apt-get update\` first if the package lists are old` },
@@ -61,7 +62,7 @@ export async function aptInstall(packages: readonly string[], ctx: AptContext, w
   if (packages.length === 0) return;
   const command = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
   if (!ctx.isRoot) {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_NEEDS_ROOT',
       `${ctx.subject}: ${why} needs Debian packages that are not installed: ${packages.join(', ')}`,
       {
@@ -121,7 +122,7 @@ export async function extractDeb(
   }
   if (code !== 0) {
     const tail = await tailLines(ctx.logFile, 6);
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_APT_FAILED',
       `${ctx.subject}: could not download ${spec} from the Debian archive:\n${tail.map((l) => `    ${l}`).join('\n')}`,
       {

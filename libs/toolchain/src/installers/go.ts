@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { InfraError, log } from '@infra/core';
 import { sha256File } from '../archives-io';
 import type { GoBuild } from '../catalog';
+import type { ToolchainErrorCode } from '../error-codes';
 import { capture, runLogged, tailLines } from '../exec';
 import type { Progress } from '../progress';
 import { goBuildEnv, goBuildFlags, goModEditArgs, moduleAt } from './go-args';
@@ -38,7 +39,7 @@ const goChecks = new Map<string, Promise<string>>();
 export async function goVersion(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const result = await capture('go', ['env', 'GOVERSION'], { env, timeoutMs: 30_000 });
   if (result.code !== 0 || !result.stdout.trim()) {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_GO_MISSING',
       'the Go toolchain (`go`) is needed to build the Go tools but was not found',
       {
@@ -76,7 +77,7 @@ export function needsSourceBuild(log: string): boolean {
 
 async function buildFailure(ctx: GoBuildContext, what: string, code: number): Promise<InfraError> {
   const tail = await tailLines(ctx.logFile, 15);
-  return new InfraError(
+  return new InfraError<ToolchainErrorCode>(
     'TOOLCHAIN_BUILD_FAILED',
     `${ctx.subject}: ${what} failed (exit ${code}); last lines of ${ctx.logFile}:\n${tail.map((l) => `    ${l}`).join('\n')}`,
     {
@@ -137,7 +138,7 @@ async function downloadModule(ctx: GoBuildContext, module: string, version: stri
   const { dir, error } = parseModDownload(download.stdout || download.stderr);
   if (dir) return dir;
   const message = error ?? download.stderr.trim();
-  throw new InfraError(
+  throw new InfraError<ToolchainErrorCode>(
     isProxyRefusal(message) ? 'TOOLCHAIN_SOURCE_UNAVAILABLE' : 'TOOLCHAIN_BUILD_FAILED',
     `${ctx.subject}: the Go module proxy did not provide ${target}: ${message}`,
     {
@@ -160,7 +161,7 @@ async function copyWritable(from: string, to: string): Promise<void> {
 async function unpackArchive(ctx: GoBuildContext, archive: { path: string; sha256: string }, to: string) {
   const actual = await sha256File(archive.path);
   if (actual !== archive.sha256) {
-    throw new InfraError(
+    throw new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_ARCHIVE_INVALID',
       `${ctx.subject}: ${archive.path} changed while installing: sha256 ${actual ?? '(file gone)'}, expected ${archive.sha256}`,
       { hint: 'put back the unmodified archive and rerun' },

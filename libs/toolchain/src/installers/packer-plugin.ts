@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { ToolchainErrorCode } from '../error-codes';
 import { runLogged, tailLines } from '../exec';
 import { goPlatform } from '../paths';
 import type { Progress } from '../progress';
@@ -68,7 +69,7 @@ export async function installPackerPlugin(options: {
     );
     if (code !== 0) {
       const tail = await tailLines(options.logFile, 10);
-      throw new InfraError(
+      throw new InfraError<ToolchainErrorCode>(
         'TOOLCHAIN_BUILD_FAILED',
         `${options.subject}: packer plugins install failed (exit ${code}); last lines of ${options.logFile}:\n${tail.map((l) => `    ${l}`).join('\n')}`,
         { hint: `read ${options.logFile}; the plugin directory was not changed` },
@@ -76,7 +77,7 @@ export async function installPackerPlugin(options: {
     }
     const installed = await installedPackerPlugin(scratch, options.source, options.version);
     if (!installed) {
-      throw new InfraError(
+      throw new InfraError<ToolchainErrorCode>(
         'TOOLCHAIN_BUILD_FAILED',
         `${options.subject}: packer plugins install did not produce ${pluginBinaryPrefix(options.source)}_v${options.version}_* in ${scratch}`,
         { hint: 'the built plugin probably reports another version (see `<plugin> describe`)' },

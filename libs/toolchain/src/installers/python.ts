@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { ToolchainErrorCode } from '../error-codes';
 import { capture, runLogged, tailLines } from '../exec';
 import type { Progress } from '../progress';
 import type { MarkerInput } from '../store';
@@ -45,7 +46,7 @@ export async function findPython(env: NodeJS.ProcessEnv = process.env): Promise<
       // not a Python we can use
     }
   }
-  throw new InfraError(
+  throw new InfraError<ToolchainErrorCode>(
     'TOOLCHAIN_PYTHON_UNSUPPORTED',
     `the Ansible tools need Python 3.11–3.13 with venv; found ${seen.length > 0 ? seen.join(', ') : 'none'}`,
     {
@@ -64,7 +65,7 @@ export async function installVenv(
   const env = { ...(ctx.env ?? process.env), PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
   const fail = async (what: string, code: number) => {
     const tail = await tailLines(ctx.logFile, 15);
-    return new InfraError(
+    return new InfraError<ToolchainErrorCode>(
       'TOOLCHAIN_BUILD_FAILED',
       `${ctx.subject}: ${what} failed (exit ${code}); last lines of ${ctx.logFile}:\n${tail.map((l) => `    ${l}`).join('\n')}`,
       {
