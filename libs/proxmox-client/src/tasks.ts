@@ -1,6 +1,6 @@
 import { InfraError } from '@infra/core';
 import { sleep } from './concurrency';
-import { PveParameterError } from './errors';
+import { type ProxmoxErrorCode, PveParameterError } from './errors';
 import { isTaskSuccess, parseUpid } from './upid';
 
 /**
@@ -55,7 +55,7 @@ export interface TaskOutcome {
   reconciled: boolean;
 }
 
-export class PveTaskFailedError extends InfraError {
+export class PveTaskFailedError extends InfraError<ProxmoxErrorCode> {
   readonly upid: string;
   readonly exitStatus: string;
   readonly logTail: readonly string[];
@@ -77,7 +77,7 @@ export class PveTaskFailedError extends InfraError {
   }
 }
 
-export class PveTaskTimeoutError extends InfraError {
+export class PveTaskTimeoutError extends InfraError<ProxmoxErrorCode> {
   constructor(upid: string, timeoutMs: number) {
     super(
       'PVE_TASK_TIMEOUT',

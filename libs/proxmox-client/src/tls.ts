@@ -24,7 +24,7 @@ export interface TlsPolicy {
   fingerprint?: string;
 }
 
-export class TlsFingerprintMismatchError extends InfraError {
+export class TlsFingerprintMismatchError extends InfraError<ProxmoxErrorCode> {
   readonly expected: string;
   readonly actual: string;
 
