@@ -1,11 +1,2 @@
-export {
-  classifyProjectFile,
-  classifyProjectRoot,
-  type IacProject,
-  PROJECT_FILES_GLOB,
-  type ProjectKind,
-} from './discovery';
-export { type PluginOptions, pluginOptionsSchema } from './options';
+// What Nx loads (nx.json `plugins`): the plugin's name, its project inference and its dependencies.
 export { createDependencies, createNodes, createNodesV2, name } from './plugin';
-export { analyzeProject, type ProjectAnalysis, type WorkspaceReader } from './references';
-export { CONFIG_DEPENDENT_KINDS, validateInputs } from './targets';

@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { z } from 'zod';
+import type { NxPluginErrorCode } from './error-codes';
 
 /**
  * Plugin options (nx.json `plugins[].options`). The defaults are this repo's scripts; tests and the
@@ -35,7 +36,7 @@ export function parsePluginOptions(raw: unknown): PluginOptions {
     (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
   );
   const allowed = Object.keys(pluginOptionsSchema.shape).join(', ');
-  throw new InfraError(
+  throw new InfraError<NxPluginErrorCode>(
     'NX_PLUGIN_OPTIONS_INVALID',
     `nx.json: invalid @infra/nx-plugin options: ${problems.join('; ')}`,
     {

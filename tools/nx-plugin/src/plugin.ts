@@ -9,6 +9,7 @@ import {
 } from '@nx/devkit';
 import { classifyProjectRoot, groupProjectFiles, type IacProject, PROJECT_FILES_GLOB } from './discovery';
 import { environmentNames } from './environments';
+import type { NxPluginErrorCode } from './error-codes';
 import { indexPnpmLockfile, pinExternalDependencies } from './lockfile';
 import { type PluginOptions, parsePluginOptions } from './options';
 import { analyzeProject, type WorkspaceReader } from './references';
@@ -111,7 +112,7 @@ function _targetContext(options: PluginOptions, reader: WorkspaceReader): Target
 function _assertUniqueName(project: IacProject, projects: readonly IacProject[]): void {
   const clash = projects.find((other) => other.name === project.name && other.root !== project.root);
   if (clash && project.kind === 'packer') {
-    throw new InfraError(
+    throw new InfraError<NxPluginErrorCode>(
       'NX_PLUGIN_NAME_CLASH',
       `${project.root}: the image name '${project.name}' is already the name of project ${clash.root}`,
       { hint: `rename the folder ${project.root} (the folder name is the image and project name)` },
