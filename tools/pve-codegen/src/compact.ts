@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import type { ParamSpec, ParamType, PropertyStringFormat, PropertyStringKey } from '@infra/pve-api';
+import type { CodegenErrorCode } from './error-codes';
 import { perlPatternToJs } from './perl-regex';
 import type { RawProp } from './schema-source';
 import { formatFromTypetext } from './typetext-format';
@@ -35,7 +36,8 @@ const truthy = (value: unknown) => value === 1 || value === true || value === '1
 function toNumber(value: number | string | undefined, where: string): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new InfraError('PVE_SCHEMA_INVALID', `${where}: "${value}" is not a number`);
+  if (!Number.isFinite(n))
+    throw new InfraError<CodegenErrorCode>('PVE_SCHEMA_INVALID', `${where}: "${value}" is not a number`);
   return n;
 }
 
@@ -47,9 +49,13 @@ export function indexMax(name: string, description: string | undefined): number 
   if (range) return Number(range[1]);
   const fallback = INDEX_MAX_FALLBACK[base];
   if (fallback === undefined) {
-    throw new InfraError('PVE_SCHEMA_INVALID', `cannot tell how many ${name} parameters Proxmox allows`, {
-      hint: 'add the maximum index to INDEX_MAX_FALLBACK in tools/pve-codegen/src/compact.ts',
-    });
+    throw new InfraError<CodegenErrorCode>(
+      'PVE_SCHEMA_INVALID',
+      `cannot tell how many ${name} parameters Proxmox allows`,
+      {
+        hint: 'add the maximum index to INDEX_MAX_FALLBACK in tools/pve-codegen/src/compact.ts',
+      },
+    );
   }
   return fallback;
 }
@@ -85,14 +91,20 @@ function isTrivialTypetext(typetext: string, spec: ParamSpec): boolean {
 export function compactParam(raw: RawProp, name: string, where: string, registry: FormatRegistry): ParamSpec {
   const type = (raw.type ?? 'string') as ParamType;
   if (!PARAM_TYPES.includes(type)) {
-    throw new InfraError('PVE_SCHEMA_INVALID', `${where}: unsupported parameter type "${raw.type}"`);
+    throw new InfraError<CodegenErrorCode>(
+      'PVE_SCHEMA_INVALID',
+      `${where}: unsupported parameter type "${raw.type}"`,
+    );
   }
   const spec: ParamSpec = { type };
   if (truthy(raw.optional)) spec.optional = true;
   if (raw.default !== undefined && raw.default !== null) {
     const d = raw.default;
     if (typeof d !== 'string' && typeof d !== 'number' && typeof d !== 'boolean') {
-      throw new InfraError('PVE_SCHEMA_INVALID', `${where}: unsupported default ${JSON.stringify(d)}`);
+      throw new InfraError<CodegenErrorCode>(
+        'PVE_SCHEMA_INVALID',
+        `${where}: unsupported default ${JSON.stringify(d)}`,
+      );
     }
     spec.default = d;
   }

@@ -7,6 +7,7 @@ import type {
   PropertyStringFormat,
 } from '@infra/pve-api';
 import { compactParam, type FormatRegistry } from './compact';
+import type { CodegenErrorCode } from './error-codes';
 import { fileHeader, type GeneratorSource } from './names';
 import type { RawMethod } from './schema-source';
 
@@ -22,7 +23,7 @@ function permissionsOf(raw: RawMethod): PermissionSpec {
 export function compactMethod(raw: RawMethod, where: string, registry: FormatRegistry): MethodSpec {
   const props = raw.parameters?.properties ?? {};
   if (raw.parameters?.additionalProperties !== undefined && raw.parameters.additionalProperties !== 0) {
-    throw new InfraError(
+    throw new InfraError<CodegenErrorCode>(
       'PVE_SCHEMA_INVALID',
       `${where} allows additional properties; the validator assumes not`,
     );

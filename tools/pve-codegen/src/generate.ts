@@ -4,6 +4,7 @@ import { FormatRegistry } from './compact';
 import { compactMethod, emitEndpointsFile } from './emit-endpoints';
 import { emitRequestsFile, type Operation } from './emit-requests';
 import { emitResponsesFile } from './emit-responses';
+import type { CodegenErrorCode } from './error-codes';
 import { fileHeader, type GeneratorSource } from './names';
 import { loadSchema, methodOf, parseAllowlist } from './schema-source';
 
@@ -20,7 +21,7 @@ export function generate(schemaText: string, allowlistText: string): Map<string,
     const key = `${method} ${path}`;
     const raw = methodOf(schema, key);
     if (!raw) {
-      throw new InfraError(
+      throw new InfraError<CodegenErrorCode>(
         'PVE_ALLOWLIST_UNKNOWN_ENDPOINT',
         `endpoints.txt lists ${key}, which the PVE 9.0 schema does not have`,
         {

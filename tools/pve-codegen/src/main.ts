@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InfraError, log, runMain, writeFileAtomic } from '@infra/core';
 import { z } from 'zod';
+import type { CodegenErrorCode } from './error-codes';
 import { generate } from './generate';
 import { ALLOWLIST_FILE, findSchemaFile, GENERATED_DIR } from './paths';
 
@@ -16,7 +17,7 @@ await runMain(async () => {
   const args = Args.parse(values);
   const schemaFile = args.schema ?? findSchemaFile();
   if (!schemaFile) {
-    throw new InfraError('PVE_SCHEMA_NOT_FOUND', 'cannot find pve-api-schema-9.0.json', {
+    throw new InfraError<CodegenErrorCode>('PVE_SCHEMA_NOT_FOUND', 'cannot find pve-api-schema-9.0.json', {
       hint: 'pass --schema <file> or set PVE_API_SCHEMA (the reference copy lives in ../shared/reference/)',
     });
   }
@@ -30,9 +31,13 @@ await runMain(async () => {
     if (!args.check) await writeFileAtomic(target, content);
   }
   if (args.check && stale.length > 0) {
-    throw new InfraError('PVE_GENERATED_STALE', `libs/pve-api/src/generated is stale: ${stale.join(', ')}`, {
-      hint: 'run pnpm tsx tools/pve-codegen/src/main.ts and commit the result',
-    });
+    throw new InfraError<CodegenErrorCode>(
+      'PVE_GENERATED_STALE',
+      `libs/pve-api/src/generated is stale: ${stale.join(', ')}`,
+      {
+        hint: 'run pnpm tsx tools/pve-codegen/src/main.ts and commit the result',
+      },
+    );
   }
   log.success(
     stale.length === 0

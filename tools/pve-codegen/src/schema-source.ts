@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { InfraError } from '@infra/core';
 import type { HttpMethod } from '@infra/pve-api';
 import { z } from 'zod';
+import type { CodegenErrorCode } from './error-codes';
 
 /** One property schema as Proxmox dumps it (parameters, property-string keys and return values alike). */
 export interface RawProp {
@@ -98,17 +99,21 @@ export function loadSchema(text: string, source: string): LoadedSchema {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new InfraError('PVE_SCHEMA_INVALID', `${source} is not valid JSON`, {
+    throw new InfraError<CodegenErrorCode>('PVE_SCHEMA_INVALID', `${source} is not valid JSON`, {
       hint: 'use the JSON array extracted from pve-docs api-viewer/apidata.js (see proxmox-api.md §1)',
       cause,
     });
   }
   const parsed = z.array(rawNode).safeParse(json);
   if (!parsed.success) {
-    throw new InfraError('PVE_SCHEMA_INVALID', `${source} does not look like the Proxmox API schema tree`, {
-      hint: 'expected an array of {path, info, children} nodes',
-      details: { issues: parsed.error.issues.slice(0, 5) },
-    });
+    throw new InfraError<CodegenErrorCode>(
+      'PVE_SCHEMA_INVALID',
+      `${source} does not look like the Proxmox API schema tree`,
+      {
+        hint: 'expected an array of {path, info, children} nodes',
+        details: { issues: parsed.error.issues.slice(0, 5) },
+      },
+    );
   }
   const methods = new Map<string, unknown>();
   let pathCount = 0;
@@ -129,9 +134,13 @@ export function methodOf(schema: LoadedSchema, key: string): RawMethod | undefin
   if (info === undefined) return undefined;
   const parsed = rawMethod.safeParse(info);
   if (!parsed.success) {
-    throw new InfraError('PVE_SCHEMA_INVALID', `${key} has an unexpected shape in the schema`, {
-      details: { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) },
-    });
+    throw new InfraError<CodegenErrorCode>(
+      'PVE_SCHEMA_INVALID',
+      `${key} has an unexpected shape in the schema`,
+      {
+        details: { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) },
+      },
+    );
   }
   return parsed.data;
 }
@@ -144,7 +153,7 @@ export function parseAllowlist(text: string): Array<{ method: HttpMethod; path: 
     if (line === '') continue;
     const match = /^(GET|POST|PUT|DELETE)\s+(\/\S*)$/.exec(line);
     if (!match) {
-      throw new InfraError(
+      throw new InfraError<CodegenErrorCode>(
         'PVE_ALLOWLIST_INVALID',
         `endpoints.txt line ${index + 1}: expected "METHOD /path", got "${line}"`,
         {
