@@ -1,0 +1,148 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ConfigErrorCode } from '@infra/config';
+import { type CoreErrorCode, InfraError, isInfraError } from '@infra/core';
+import type { GpuHostErrorCode } from '@infra/gpu-host-setup';
+import type { MoleculeErrorCode } from '@infra/molecule';
+import type { ProxmoxErrorCode } from '@infra/proxmox-client';
+import type { ConnectErrorCode } from '@infra/proxmox-connect';
+import type { PveApiErrorCode } from '@infra/pve-api';
+import type { PveSimErrorCode } from '@infra/pve-sim';
+import type { TalosFactoryErrorCode } from '@infra/talos-factory';
+import type { ToolchainErrorCode } from '@infra/toolchain';
+import type { ValidatorsErrorCode } from '@infra/validators';
+import { describe, expect, it } from 'vitest';
+import type { NxPluginErrorCode } from '../tools/nx-plugin/src/error-codes';
+import type { CodegenErrorCode } from '../tools/pve-codegen/src/error-codes';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/**
+ * Packages whose error codes are a typed union. The libraries not listed (cluster, deploy, image-mirror-sim,
+ * operations, platform, talos-sim, template-builder) have not been moved over yet.
+ */
+const TYPED = [
+  'libs/config',
+  'libs/core',
+  'libs/factory-sim',
+  'libs/gpu-host-setup',
+  'libs/molecule',
+  'libs/proxmox-client',
+  'libs/proxmox-connect',
+  'libs/pve-api',
+  'libs/pve-sim',
+  'libs/talos-factory',
+  'libs/toolchain',
+  'libs/unattend',
+  'libs/validators',
+  'tools/nx-plugin',
+  'tools/pve-codegen',
+];
+
+function productionFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((path) => !path.includes('/generated/') && !path.includes('/node_modules/'));
+}
+
+/** Node's errno names (ENOENT, EEXIST, EADDRINUSE): a system error's code, not one of ours. */
+const ERRNO = /^E[A-Z0-9]+$/;
+
+/** Every way a code escapes its union: a bare constructor, an unchecked subclass, a check by string. */
+function untypedUses(text: string): string[] {
+  const found: string[] = [];
+  for (const [line, number] of text.split('\n').map((line, index) => [line, index + 1] as const)) {
+    if (/new InfraError\(/.test(line)) found.push(`${number}: new InfraError( without a code union`);
+    if (/extends InfraError\s*\{/.test(line))
+      found.push(`${number}: extends InfraError without a code union`);
+    if (/isInfraError\(\s*[\w.]+\s*,/.test(line))
+      found.push(`${number}: isInfraError( with codes but no union`);
+    for (const match of line.matchAll(/\.code\s*[!=]==?\s*'([A-Z][A-Z0-9_]*)'/g)) {
+      if (!ERRNO.test(match[1]!)) found.push(`${number}: .code compared to '${match[1]}' by string`);
+    }
+  }
+  return found;
+}
+
+describe('typed error codes', () => {
+  it('a misspelt code fails typecheck, in every library that has a union', () => {
+    // The @ts-expect-error lines are the test: tsc (over every *.test.ts) fails if a misspelt code is ever
+    // accepted, because the directive is then unused. Each line is a different library's union.
+    const error: unknown = new InfraError<ProxmoxErrorCode>('PVE_NOT_FOUND', 'no such VM');
+    // @ts-expect-error a misspelt code in a check
+    expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_NOTFOUND')).toBe(false);
+    // @ts-expect-error another library's code is not one of this library's
+    expect(isInfraError<ProxmoxErrorCode>(error, 'CONFIG_NOT_FOUND')).toBe(false);
+    // @ts-expect-error CONFIG_NOT_FUOND
+    new InfraError<ConfigErrorCode>('CONFIG_NOT_FUOND', 'typo');
+    // @ts-expect-error TOOL_MISING
+    new InfraError<CoreErrorCode>('TOOL_MISING', 'typo');
+    // @ts-expect-error GPU_NOT_FUOND
+    new InfraError<GpuHostErrorCode>('GPU_NOT_FUOND', 'typo');
+    // @ts-expect-error MOLECULE_FAILD
+    new InfraError<MoleculeErrorCode>('MOLECULE_FAILD', 'typo');
+    // @ts-expect-error PVE_NOT_FOUD
+    new InfraError<ProxmoxErrorCode>('PVE_NOT_FOUD', 'typo');
+    // @ts-expect-error SIM_LOOPBACK
+    new InfraError<ConnectErrorCode>('SIM_LOOPBACK', 'typo');
+    // @ts-expect-error PVE_PROPERTY_STRING_INVALD
+    new InfraError<PveApiErrorCode>('PVE_PROPERTY_STRING_INVALD', 'typo');
+    // @ts-expect-error SIM_PORT_INUSE
+    new InfraError<PveSimErrorCode>('SIM_PORT_INUSE', 'typo');
+    // @ts-expect-error SCHEMATIC_INVALD
+    new InfraError<TalosFactoryErrorCode>('SCHEMATIC_INVALD', 'typo');
+    // @ts-expect-error TOOLCHAIN_LOCK
+    new InfraError<ToolchainErrorCode>('TOOLCHAIN_LOCK', 'typo');
+    // @ts-expect-error PROJECT_NOTFOUND
+    new InfraError<ValidatorsErrorCode>('PROJECT_NOTFOUND', 'typo');
+    // @ts-expect-error NX_PLUGIN_NAME_CLASHES
+    new InfraError<NxPluginErrorCode>('NX_PLUGIN_NAME_CLASHES', 'typo');
+    // @ts-expect-error PVE_GENERATED_OLD
+    new InfraError<CodegenErrorCode>('PVE_GENERATED_OLD', 'typo');
+
+    expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_NOT_FOUND')).toBe(true);
+    expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_AUTH_FAILED', 'PVE_NOT_FOUND')).toBe(true);
+    expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_AUTH_FAILED')).toBe(false);
+  });
+
+  it('production code raises and checks codes only through its union', () => {
+    const problems = TYPED.flatMap((pkg) =>
+      productionFiles(join(ROOT, pkg, 'src')).flatMap((file) =>
+        untypedUses(readFileSync(file, 'utf8')).map((problem) => `${relative(ROOT, file)}:${problem}`),
+      ),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('each union lists only codes its library raises or checks', () => {
+    const stale: string[] = [];
+    for (const pkg of TYPED) {
+      const files = productionFiles(join(ROOT, pkg, 'src')).map((file) => ({
+        file,
+        text: readFileSync(file, 'utf8'),
+      }));
+      for (const { file, text } of files) {
+        const union = /export type \w+ErrorCode =([^;]+);/.exec(text);
+        if (!union) continue;
+        for (const [, code] of union[1]!.matchAll(/'([A-Z0-9_]+)'/g)) {
+          // Outside the union's own declaration: raised, checked, or passed on somewhere in the package.
+          const used = files.some((other) =>
+            (other.file === file ? text.replace(union[0], '') : other.text).includes(`'${code}'`),
+          );
+          if (!used) stale.push(`${relative(ROOT, file)}: ${code}`);
+        }
+      }
+    }
+    expect(stale).toEqual([]);
+  });
+
+  it('the scan catches each untyped form', () => {
+    expect(untypedUses("throw new InfraError('X_Y', 'm');")).toHaveLength(1);
+    expect(untypedUses('class A extends InfraError {')).toHaveLength(1);
+    expect(untypedUses("if (isInfraError(error, 'X_Y')) return;")).toHaveLength(1);
+    expect(untypedUses("if (isInfraError(error) && error.code === 'X_Y') return;")).toHaveLength(1);
+    expect(untypedUses("if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;")).toEqual([]);
+    expect(untypedUses("throw new InfraError<ConfigErrorCode>('CONFIG_CYCLE', 'm');")).toEqual([]);
+  });
+});
