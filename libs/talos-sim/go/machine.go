@@ -31,6 +31,8 @@ type storageService struct {
 
 func registerServices(srv *grpc.Server, n *Node) {
 	machine.RegisterMachineServiceServer(srv, &machineService{n: n})
+	machine.RegisterImageServiceServer(srv, &imageService{n: n})
+	machine.RegisterLifecycleServiceServer(srv, &lifecycleService{n: n})
 	storage.RegisterStorageServiceServer(srv, &storageService{n: n})
 	registerCosi(srv, n)
 }
@@ -181,31 +183,14 @@ func (n *Node) applyStaged() {
 	}
 }
 
-// Upgrade installs another installer image and reboots into it. Replacing the schematic (and so the system
-// extensions) is refused unless the simulator was started with --allow-schematic-change: a bare upgrade to
-// ghcr.io/siderolabs/installer would drop the NVIDIA extensions, the mistake this guards against.
+// Upgrade (MachineService, talosctl's --legacy path) installs another installer image and reboots into it.
 func (m *machineService) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*machine.UpgradeResponse, error) {
 	return fanOut(ctx, m.n, "Upgrade", func(t *Node) (*machine.UpgradeResponse, error) {
-		if t.rebooting() {
-			return nil, status.Error(codes.FailedPrecondition, "upgrade is not available: the node is rebooting")
-		}
-		if !t.configured() {
-			return nil, errNotAuthorized
-		}
-		next, err := ParseInstallerImage(req.GetImage())
+		next, err := t.upgradeTarget(func() (string, error) { return req.GetImage(), nil })
 		if err != nil {
-			return nil, status.Error(codes.InvalidArgument, err.Error())
+			return nil, err
 		}
-		current, err := ParseInstallerImage(t.rec.InstalledImage)
-		if err != nil {
-			return nil, status.Error(codes.Internal, err.Error())
-		}
-		if next.Schematic != current.Schematic && !t.sim.opts.AllowSchematicChange {
-			return nil, status.Errorf(codes.FailedPrecondition,
-				"talos-sim: upgrade image %q has schematic %q, but the node runs schematic %q: the system extensions would change (start the simulator with --allow-schematic-change to allow it)",
-				next.Ref, orVanilla(next.Schematic), orVanilla(current.Schematic))
-		}
-		t.rec.Upgrades = append(t.rec.Upgrades, UpgradeEntry{At: now(), From: t.rec.InstalledImage, Image: next.Ref, Stage: req.GetStage()})
+		t.rec.Upgrades = append(t.rec.Upgrades, UpgradeEntry{At: now(), From: t.rec.InstalledImage, Image: next.Ref, Stage: req.GetStage(), API: "MachineService.Upgrade"})
 		t.rec.StagedImage = next.Ref
 		if !req.GetStage() {
 			t.markRebooting()
@@ -213,6 +198,37 @@ func (m *machineService) Upgrade(ctx context.Context, req *machine.UpgradeReques
 		}
 		return &machine.UpgradeResponse{Messages: []*machine.Upgrade{{Ack: "Upgrade request received", ActorId: randomID()}}}, t.persist()
 	})
+}
+
+// upgradeTarget checks that the node can take an upgrade to the image resolve names (s.mu held). Replacing the
+// schematic (and so the system extensions) is refused unless the simulator was started with
+// --allow-schematic-change: a bare upgrade to ghcr.io/siderolabs/installer would drop the NVIDIA extensions,
+// the mistake this guards against.
+func (n *Node) upgradeTarget(resolve func() (string, error)) (InstallerImage, error) {
+	if n.rebooting() {
+		return InstallerImage{}, status.Error(codes.FailedPrecondition, "upgrade is not available: the node is rebooting")
+	}
+	if !n.configured() {
+		return InstallerImage{}, errNotAuthorized
+	}
+	ref, err := resolve()
+	if err != nil {
+		return InstallerImage{}, err
+	}
+	next, err := ParseInstallerImage(ref)
+	if err != nil {
+		return InstallerImage{}, status.Error(codes.InvalidArgument, err.Error())
+	}
+	current, err := ParseInstallerImage(n.rec.InstalledImage)
+	if err != nil {
+		return InstallerImage{}, status.Error(codes.Internal, err.Error())
+	}
+	if next.Schematic != current.Schematic && !n.sim.opts.AllowSchematicChange {
+		return InstallerImage{}, status.Errorf(codes.FailedPrecondition,
+			"talos-sim: upgrade image %q has schematic %q, but the node runs schematic %q: the system extensions would change (start the simulator with --allow-schematic-change to allow it)",
+			next.Ref, orVanilla(next.Schematic), orVanilla(current.Schematic))
+	}
+	return next, nil
 }
 
 func orVanilla(schematic string) string {

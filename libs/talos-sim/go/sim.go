@@ -200,6 +200,7 @@ func (n *Node) boot() error {
 	}
 	n.rec.Boots++
 	n.rec.BootID = randomID()
+	n.rec.BootLog = append(n.rec.BootLog, BootEntry{At: now(), Mode: n.rec.Mode, Image: n.rec.InstalledImage})
 	n.cosi = newCosiState(n)
 	srv := grpc.NewServer(
 		grpc.Creds(credentials.NewTLS(tlsConfig)),

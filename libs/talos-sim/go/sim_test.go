@@ -339,6 +339,12 @@ func TestUpgradeKeepsOrRefusesTheSchematic(t *testing.T) {
 	if len(rec.Upgrades) != 1 || rec.InstalledImage != installer(schematicA, "v1.13.10") || rec.Boots != 3 {
 		t.Fatalf("record: %+v", rec)
 	}
+	// The boot log: template (maintenance), configured on the template's image, then the upgraded image.
+	if len(rec.BootLog) != 3 || rec.BootLog[0].Mode != ModeMaintenance || rec.BootLog[2].Mode != ModeConfigured ||
+		rec.BootLog[1].Image == rec.BootLog[2].Image || rec.BootLog[2].Image != installer(schematicA, "v1.13.10") ||
+		!mustTime(t, rec.BootLog[2].At).After(mustTime(t, rec.Upgrades[0].At)) {
+		t.Fatalf("boot log: %+v (upgrades %+v)", rec.BootLog, rec.Upgrades)
+	}
 }
 
 func TestAllowSchematicChange(t *testing.T) {
@@ -425,3 +431,102 @@ func TestParseInstallerImage(t *testing.T) {
 }
 
 func encodeB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+// talosctl 1.13's upgrade without --legacy: ImageService.Pull, LifecycleService.Upgrade (streamed progress and
+// exit code, no reboot), then Reboot into the new image.
+func TestLifecycleUpgrade(t *testing.T) {
+	c := startCluster(t, 1, Options{})
+	ctx := context.Background()
+	apply(t, c.maintenanceClient(t, 0), c.config(t, mtype.TypeControlPlane, "cp-1"))
+	cl := c.secureClient(t, 0)
+	eventually(t, "configured", func() error { _, err := cl.Version(ctx); return err })
+	next := installer(schematicA, "v1.13.10")
+
+	upgrade := func(image string) ([]*machine.LifecycleServiceUpgradeResponse, error) {
+		stream, err := cl.LifecycleClient.Upgrade(ctx, &machine.LifecycleServiceUpgradeRequest{
+			Source: &machine.InstallArtifactsSource{ImageName: image},
+		})
+		if err != nil {
+			return nil, err
+		}
+		var out []*machine.LifecycleServiceUpgradeResponse
+		for {
+			msg, err := stream.Recv()
+			if err == io.EOF {
+				return out, nil
+			}
+			if err != nil {
+				return out, err
+			}
+			out = append(out, msg)
+		}
+	}
+	// Not pulled yet: the installer container cannot run.
+	if _, err := upgrade(next); status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("upgrade before pull: want Internal not found, got %v", err)
+	}
+	pull, err := cl.ImageClient.Pull(ctx, &machine.ImageServicePullRequest{ImageRef: next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := pull.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := msg.GetName()
+	if !strings.HasPrefix(name, "factory.talos.dev/nocloud-installer/"+schematicA+"@sha256:") {
+		t.Fatalf("pulled name %q", name)
+	}
+	// Another schematic is refused, pulled or not.
+	other := installer(schematicB, "v1.13.10")
+	if s, err := cl.ImageClient.Pull(ctx, &machine.ImageServicePullRequest{ImageRef: other}); err == nil {
+		if _, err := s.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := upgrade(other); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("other schematic: want FailedPrecondition, got %v", err)
+	}
+	// The pinned name talosctl image pull printed works as well as the tag.
+	replies, err := upgrade(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := replies[len(replies)-1].GetProgress()
+	if _, ok := last.GetResponse().(*machine.LifecycleServiceInstallProgress_ExitCode); !ok || last.GetExitCode() != 0 || len(replies) < 2 {
+		t.Fatalf("progress: %v", replies)
+	}
+	// Installed, not yet running: the reboot is the client's call.
+	if v, err := cl.Version(ctx); err != nil || v.Messages[0].Version.Tag != "v1.13.9" {
+		t.Fatalf("before reboot: %v %v", v, err)
+	}
+	if err := cl.Reboot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "rebooted into the upgrade", func() error {
+		v, err := cl.Version(ctx)
+		if err != nil {
+			return err
+		}
+		if tag := v.Messages[0].Version.Tag; tag != "v1.13.10" {
+			return fmt.Errorf("tag %s", tag)
+		}
+		return nil
+	})
+	c.sim.mu.Lock()
+	rec := c.sim.nodes[c.addrs[0]].rec
+	c.sim.mu.Unlock()
+	if len(rec.Upgrades) != 1 || rec.Upgrades[0].API != "LifecycleService.Upgrade" || rec.Upgrades[0].Image != next ||
+		rec.InstalledImage != next || len(rec.Images) != 2 || rec.Images[0].Namespace != "NS_SYSTEM" {
+		t.Fatalf("record: %+v", rec)
+	}
+}

@@ -36,8 +36,13 @@ type NodeRecord struct {
 	Calls          map[string]int `json:"calls"`
 	Applies        []ApplyRecord  `json:"applies"`
 	Upgrades       []UpgradeEntry `json:"upgrades"`
-	Reboots        []string       `json:"reboots"`
-	Bootstrapped   bool           `json:"bootstrapped,omitempty"`
+	// Images is every image pulled into the node's containerd (ImageService.Pull).
+	Images  []PulledImage `json:"images"`
+	Reboots []string      `json:"reboots"`
+	// BootLog is every time apid came up: when, in which mode and from which installer image. With Upgrades it
+	// shows the order of a rolling upgrade (a node back on its new image before the next one starts).
+	BootLog      []BootEntry `json:"bootLog"`
+	Bootstrapped bool        `json:"bootstrapped,omitempty"`
 }
 
 // ApplyRecord is one accepted ApplyConfiguration.
@@ -56,6 +61,23 @@ type UpgradeEntry struct {
 	From  string `json:"from"`
 	Image string `json:"image"`
 	Stage bool   `json:"stage,omitempty"`
+	// API is the call that asked for it: MachineService.Upgrade (talosctl --legacy) or LifecycleService.Upgrade.
+	API string `json:"api"`
+}
+
+// PulledImage is one ImageService.Pull: the reference asked for and the pinned name the node stores it under.
+type PulledImage struct {
+	At        string `json:"at"`
+	Namespace string `json:"namespace"`
+	Ref       string `json:"ref"`
+	Name      string `json:"name"`
+}
+
+// BootEntry is one boot: apid serving again.
+type BootEntry struct {
+	At    string `json:"at"`
+	Mode  Mode   `json:"mode"`
+	Image string `json:"image"`
 }
 
 // ClusterRecord is per cluster ID (<state>/clusters/<id>.json): whether etcd was bootstrapped and where.

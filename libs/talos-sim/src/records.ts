@@ -29,12 +29,31 @@ export const nodeRecordSchema = z.object({
     .nullable()
     .transform((v) => v ?? []),
   upgrades: z
-    .array(z.object({ at: z.string(), from: z.string(), image: z.string(), stage: z.boolean().optional() }))
+    .array(
+      z.object({
+        at: z.string(),
+        from: z.string(),
+        image: z.string(),
+        stage: z.boolean().optional(),
+        /** MachineService.Upgrade (talosctl --legacy) or LifecycleService.Upgrade (talosctl 1.13). */
+        api: z.string().optional(),
+      }),
+    )
     .nullable()
+    .transform((v) => v ?? []),
+  /** Every ImageService.Pull: containerd namespace, the reference, and the pinned name the node answered. */
+  images: z
+    .array(z.object({ at: z.string(), namespace: z.string(), ref: z.string(), name: z.string() }))
+    .nullish()
     .transform((v) => v ?? []),
   reboots: z
     .array(z.string())
     .nullable()
+    .transform((v) => v ?? []),
+  /** Every boot (apid serving again): when, in which mode, from which installer image. */
+  bootLog: z
+    .array(z.object({ at: z.string(), mode: z.enum(['maintenance', 'configured']), image: z.string() }))
+    .nullish()
     .transform((v) => v ?? []),
   bootstrapped: z.boolean().optional(),
 });
