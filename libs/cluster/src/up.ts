@@ -7,6 +7,8 @@ import { readPatches } from './files';
 import { clusterVariables, installerImage } from './inputs';
 import { credentialsDir, nextSteps, type WrittenCredentials, writeCredentials } from './outputs';
 import { clusterPreflight } from './preflight';
+import { checkNodesReachable, type PortProbe } from './reachability';
+import { tcpProbe } from './tcp-probe';
 
 /** The cluster root module: terraform/clusters/talos, one instance per environment. */
 export const clusterRootDir = (repoRoot: string) => join(repoRoot, 'terraform', 'clusters', 'talos');
@@ -40,6 +42,8 @@ export interface ClusterUpOptions {
   deploy: ClusterDeployer;
   /** The Proxmox client of this run (read-only checks; the embedded host's GPU mapping). */
   client: Parameters<typeof clusterPreflight>[0];
+  /** How node addresses are probed before the apply (default: a TCP connect to the Talos API port). */
+  probe?: PortProbe;
   /** For `endpoint: embedded`: make the embedded host's GPU mapping as the README's host setup does. */
   prepareEmbeddedGpu?: () => Promise<void>;
   talosctl?: string;
@@ -122,6 +126,13 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
       })
     : undefined;
   try {
+    // The last check before tofu creates anything: the node addresses answer (or are free) as they should.
+    const vms = (await options.client.clusterResources('vm')).filter((r) => r.type === 'qemu');
+    await checkNodesReachable(environment, cluster, {
+      probe: options.probe ?? tcpProbe,
+      vms,
+      embedded,
+    });
     const result = await options.deploy({
       environment,
       action: 'apply',
