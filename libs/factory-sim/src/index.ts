@@ -1,17 +1,2 @@
-export {
-  extensionsFor,
-  knownVersion,
-  overlaysFor,
-  SIM_VERSIONS,
-  type SimExtension,
-  type SimOverlay,
-} from './catalog';
-export { emptyQcow2, generateImage, type ImagePath, parseImagePath, QCOW2_VIRTUAL_SIZE } from './images';
-export {
-  type FactoryFault,
-  type FactoryRequestRecord,
-  type FactorySimulator,
-  type FactorySimulatorOptions,
-  startFactorySimulator,
-} from './server';
-export { xzStore } from './xz';
+export { emptyQcow2 } from './images';
+export { type FactorySimulator, startFactorySimulator } from './server';
