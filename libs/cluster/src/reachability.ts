@@ -10,9 +10,9 @@ export type PortProbe = (host: string, port: number, timeoutMs: number) => Promi
 
 /** A Proxmox VM as /cluster/resources lists it (the fields this check reads). */
 export interface VmResource {
-  vmid?: number;
-  name?: string;
-  status?: string;
+  vmid?: number | undefined;
+  name?: string | undefined;
+  status?: string | undefined;
 }
 
 export interface ReachabilityOptions {
