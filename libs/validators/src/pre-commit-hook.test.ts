@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -85,5 +85,99 @@ describe('lefthook pre-commit', () => {
     expect((await repo.git('commit', '-qm', 'broken')).exitCode).not.toBe(0);
     const log = await execa('git', ['log', '--format=%s'], { cwd: repo.dir });
     expect(log.stdout.split('\n')).toEqual(['init']);
+  });
+});
+
+/**
+ * The same hook with the real biome and tsc: the throw-away repo links the workspace's node_modules, copies
+ * biome.json and tsconfig.base.json, and its `./infra` runs what it is given (Nx excepted: no projects here).
+ */
+async function repoWithRealChecks() {
+  const repo = await repoWithHook();
+  await writeFile(
+    join(repo.dir, 'infra'),
+    '#!/bin/sh\necho "$*" >> .infra-args\ncase "$1" in node_modules/.bin/nx) exit 0 ;; esac\nexec "$@"\n',
+  );
+  await symlink(join(REPO_ROOT, 'node_modules'), join(repo.dir, 'node_modules'));
+  await copyFile(join(REPO_ROOT, 'biome.json'), join(repo.dir, 'biome.json'));
+  await copyFile(join(REPO_ROOT, 'tsconfig.base.json'), join(repo.dir, 'tsconfig.base.json'));
+  await writeFile(
+    join(repo.dir, 'tsconfig.json'),
+    '{ "extends": "./tsconfig.base.json", "include": ["*.ts"] }\n',
+  );
+  await writeFile(join(repo.dir, '.gitignore'), '.infra-args\n.fail\nnode_modules\n');
+  await repo.git('add', '-A');
+  await repo.git('commit', '-qm', 'checks', '--no-verify');
+  const commit = async (file: string, text: string) => {
+    await writeFile(join(repo.dir, file), text);
+    await repo.git('add', file);
+    const result = await execa('git', ['commit', '-m', `add ${file}`], {
+      cwd: repo.dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+      reject: false,
+      all: true,
+    });
+    const log = await execa('git', ['log', '--format=%s'], { cwd: repo.dir });
+    return { exitCode: result.exitCode, output: String(result.all), subjects: log.stdout.split('\n') };
+  };
+  return { ...repo, commit };
+}
+
+describe('lefthook pre-commit with the real biome and tsc', () => {
+  it('commits clean TypeScript (the control for the two refusals below)', async () => {
+    const repo = await repoWithRealChecks();
+    const clean = await repo.commit('ok.ts', "export const greeting: string = 'hello';\n");
+    expect(clean.exitCode, clean.output).toBe(0);
+    expect(clean.subjects[0]).toBe('add ok.ts');
+  }, 60_000);
+
+  it('blocks a commit whose staged file has a type error', async () => {
+    const repo = await repoWithRealChecks();
+    const typeError = await repo.commit('bad-type.ts', "export const count: number = 'three';\n");
+    expect(typeError.exitCode).not.toBe(0);
+    expect(typeError.output).toMatch(/bad-type\.ts.*error TS2322/);
+    expect(typeError.subjects).toEqual(['checks', 'init']);
+  }, 60_000);
+
+  it('blocks a commit whose staged file fails biome', async () => {
+    const repo = await repoWithRealChecks();
+    const lint = await repo.commit('bad-lint.ts', 'export const same = (a: number) => a == 1;\n');
+    expect(lint.exitCode).not.toBe(0);
+    expect(lint.output).toMatch(/bad-lint\.ts.*noDoubleEquals/s);
+    expect(lint.subjects).toEqual(['checks', 'init']);
+  }, 60_000);
+});
+
+describe('lefthook commit-msg', () => {
+  it('refuses a subject over 72 characters and takes one of exactly 72 (counted in characters)', async () => {
+    const repo = await repoWithHook();
+    await writeFile(join(repo.dir, 'keep.tf'), 'changed\n');
+    await repo.git('add', 'keep.tf');
+    const long = `${'x'.repeat(72)}y`;
+    const refused = await execa('git', ['commit', '-qm', long], {
+      cwd: repo.dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+      reject: false,
+      all: true,
+    });
+    expect(refused.exitCode).not.toBe(0);
+    expect(String(refused.all)).toContain('commit subject has 73 characters, 72 at most');
+    const exactly = `${'é'.repeat(71)}!`;
+    const taken = await repo.git('commit', '-qm', exactly, '-m', 'The body says why.');
+    expect(taken.exitCode).toBe(0);
+    const log = await execa('git', ['log', '-1', '--format=%s'], { cwd: repo.dir });
+    expect(log.stdout).toBe(exactly);
   });
 });
