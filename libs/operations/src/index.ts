@@ -8,6 +8,7 @@ export {
   type ObservedState,
 } from './drift/compare';
 export { type DriftOptions, type DriftReport, runDrift } from './drift/drift';
+export { formatImport, type ImportOptions, type ImportResult, runImport } from './import/import';
 export { createMcpServer, type McpOptions } from './mcp/server';
 export { judgeHost, privilegePaths, SUPPORTED_PVE_MAJOR } from './preflight/checks';
 export {

@@ -1,6 +1,8 @@
+import { compareStateVms, type StateVm } from './state';
+
 /**
- * Drift as a pure comparison: what the config and the template fingerprints say should exist against what
- * the cluster has. Kinds follow `tofu plan`: missing (would be created), extra (exists, nobody wants it),
+ * Drift as a pure comparison: what the config, the template fingerprints and the tofu state say should
+ * exist against what the cluster has. Kinds follow `tofu plan`: missing (would be created), extra (exists, nobody wants it),
  * changed (exists, differs).
  */
 export type DriftKind = 'missing' | 'extra' | 'changed';
@@ -19,6 +21,9 @@ export interface ObservedVm {
   node: string;
   tags: string[];
   template: boolean;
+  /** Bytes (`maxmem` of /cluster/resources). */
+  maxmem?: number;
+  maxcpu?: number;
 }
 
 export interface DesiredState {
@@ -26,6 +31,8 @@ export interface DesiredState {
   templates: Readonly<Record<string, string>>;
   vmidRange: { start: number; end: number };
   mapping: { id: string; node: string };
+  /** The VMs of the environment's tofu state; without it the state is not compared. */
+  state?: { label: string; fix: string; vms: StateVm[] };
 }
 
 export interface ObservedState {
@@ -71,8 +78,9 @@ export function compareDrift(desired: DesiredState, observed: ObservedState): Dr
     });
   }
   const { start, end } = desired.vmidRange;
+  const inState = new Set(desired.state?.vms.map((v) => v.vmid));
   for (const vm of observed.vms.filter(
-    (v) => v.vmid >= start && v.vmid <= end && !v.tags.includes('infra'),
+    (v) => v.vmid >= start && v.vmid <= end && !v.tags.includes('infra') && !inState.has(v.vmid),
   )) {
     items.push({
       kind: 'extra',
@@ -81,6 +89,8 @@ export function compareDrift(desired: DesiredState, observed: ObservedState): Dr
       detail: `in templates.vmidRange ${start}-${end} without the infra tag (made by hand? scripts/import.ts can adopt it)`,
     });
   }
+  if (desired.state)
+    items.push(...compareStateVms(desired.state.label, desired.state.fix, desired.state.vms, observed.vms));
   if (!observed.mapping) {
     items.push({
       kind: 'missing',
@@ -104,16 +114,19 @@ export function compareDrift(desired: DesiredState, observed: ObservedState): Dr
 /** `tofu plan -detailed-exitcode`: 0 no drift, 2 drift (1 is an error, raised elsewhere). */
 export const driftExitCode = (items: readonly DriftItem[]) => (items.length === 0 ? 0 : 2);
 
-export function formatDrift(environment: string, items: readonly DriftItem[]): string {
+export function formatDrift(environment: string, items: readonly DriftItem[], state?: string): string {
+  const note = state ? `\ntofu state: ${state}` : '';
   if (items.length === 0)
-    return `drift: ${environment}: none (cluster matches config and template fingerprints)`;
+    return `drift: ${environment}: none (the cluster matches config, template fingerprints and tofu state)${note}`;
   const sign = { missing: '+', extra: '-', changed: '~' } as const;
   const rows = items.map((i) => [`${sign[i.kind]} ${i.kind}`, i.resource, i.name, i.detail]);
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length), 8));
   const line = (r: string[]) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell)).join('  ');
-  return [
-    `drift: ${environment}: ${items.length} item(s)`,
-    line(['kind', 'resource', 'name', 'detail']),
-    ...rows.map(line),
-  ].join('\n');
+  return (
+    [
+      `drift: ${environment}: ${items.length} item(s)`,
+      line(['kind', 'resource', 'name', 'detail']),
+      ...rows.map(line),
+    ].join('\n') + note
+  );
 }

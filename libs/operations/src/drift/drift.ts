@@ -1,11 +1,22 @@
+import { access } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type { Environment } from '@infra/config';
 import type { Logger } from '@infra/core';
-import { compareDrift, type DesiredState, type DriftItem, driftExitCode } from './compare';
+import { operationsError } from '../errors';
+import { compareDrift, type DesiredState, type DriftItem, driftExitCode, type ObservedVm } from './compare';
+import { type StateVm, stateVms } from './state';
 
 export interface DriftOptions {
   environment: Environment;
   /** OS → wanted fingerprint tag (the script computes the Talos one with @infra/deploy's talosTemplate). */
   templates: Readonly<Record<string, string>>;
+  /**
+   * The root module whose tofu state is compared (default `terraform/environments/<env>`), or false to
+   * compare only config and fingerprints.
+   */
+  state?: false | { rootDir?: string; stateName?: string };
+  /** Only these VMIDs (VM items only); an id neither on the cluster nor in the state is an error. */
+  vmids?: readonly number[];
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -14,43 +25,99 @@ export interface DriftReport {
   environment: string;
   items: DriftItem[];
   exitCode: 0 | 2;
+  /** Which tofu state was compared, or why none was. */
+  state: string;
 }
 
 const tagsOf = (value: unknown) => (typeof value === 'string' ? value.split(/[;,\s]+/).filter(Boolean) : []);
+const VM_RESOURCE = 'proxmox_virtual_environment_vm';
 
-/** Reads the cluster (GETs only) and compares it with the environment's desired state. Errors throw (exit 1). */
+/** Reads the state (tofu show -json) and the cluster (GETs only) and compares them with the desired state. */
 export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const { environment } = options;
-  const { connectProxmox } = await import('@infra/proxmox-connect');
+  const [{ connectProxmox }, { readTofuState }] = await Promise.all([
+    import('@infra/proxmox-connect'),
+    import('@infra/deploy'),
+  ]);
   const connection = await connectProxmox(environment, {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.env ? { env: options.env } : {}),
     retry: { getAttempts: 2 },
   });
   try {
+    // The host first: an unreachable host fails here, before tofu starts.
     const [resources, mappings] = await Promise.all([
       connection.client.clusterResources('vm'),
       connection.client.pciMappings(),
     ]);
+    let state: DesiredState['state'];
+    const rootDir =
+      (options.state === false ? undefined : options.state?.rootDir) ??
+      join(environment.repoRoot, 'terraform', 'environments', environment.name);
+    const root = relative(environment.repoRoot, rootDir);
+    const hasRoot = await access(rootDir).then(
+      () => true,
+      () => false,
+    );
+    let stateNote =
+      options.state === false ? 'not compared (--no-state)' : `not compared: no root module ${root}`;
+    if (options.state !== false && hasRoot) {
+      const resources = await readTofuState({
+        environment,
+        rootDir,
+        ...(options.state?.stateName ? { stateName: options.state.stateName } : {}),
+        types: [VM_RESOURCE],
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.env ? { env: options.env } : {}),
+      });
+      stateNote = `${root}: ${resources.length} VM(s) in the state`;
+      state = {
+        label: root,
+        fix: `./infra deploy apply -e ${environment.name}`,
+        vms: stateVms(resources),
+      };
+    }
+    let vms: ObservedVm[] = resources
+      .filter((r) => r.type === 'qemu' && typeof r.vmid === 'number')
+      .map((r) => ({
+        vmid: r.vmid as number,
+        name: typeof r.name === 'string' ? r.name : '',
+        node: String(r.node),
+        tags: tagsOf(r.tags),
+        template: Boolean(r.template),
+        ...(typeof r.maxmem === 'number' ? { maxmem: r.maxmem } : {}),
+        ...(typeof r.maxcpu === 'number' ? { maxcpu: r.maxcpu } : {}),
+      }));
+    const wanted = options.vmids;
+    if (wanted) {
+      const known = new Set<number>([...vms.map((v) => v.vmid), ...(state?.vms ?? []).map((v) => v.vmid)]);
+      const unknown = wanted.filter((id) => !known.has(id));
+      if (unknown.length > 0)
+        throw operationsError(
+          'DRIFT_UNKNOWN_VM',
+          `--vm ${unknown.join(', ')}: no such VM on the cluster of ${environment.name} nor in its tofu state`,
+          {
+            hint: 'list the VMIDs with `pvesh get /cluster/resources --type vm`, or drop --vm to check everything',
+          },
+        );
+      vms = vms.filter((v) => wanted.includes(v.vmid));
+      if (state) state = { ...state, vms: state.vms.filter((v: StateVm) => wanted.includes(v.vmid)) };
+    }
     const desired: DesiredState = {
       templates: options.templates,
       vmidRange: environment.templates.vmidRange,
       mapping: { id: environment.gpu.mapping, node: environment.proxmox.node },
+      ...(state ? { state } : {}),
     };
     const mapping = mappings.find((m) => m.id === environment.gpu.mapping);
-    const items = compareDrift(desired, {
-      vms: resources
-        .filter((r) => r.type === 'qemu' && typeof r.vmid === 'number')
-        .map((r) => ({
-          vmid: r.vmid as number,
-          name: typeof r.name === 'string' ? r.name : '',
-          node: String(r.node),
-          tags: tagsOf(r.tags),
-          template: Boolean(r.template),
-        })),
-      ...(mapping ? { mapping: { map: mapping.map } } : {}),
-    });
-    return { environment: environment.name, items, exitCode: driftExitCode(items) as 0 | 2 };
+    let items = compareDrift(desired, { vms, ...(mapping ? { mapping: { map: mapping.map } } : {}) });
+    if (wanted) items = items.filter((i) => i.resource === 'vm');
+    return {
+      environment: environment.name,
+      items,
+      exitCode: driftExitCode(items) as 0 | 2,
+      state: stateNote,
+    };
   } finally {
     await connection.close();
   }

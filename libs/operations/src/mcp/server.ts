@@ -97,7 +97,10 @@ export function createMcpServer(options: McpOptions): McpServer {
   );
   server.registerTool(
     'drift',
-    { description: 'Cluster vs config and template fingerprints (read-only)', inputSchema: envArg },
+    {
+      description: 'Cluster vs config, template fingerprints and tofu state (read-only)',
+      inputSchema: envArg,
+    },
     async ({ env }) => {
       const environment = await load(env);
       const report = await runDrift({
@@ -105,7 +108,9 @@ export function createMcpServer(options: McpOptions): McpServer {
         templates: { talos: await options.talosTag(environment) },
         logger: options.logger,
       });
-      return text(`${formatDrift(report.environment, report.items)}\nexit code ${report.exitCode}`);
+      return text(
+        `${formatDrift(report.environment, report.items, report.state)}\nexit code ${report.exitCode}`,
+      );
     },
   );
 

@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Environment, loadEnvironment } from '@infra/config';
-import { type Simulator, simRequest, startSimulator, waitForTask } from '@infra/pve-sim';
+import {
+  type RequestLogEntry,
+  type Simulator,
+  simRequest,
+  startSimulator,
+  waitForTask,
+} from '@infra/pve-sim';
 import {
   ed25519PublicKeyLine,
   encryptToFile,
@@ -36,6 +42,8 @@ export interface TestHost {
   environment: Environment;
   env: NodeJS.ProcessEnv;
   api(method: string, path: string, params?: Record<string, unknown>): Promise<unknown>;
+  /** Every request the simulator answered, with the official schema's verdict. */
+  requests(): Promise<RequestLogEntry[]>;
   close(): Promise<void>;
 }
 
@@ -43,9 +51,11 @@ export async function createTestHost(options: HostOptions = {}): Promise<TestHos
   const dir = await mkdtemp(join(tmpdir(), 'infra-ops-test-'));
   const nodes = options.nodes ?? ['pve'];
   const acl = options.acl ?? [{ path: '/', roleid: 'Administrator' }];
+  const log = join(dir, 'requests.jsonl');
   const sim = await startSimulator({
     stateDir: join(dir, 'sim'),
     nodes,
+    log,
     timing: { taskMs: 20, agentBootMs: 100 },
     accounts: {
       users: [{ userid: 'infra@pve' }],
@@ -116,6 +126,13 @@ export async function createTestHost(options: HostOptions = {}): Promise<TestHos
       environment,
       env,
       api,
+      async requests() {
+        const text = await readFile(log, 'utf8').catch(() => '');
+        return text
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as RequestLogEntry);
+      },
       async close() {
         await sim.stop();
         await rm(dir, { recursive: true, force: true });
