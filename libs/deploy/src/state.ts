@@ -22,8 +22,8 @@ const resourceSchema = z.looseObject({
   values: z.record(z.string(), z.unknown()).default({}),
 });
 interface ModuleValues {
-  resources?: Array<z.infer<typeof resourceSchema>>;
-  child_modules?: ModuleValues[];
+  resources?: Array<z.infer<typeof resourceSchema>> | undefined;
+  child_modules?: ModuleValues[] | undefined;
 }
 const moduleSchema: z.ZodType<ModuleValues> = z.lazy(() =>
   z.looseObject({

@@ -14,8 +14,10 @@ const attributeSchema = z.looseObject({
 export type AttributeSchema = z.infer<typeof attributeSchema>;
 
 export interface BlockSchema {
-  attributes?: Record<string, AttributeSchema>;
-  block_types?: Record<string, { nesting_mode: string; block: BlockSchema; max_items?: number }>;
+  attributes?: Record<string, AttributeSchema> | undefined;
+  block_types?:
+    | Record<string, { nesting_mode: string; block: BlockSchema; max_items?: number | undefined }>
+    | undefined;
 }
 
 const blockSchema: z.ZodType<BlockSchema> = z.lazy(() =>
