@@ -6,7 +6,7 @@ import { isAtLeast, parseTalosVersion, supports } from './version';
 
 /**
  * NVIDIA on Talos: which system extensions to put in the schematic and which machine-config patch to apply,
- * per Talos version (talos-image-factory.md §4):
+ * per Talos version (siderolabs/extensions `nvidia-gpu/`; the tier suffixes arrived in extensions v1.8.0):
  * - up to v1.7 the extensions have no tier suffix (the factory maps them to -lts);
  * - from v1.8 they are `-production` or `-lts`, and the container toolkit must match the driver's tier;
  * - v1.12 and earlier: `machine.kernel.modules` + sysctl `net.core.bpf_jit_harden: "1"`;

@@ -10,8 +10,9 @@ const kernelArg = (arg: string) =>
     .split('\n')[2]
     ?.slice(10);
 
-// Expected values below are the reference's test vectors (talos-image-factory.md §2) and the factory's own
-// test vectors (image-factory pkg/schematic/schematic_test.go), plus the rules spelled out in §1.
+// Expected values below are the factory's own test vectors (siderolabs/image-factory
+// pkg/schematic/schematic_test.go), the qemu-guest-agent ID the Talos Proxmox guide shows, and the
+// canonical-YAML rules of that package's marshalling (see canonical.ts).
 describe('schematic ID test vectors', () => {
   it('O1: the default schematic, from every spelling of "empty"', () => {
     for (const input of ['{}', 'customization: {}', 'customization: {"extraKernelArgs": []}', '']) {
