@@ -3,11 +3,12 @@ import { compareTalosVersions, isAtLeast, parseTalosVersion, supports } from '@i
 
 /**
  * The simulator's catalogue: Talos versions, official extensions and overlays per version. Names, refs and
- * version rules follow the real factory (talos-image-factory.md §3–4); digests are derived from the name and
+ * version rules follow the real factory (siderolabs/image-factory internal/frontend/http and its docs/api.md;
+ * extension names from siderolabs/extensions); digests are derived from the name and
  * version so they are stable across runs.
  */
 
-/** Latest patch per minor line (1.11–1.13 as in the reference's release table; older ones plausible). */
+/** Latest patch per minor line (1.11–1.13 as Talos released them; older ones plausible). */
 const LINES: ReadonlyArray<readonly [minor: number, lastPatch: number]> = [
   [2, 8],
   [3, 7],

@@ -19,7 +19,7 @@ const client = (extra: Partial<ConstructorParameters<typeof FactoryClient>[0]> =
   new FactoryClient({ baseUrl: sim.url, ...extra });
 
 describe('FactoryClient against the factory simulator', () => {
-  it('registers a schematic: the factory ID equals the offline ID (reference vector P1)', async () => {
+  it('registers a schematic: the factory ID equals the offline ID (the qemu-guest-agent vector of the Talos Proxmox guide)', async () => {
     const resolved = await client().createSchematic(parseSchematic(P1));
     expect(resolved.id).toBe(P1_ID);
     expect(sim.schematicIds()).toContain(P1_ID);
