@@ -1,5 +1,6 @@
 /**
- * What `proxmox-boot-tool status` says about the boot setup (gpu-passthrough.md §1.1):
+ * What `proxmox-boot-tool status` says about the boot setup (Proxmox VE admin guide, system-booting.adoc
+ * "Determine which Bootloader is Used"):
  * - exit 2 with `E: /etc/kernel/proxmox-boot-uuids does not exist.` → the tool manages no ESP (plain GRUB);
  * - exit 0 with `<UUID> is configured with: uefi (versions: …)` lines → systemd-boot;
  * - exit 0 with `… configured with: grub (versions: …)` → GRUB kept in sync by proxmox-boot-tool.

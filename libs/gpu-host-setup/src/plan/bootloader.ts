@@ -48,7 +48,8 @@ function unknown(reason: string, details: Record<string, unknown>): InfraError {
 
 /**
  * Decides the bootloader from `proxmox-boot-tool status` and cross-checks it against /proc/cmdline
- * (gpu-passthrough.md §0.1). Mixed ESPs, an unknown answer or a contradiction fail closed.
+ * (Proxmox VE admin guide, system-booting.adoc "Determine which Bootloader is Used"). Mixed ESPs, an
+ * unknown answer or a contradiction fail closed.
  */
 export function decideBootloader(status: BootToolStatus, procCmdline: string): Bootloader {
   const running = bootedBy(procCmdline);

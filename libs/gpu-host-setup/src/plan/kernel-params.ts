@@ -11,7 +11,7 @@ export interface KernelParamDecision {
 }
 
 /**
- * Only what is needed (gpu-passthrough.md §1.3): AMD has the IOMMU on by default (never `amd_iommu=on`, which
+ * Only what is needed (Proxmox VE admin guide, qm-pci-passthrough.adoc): AMD has the IOMMU on by default (never `amd_iommu=on`, which
  * the kernel ignores); Intel needs `intel_iommu=on` only before kernel 6.8; `iommu=pt` only when asked for.
  * Nothing is ever removed; a parameter that switches the IOMMU off stops the plan.
  */

@@ -68,7 +68,7 @@ function factsInvalid(message: string, hint: string): InfraError {
 
 /**
  * facts + options → plan. Pure: no I/O, deterministic, throws InfraError (fail closed) whenever passthrough
- * cannot be set up safely. See gpu-passthrough.md §7 for the algorithm it follows.
+ * cannot be set up safely (each stop is listed under "Safety model" in this library's README).
  */
 export function planHost(facts: RawFacts, input: PlanOptionsInput = {}): HostPlan {
   const parsedOptions = planOptionsSchema.safeParse(input);

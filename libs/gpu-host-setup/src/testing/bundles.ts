@@ -30,7 +30,7 @@ export const STOCK_GRUB = [
   '',
 ].join('\n');
 
-/** Proxmox's own blacklist file (captured PVE 7.3 copy, gpu-passthrough.md §1.5). */
+/** Proxmox's own /etc/modprobe.d/pve-blacklist.conf, as a PVE 7.3 host ships it. */
 export const PVE_BLACKLIST =
   '# This file contains a list of modules which are not supported by Proxmox VE\n\n# nidiafb see bugreport https://bugzilla.proxmox.com/show_bug.cgi?id=701\nblacklist nvidiafb\n';
 

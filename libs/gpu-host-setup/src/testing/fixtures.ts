@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stripProvenance } from '../facts/bundle';
 
-/** Test fixtures: real captured outputs (copied from the shared reference, provenance in each first line). */
+/** Test fixtures: real captured outputs, each naming its public source in its first line. */
 export const FIXTURE_DIR = fileURLToPath(new URL('../../test-fixtures/gpu/', import.meta.url));
 
 /** A fixture without its `# source:` line. */
