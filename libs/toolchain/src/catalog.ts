@@ -38,7 +38,7 @@ export interface GoBuild {
   nestedModules?: readonly { module: string; dir: string }[];
   modEdits?: GoModEdits;
   /**
-   * Measured cold build time on 2 cores (cluster-and-tools.md, README), only to start the longest builds
+   * Measured cold build time on 2 cores (the table in this library's README), only to start the longest builds
    * first so the two-at-a-time pool finishes sooner. Unknown = 60.
    */
   coldSeconds?: number;

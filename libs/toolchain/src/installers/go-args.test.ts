@@ -8,7 +8,7 @@ const goOf = (id: string) => {
   return recipe.go;
 };
 
-describe('the talosctl recipe (reference §2)', () => {
+describe('the talosctl recipe (flags of siderolabs/talos Makefile: GO_BUILDTAGS_TALOSCTL)', () => {
   const go = goOf('talosctl');
 
   it('builds ./cmd/talosctl with -tags grpcnotrace and -s -w', () => {
