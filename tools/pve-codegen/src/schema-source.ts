@@ -100,7 +100,7 @@ export function loadSchema(text: string, source: string): LoadedSchema {
     json = JSON.parse(text);
   } catch (cause) {
     throw new InfraError<CodegenErrorCode>('PVE_SCHEMA_INVALID', `${source} is not valid JSON`, {
-      hint: 'use the JSON array extracted from pve-docs api-viewer/apidata.js (see proxmox-api.md §1)',
+      hint: 'use the JSON array extracted from pve-docs api-viewer/apidata.js (tools/pve-codegen/README.md says how)',
       cause,
     });
   }
