@@ -14,6 +14,7 @@ import type { ValidatorsErrorCode } from '@infra/validators';
 import { describe, expect, it } from 'vitest';
 import type { NxPluginErrorCode } from '../tools/nx-plugin/src/error-codes';
 import type { CodegenErrorCode } from '../tools/pve-codegen/src/error-codes';
+import type { RenovateErrorCode } from '../tools/renovate/src/error-codes';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -37,6 +38,7 @@ const TYPED = [
   'libs/validators',
   'tools/nx-plugin',
   'tools/pve-codegen',
+  'tools/renovate',
 ];
 
 function productionFiles(dir: string): string[] {
@@ -100,6 +102,8 @@ describe('typed error codes', () => {
     new InfraError<NxPluginErrorCode>('NX_PLUGIN_NAME_CLASHES', 'typo');
     // @ts-expect-error PVE_GENERATED_OLD
     new InfraError<CodegenErrorCode>('PVE_GENERATED_OLD', 'typo');
+    // @ts-expect-error RENOVATE_CONFIG_INVALD
+    new InfraError<RenovateErrorCode>('RENOVATE_CONFIG_INVALD', 'typo');
 
     expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_NOT_FOUND')).toBe(true);
     expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_AUTH_FAILED', 'PVE_NOT_FOUND')).toBe(true);

@@ -49,20 +49,21 @@ describe('package.json declarations match the imports', () => {
 describe('declarationProblems', () => {
   const pkg: PackageJson = {
     name: '@infra/a',
-    dependencies: { '@infra/b': 'workspace:*', zod: '4.6.7', '@infra/sim': 'workspace:*' },
+    dependencies: { '@infra/b': 'workspace:*', zod: '4.6.7', '@infra/sim': 'workspace:*', yaml: '^2.9.1' },
     devDependencies: { execa: '10.2.1' },
   };
-  it('names an undeclared import, an unused dependency and a simulator only tests use', () => {
+  it('names an undeclared import, an unused dependency, a simulator only tests use and a range', () => {
     const imports = {
-      production: new Set(['@infra/b', '@infra/c', 'execa']),
-      test: new Set(['@infra/sim', 'vitest', 'yaml']),
+      production: new Set(['@infra/b', '@infra/c', 'execa', 'yaml']),
+      test: new Set(['@infra/sim', 'vitest', 'cosmiconfig']),
     };
     expect(declarationProblems('libs/a', pkg, imports, new Set(['vitest']))).toEqual([
       'libs/a: imports @infra/c without declaring it in dependencies',
       'libs/a: production code imports execa, a devDependency; move it to dependencies',
-      'libs/a: its tests import yaml without declaring it in devDependencies',
+      'libs/a: its tests import cosmiconfig without declaring it in devDependencies',
       'libs/a: declares zod in dependencies but nothing imports it; remove it',
       'libs/a: only tests import @infra/sim; make it a devDependency',
+      'libs/a: yaml is "^2.9.1"; pin an exact version (Renovate proposes the updates)',
     ]);
   });
 

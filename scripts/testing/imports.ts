@@ -67,6 +67,8 @@ export function declarationProblems(
   for (const [name, range] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
     if (name.startsWith('@infra/') && range !== 'workspace:*') {
       problems.push(`${dir}: ${name} is "${range}"; workspace packages are "workspace:*"`);
+    } else if (!name.startsWith('@infra/') && !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(range)) {
+      problems.push(`${dir}: ${name} is "${range}"; pin an exact version (Renovate proposes the updates)`);
     }
   }
   return problems;
