@@ -58,7 +58,9 @@ export const command = defineCommand({
     });
     for (const warning of result.warnings) log.warn(warning);
     if (!args.json && result.status !== 'dry-run')
-      log.success(result.status === 'built' ? 'template built' : 'template is up to date');
+      log.success(
+        `${result.media ? 'install media' : 'template'} ${result.status === 'built' ? (result.media ? 'ready' : 'built') : 'up to date'}`,
+      );
     printResult(result, args.json, () => builder.formatBuildResult(result));
   },
 });

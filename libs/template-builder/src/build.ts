@@ -4,15 +4,11 @@ import { type BuildLockOptions, underBuildLock } from './build-lock';
 import { type Connection, connectEnvironment } from './connect';
 import { executeBuildPlan, type StepEvent } from './execute';
 import { goldenStage } from './golden/stage';
-import { observeForBuild, observeTemplates } from './observe';
-import {
-  findUpToDate,
-  type ImageSource,
-  parseTemplateDescription,
-  planBuild,
-  templateFingerprint,
-} from './plan';
-import { type Recipe, recipeFor } from './recipe';
+import { verifyLocalCopy } from './local-media';
+import { observeForBuild, observeMedia, observeTemplates } from './observe';
+import { findUpToDate, parseTemplateDescription, planBuild, templateFingerprint } from './plan';
+import { planMedia } from './plan-media';
+import { type MediaRecipe, type Recipe, recipeFor, type TemplateRecipe } from './recipe';
 import { type BuildResult, reportedSteps, requestCounter } from './result';
 import { type BuildRun, newBuildRun } from './run-marker';
 
@@ -42,10 +38,20 @@ export interface BuildContext {
   run: BuildRun;
 }
 
+/** What the base stage made or found: a template (Talos, cloud images) or install media (ISO OSes). */
+interface BaseOutcome {
+  status: BuildResult['status'];
+  vmid?: number;
+  media?: string[];
+  steps: BuildResult['steps'];
+  sourceUrl?: string;
+}
+
 /**
- * `<os>:build-image`, the one pipeline for every OS: the recipe → its fingerprint → observe (a template with
- * that fingerprint: done, read-only) → the recipe's source → plan (pure) → under the build lock, observe and
- * plan again, execute with ownership-checked cleanup → the golden stage, if the recipe has one → the result.
+ * `<os>:build-image`, the one pipeline for every OS: the recipe → its fingerprint → the base stage (observe: a
+ * template with that fingerprint, or the install media, means done, read-only → the recipe's source → plan
+ * (pure) → under the build lock, observe and plan again, execute with ownership-checked cleanup) → the golden
+ * stage, if the recipe has one → the result.
  */
 export async function buildImage(
   environment: Environment,
@@ -56,29 +62,29 @@ export async function buildImage(
   const log = options.logger;
   const connection =
     options.connection ?? (await connectEnvironment(environment, log ? { logger: log } : {}));
-  // The recipe sees the catalog as this host downloads it (the embedded image mirror on `local`).
-  const hostEnvironment = connection.images ? { ...environment, images: connection.images } : environment;
-  const recipe = await recipeFor(hostEnvironment, os).catch(async (error: unknown) => {
-    if (!options.connection) await connection.close();
-    throw error;
-  });
-  for (const warning of recipe.warnings) log?.warn(warning);
-  const fingerprint = templateFingerprint(recipe);
-  const run = options.run ?? newBuildRun();
-  log?.info(
-    `${os} · ${Object.values(recipe.identity).join(' · ')} · fingerprint ${fingerprint.slice(0, 16)}…`,
-  );
-  const context: BuildContext = { environment: hostEnvironment, recipe, connection, options, run };
-  const counts = requestCounter(connection);
-  const warnings = [...recipe.warnings];
-  let source: ImageSource | undefined;
-  const result = async (
-    fields: Pick<BuildResult, 'status' | 'vmid' | 'steps'>,
-    golden: boolean,
-  ): Promise<BuildResult> => {
-    const goldenResult =
-      golden && recipe.golden
-        ? await goldenStage(context, recipe.golden, { vmid: fields.vmid, fingerprint })
+  try {
+    // The recipe sees the catalog as this host downloads it (the embedded image mirror on `local`).
+    const hostEnvironment = connection.images ? { ...environment, images: connection.images } : environment;
+    const recipe = await recipeFor(hostEnvironment, os);
+    for (const warning of recipe.warnings) log?.warn(warning);
+    const fingerprint = templateFingerprint(recipe);
+    const run = options.run ?? newBuildRun();
+    log?.info(
+      `${os} · ${Object.values(recipe.identity).join(' · ')} · fingerprint ${fingerprint.slice(0, 16)}…`,
+    );
+    const context: BuildContext = { environment: hostEnvironment, recipe, connection, options, run };
+    const counts = requestCounter(connection);
+    const warnings = [...recipe.warnings];
+    const base =
+      recipe.base === 'media'
+        ? await mediaBase(context, recipe, warnings)
+        : await templateBase(context, recipe, fingerprint, warnings);
+    const golden =
+      recipe.golden && base.status !== 'dry-run'
+        ? await goldenStage(context, recipe.golden, {
+            ...(base.vmid !== undefined ? { vmid: base.vmid } : {}),
+            fingerprint,
+          })
         : undefined;
     return {
       environment: environment.name,
@@ -87,68 +93,131 @@ export async function buildImage(
       fingerprint,
       name: recipe.templateName(fingerprint),
       identity: recipe.identity,
-      ...(source ? { sourceUrl: source.url } : {}),
+      status: base.status,
+      ...(base.vmid !== undefined ? { vmid: base.vmid } : {}),
+      ...(base.media ? { media: base.media } : {}),
+      ...(base.sourceUrl ? { sourceUrl: base.sourceUrl } : {}),
       runId: run.id,
-      ...fields,
-      ...(recipe.golden ? { golden: goldenResult ?? { status: 'skipped', reason: 'dry run' } } : {}),
+      steps: base.steps,
+      ...(recipe.golden ? { golden: golden ?? { status: 'skipped', reason: 'dry run' } } : {}),
       proxmoxRequests: counts(),
       durationMs: Date.now() - started,
       warnings,
     };
-  };
-  try {
-    const { client, host } = connection;
-    const existing = findUpToDate(
-      recipe,
-      fingerprint,
-      await observeTemplates(client, recipe.placement, fingerprint),
-    );
-    if (existing) return await result({ status: 'up-to-date', vmid: existing.vmid, steps: [] }, true);
-
-    source = await recipe.source({
-      environment: hostEnvironment,
-      connection,
-      dryRun: options.dryRun === true,
-      ...(log ? { logger: log } : {}),
-    });
-    const problem = host.downloadProblem(source.url, recipe.sourceSetting);
-    if (problem && !options.dryRun) throw problem;
-    if (problem) warnings.push(problem.message);
-    // Setting up the embedded demo host is not a build step, so it happens in a dry run too.
-    if (await host.prepareImageStorage(client, recipe.placement.storage.images))
-      log?.info(`embedded Proxmox: enabled "import" content on storage ${recipe.placement.storage.images}`);
-    const image = source;
-    const now = (options.now ?? (() => new Date()))();
-    const decide = async () => {
-      const nodeVms = await observeTemplates(client, recipe.placement, fingerprint);
-      return planBuild(recipe, await observeForBuild(client, recipe.placement, nodeVms), image, now, run);
-    };
-    // Planned before the lock too, so that storage and VMID problems fail before any change.
-    const first = await decide();
-    if (first.status === 'up-to-date')
-      return await result({ status: 'up-to-date', vmid: first.template.vmid, steps: [] }, true);
-    if (options.dryRun)
-      return await result(
-        { status: 'dry-run', vmid: first.plan.vmid, steps: reportedSteps(first.plan.steps) },
-        false,
-      );
-    const base = await underBuildLock(connection, recipe.placement.node, run, options, async (signal) => {
-      // Looked at again under the lock: a build that waited finds what the other one built.
-      const decision = await decide();
-      if (decision.status === 'up-to-date')
-        return { status: 'up-to-date' as const, vmid: decision.template.vmid, steps: [] };
-      const done = await executeBuildPlan(client, decision.plan, {
-        node: recipe.placement.node,
-        vmidRange: recipe.placement.vmidRange,
-        readDescription: parseTemplateDescription,
-        signal,
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      });
-      warnings.push(...done.warnings);
-      return { status: 'built' as const, vmid: done.vmid, steps: reportedSteps(done.steps) };
-    });
-    return await result(base, true);
   } finally {
     if (!options.connection) await connection.close();
   }
+}
+
+/** A base template imported from the recipe's disk image. */
+async function templateBase(
+  context: BuildContext,
+  recipe: TemplateRecipe,
+  fingerprint: string,
+  warnings: string[],
+): Promise<BaseOutcome> {
+  const { connection, options, run } = context;
+  const { client, host } = connection;
+  const log = options.logger;
+  const existing = findUpToDate(
+    recipe,
+    fingerprint,
+    await observeTemplates(client, recipe.placement, fingerprint),
+  );
+  if (existing) return { status: 'up-to-date', vmid: existing.vmid, steps: [] };
+
+  const source = await recipe.source({
+    environment: context.environment,
+    connection,
+    dryRun: options.dryRun === true,
+    ...(log ? { logger: log } : {}),
+  });
+  const sourceUrl = source.url;
+  const problem = host.downloadProblem(source.url, recipe.sourceSetting);
+  if (problem && !options.dryRun) throw problem;
+  if (problem) warnings.push(problem.message);
+  // Setting up the embedded demo host is not a build step, so it happens in a dry run too.
+  if (await host.prepareImageStorage(client, recipe.placement.storage.images))
+    log?.info(`embedded Proxmox: enabled "import" content on storage ${recipe.placement.storage.images}`);
+  const now = (options.now ?? (() => new Date()))();
+  const decide = async () => {
+    const nodeVms = await observeTemplates(client, recipe.placement, fingerprint);
+    return planBuild(recipe, await observeForBuild(client, recipe.placement, nodeVms), source, now, run);
+  };
+  // Planned before the lock too, so that storage and VMID problems fail before any change.
+  const first = await decide();
+  if (first.status === 'up-to-date')
+    return { status: 'up-to-date', vmid: first.template.vmid, steps: [], sourceUrl };
+  if (options.dryRun)
+    return { status: 'dry-run', vmid: first.plan.vmid, steps: reportedSteps(first.plan.steps), sourceUrl };
+  return underBuildLock(connection, recipe.placement.node, run, options, async (signal) => {
+    // Looked at again under the lock: a build that waited finds what the other one built.
+    const decision = await decide();
+    if (decision.status === 'up-to-date')
+      return { status: 'up-to-date' as const, vmid: decision.template.vmid, steps: [], sourceUrl };
+    const done = await executeBuildPlan(client, decision.plan, {
+      node: recipe.placement.node,
+      vmidRange: recipe.placement.vmidRange,
+      readDescription: parseTemplateDescription,
+      signal,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    warnings.push(...done.warnings);
+    return {
+      status: 'built' as const,
+      vmid: done.vmid ?? decision.plan.vmid,
+      steps: reportedSteps(done.steps),
+      sourceUrl,
+    };
+  });
+}
+
+/** An ISO OS's install media in the images storage's `iso` content, each checksum-verified by Proxmox. */
+async function mediaBase(
+  context: BuildContext,
+  recipe: MediaRecipe,
+  warnings: string[],
+): Promise<BaseOutcome> {
+  const { connection, options, run } = context;
+  const { client, host } = connection;
+  const { placement } = recipe;
+  const sourceUrl = recipe.media[0]?.url;
+  const outcome = (status: BaseOutcome['status'], volumes: string[], steps: BaseOutcome['steps'] = []) => ({
+    status,
+    media: volumes,
+    steps,
+    ...(sourceUrl ? { sourceUrl } : {}),
+  });
+  const decide = async () =>
+    planMedia(placement, await observeMedia(client, placement), recipe.media, recipe.what);
+  const observed = await observeMedia(client, placement);
+  // A local copy that is not on the host yet: say whether it is the pinned file before saying where it goes.
+  for (const medium of recipe.media)
+    if (medium.localPath !== undefined && !observed.isoVolumes.includes(medium.volid))
+      await verifyLocalCopy({ ...medium, localPath: medium.localPath });
+  const first = planMedia(placement, observed, recipe.media, recipe.what);
+  if (first.status === 'up-to-date') return outcome('up-to-date', first.volumes);
+  for (const medium of recipe.media.filter((m) => first.steps.some((s) => s.volid === m.volid))) {
+    const problem = host.downloadProblem(medium.url, medium.setting);
+    if (problem && !options.dryRun) throw problem;
+    if (problem) warnings.push(problem.message);
+  }
+  if (options.dryRun) return outcome('dry-run', first.volumes, reportedSteps(first.steps));
+  return underBuildLock(connection, placement.node, run, options, async (signal) => {
+    const decision = await decide();
+    if (decision.status === 'up-to-date') return outcome('up-to-date', decision.volumes);
+    const done = await executeBuildPlan(
+      client,
+      { name: recipe.templateName(templateFingerprint(recipe)), runId: run.id, steps: decision.steps },
+      {
+        node: placement.node,
+        vmidRange: placement.vmidRange,
+        readDescription: parseTemplateDescription,
+        signal,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      },
+    );
+    warnings.push(...done.warnings);
+    return outcome('built', decision.volumes, reportedSteps(done.steps));
+  });
 }

@@ -12,8 +12,8 @@ import { buildingRunId, runTag } from './run-marker';
 
 /** What the executor needs of a plan: the steps, and who the VM it creates belongs to. */
 export interface ExecutablePlan {
-  vmid: number;
-  volid: string;
+  /** The VM the plan creates (none for a plan of downloads only, e.g. an ISO OS's install media). */
+  vmid?: number;
   /** The name the new VM gets (checked before it is ever destroyed). */
   name: string;
   runId: string;
@@ -38,7 +38,7 @@ export interface ExecuteOptions {
 
 export interface ExecuteResult {
   /** The template's VMID (differs from the plan's when that one was taken by someone else). */
-  vmid: number;
+  vmid?: number;
   steps: ApiStep[];
   warnings: string[];
 }
@@ -70,7 +70,8 @@ export async function deleteVolume(client: ProxmoxClient, node: string, volid: s
  */
 interface Owned {
   vm?: { vmid: number; upid: string | null };
-  volume?: string;
+  /** Volumes our download tasks wrote, in order. */
+  volumes: string[];
   /** The task of the step that is running now (stopped on interrupt before cleanup). */
   running?: string | undefined;
 }
@@ -85,7 +86,7 @@ export async function executeBuildPlan(
   options: ExecuteOptions,
 ): Promise<ExecuteResult> {
   const { node, onEvent, signal } = options;
-  const owned: Owned = {};
+  const owned: Owned = { volumes: [] };
   const warnings: string[] = [];
   let steps = [...plan.steps];
   let vmid = plan.vmid;
@@ -116,7 +117,7 @@ export async function executeBuildPlan(
           await removeLeftover(client, node, step, options.readDescription, warnings, onEvent);
           break;
         case 'download':
-          if (await download(client, node, step, taskOptions)) owned.volume = step.volid;
+          if (await download(client, node, step, taskOptions)) owned.volumes.push(step.volid);
           break;
         case 'create': {
           const created = await create(client, node, plan, steps, index, options, owned, taskOptions);
@@ -193,7 +194,7 @@ async function download(
     node,
     storage,
     {
-      content: content as 'import',
+      content: content as 'import' | 'iso',
       filename: filename ?? '',
       url: url ?? '',
       checksum: checksum ?? '',
@@ -341,14 +342,14 @@ async function cleanUp(
       else leftovers.push(`qm destroy ${vmid} --purge (${(error as Error).message})`);
     }
   }
-  if (owned.volume) {
+  for (const volume of owned.volumes) {
     try {
-      onEvent?.({ type: 'cleanup', message: `removing the downloaded volume ${owned.volume}` });
-      await deleteVolume(client, node, owned.volume);
-      removed.push(`volume ${owned.volume}`);
+      onEvent?.({ type: 'cleanup', message: `removing the downloaded volume ${volume}` });
+      await deleteVolume(client, node, volume);
+      removed.push(`volume ${volume}`);
     } catch (error) {
-      if (isGone(error)) removed.push(`volume ${owned.volume} (not there)`);
-      else leftovers.push(`pvesm free ${owned.volume} (${(error as Error).message})`);
+      if (isGone(error)) removed.push(`volume ${volume} (not there)`);
+      else leftovers.push(`pvesm free ${volume} (${(error as Error).message})`);
     }
   }
   const summary =

@@ -2,7 +2,6 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Environment, loadEnvironment } from '@infra/config';
-import { isInfraError } from '@infra/core';
 import { MUTATING, simStateDir } from '@infra/proxmox-connect';
 import { type RequestLogEntry, type Simulator, startSimulator } from '@infra/pve-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,23 +88,60 @@ describe('build-image on local, from the embedded image mirror', () => {
     120_000,
   );
 
-  it.each(['nixos', 'windows'])(
-    '%s (install: iso) stops with one error naming the golden stage, before any change',
-    async (os) => {
+  it.each([
+    ['nixos', ['source']],
+    ['windows', ['source', 'drivers']],
+  ])(
+    '%s (install: iso): the first build puts the pinned ISOs on the iso storage; an unchanged rebuild changes nothing',
+    async (os, media) => {
       const before = (await logEntries()).length;
-      const error = await buildImage(env, os).then(
-        () => {
-          throw new Error('expected ISO_NEEDS_GOLDEN_STAGE');
-        },
-        (e: unknown) => e,
+      const first = await buildImage(env, os);
+      expect(first.status).toBe('built');
+      expect(first.vmid).toBeUndefined(); // no base template: Packer's proxmox-iso makes the VM
+      expect(first.media).toEqual(
+        media.map((m) => expect.stringMatching(new RegExp(`^local:iso/${os}-.+-${m}-[0-9a-f]{12}\\.iso$`))),
       );
-      if (!isInfraError(error)) throw error;
-      expect(error.code).toBe('ISO_NEEDS_GOLDEN_STAGE');
-      expect(error.message).toContain(`images.${os} installs from an ISO`);
-      expect(error.message).toContain('golden (Packer) stage');
-      expect(error.message).toContain(`packer/${os}/`);
-      expect(mutating((await logEntries()).slice(before))).toEqual([]);
+      const firstLog = await loggedSince(before, first.proxmoxRequests.total);
+      expect(mutating(firstLog)).toEqual([
+        'POST /nodes/pve/qemu', // the build lock
+        ...media.map(() => 'POST /nodes/pve/storage/local/download-url'),
+        'DELETE /nodes/pve/qemu/999999999',
+      ]);
+      // Each download carried a checksum (the mirror copy's), valid for the official schema, and Proxmox (the
+      // simulator) verified it before storing the volume.
+      const downloads = firstLog.filter((e) => e.path.endsWith('/download-url'));
+      for (const d of downloads) {
+        expect(d).toMatchObject({ status: 200, schema: 'valid' });
+        expect(d.params).toEqual(expect.arrayContaining(['content', 'checksum', 'checksum-algorithm']));
+      }
+      expect(first.steps.map((s) => s.params)).toEqual(
+        media.map(() =>
+          expect.objectContaining({ content: 'iso', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+        ),
+      );
+      expect(
+        first.steps.every((s, i) =>
+          String((s.params as Record<string, string>).url).includes(`/${os}/${media[i]}/`),
+        ),
+      ).toBe(true);
+      // The golden stage (Packer proxmox-iso) needs a host that boots guests: skipped, saying why.
+      expect(first.golden).toMatchObject({
+        status: 'skipped',
+        reason: expect.stringContaining('runs no guests'),
+      });
+
+      const middle = (await logEntries()).length;
+      const again = await buildImage(env, os);
+      expect(again).toMatchObject({
+        status: 'up-to-date',
+        media: first.media,
+        fingerprint: first.fingerprint,
+      });
+      const againLog = await loggedSince(middle, again.proxmoxRequests.total);
+      expect(againLog.length).toBeGreaterThan(0);
+      expect(mutating(againLog)).toEqual([]);
+      expect(again.proxmoxRequests).toMatchObject({ mutating: 0 });
     },
-    60_000,
+    120_000,
   );
 });

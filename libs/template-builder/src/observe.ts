@@ -7,6 +7,7 @@ import {
   splitTags,
   type TemplatePlacement,
 } from './plan';
+import type { ObservedMedia } from './plan-media';
 
 /** Storage types whose volumes are files (download-url needs one). */
 const FILE_BASED = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'btrfs', 'glusterfs']);
@@ -38,6 +39,29 @@ export async function observeTemplates(
   return vms;
 }
 
+const observedStorage = (
+  storages: Awaited<ReturnType<ProxmoxClient['nodeStorages']>>,
+  id: string,
+): ObservedStorage | undefined => {
+  const s = storages.find((x) => x.storage === id);
+  return s
+    ? { id, type: s.type, content: s.content.split(',').filter(Boolean), fileBased: FILE_BASED.has(s.type) }
+    : undefined;
+};
+
+/** An ISO OS's base: the images storage and its `iso` volumes (read-only, two GETs). */
+export async function observeMedia(
+  client: ProxmoxClient,
+  spec: Pick<TemplatePlacement, 'node' | 'storage'>,
+): Promise<ObservedMedia> {
+  const images = observedStorage(await client.nodeStorages(spec.node), spec.storage.images);
+  const isoVolumes =
+    images?.content.includes('iso') === true
+      ? (await client.storageContent(spec.node, spec.storage.images, { content: 'iso' })).map((v) => v.volid)
+      : [];
+  return { ...(images ? { images } : {}), isoVolumes };
+}
+
 /** What a build needs beyond the node's VMs: every VMID in the cluster, the two storages, the import volumes. */
 export async function observeForBuild(
   client: ProxmoxClient,
@@ -57,12 +81,7 @@ export async function observeForBuild(
       template: Boolean(r.template),
       tags: splitTags(r.tags),
     }));
-  const toStorage = (id: string): ObservedStorage | undefined => {
-    const s = storages.find((x) => x.storage === id);
-    return s
-      ? { id, type: s.type, content: s.content.split(',').filter(Boolean), fileBased: FILE_BASED.has(s.type) }
-      : undefined;
-  };
+  const toStorage = (id: string) => observedStorage(storages, id);
   const images = toStorage(spec.storage.images);
   const importVolumes =
     images?.content.includes('import') === true

@@ -93,11 +93,12 @@ describe('ownership before cleanup', () => {
 describe('interrupted-build markers', () => {
   it('a stopped full clone of a deleted template survives the rebuild (Proxmox copies tag and description)', async () => {
     const first = await buildImage(h.env, 'talos', { connection: h.connection });
-    await h.client.cloneVm('pve', first.vmid, { newid: 9001, name: 'talos-worker-1', full: true });
+    const vmid = first.vmid ?? Number.NaN;
+    await h.client.cloneVm('pve', vmid, { newid: 9001, name: 'talos-worker-1', full: true });
     const clone = (await h.client.vmConfig('pve', 9001)) as Record<string, unknown>;
     expect(String(clone.tags)).toContain(`fp-${first.fingerprint.slice(0, 24)}`);
     expect(JSON.parse(String(clone.description))).toMatchObject({ fingerprint: first.fingerprint });
-    await h.client.deleteVm('pve', first.vmid, { purge: true });
+    await h.client.deleteVm('pve', vmid, { purge: true });
 
     const again = await buildImage(h.env, 'talos', { connection: h.connection });
     expect(again).toMatchObject({ status: 'built', vmid: 9000 });

@@ -9,10 +9,12 @@ export interface BuildResult {
   environment: string;
   os: string;
   node: string;
-  /** The base template: its fingerprint, VMID and name. */
+  /** The base: its fingerprint and name, and the template's VMID (absent for an ISO OS, whose base is media). */
   fingerprint: string;
-  vmid: number;
+  vmid?: number;
   name: string;
+  /** An ISO OS's base: the install media volumes (`<storage>:iso/<file>.iso`) the golden stage boots. */
+  media?: string[];
   /** The recipe's identity (Talos: schematicId, talosVersion, …; cloud images: version). */
   identity: Record<string, string>;
   /** The image the base template is (or would be) made from. */
@@ -44,7 +46,8 @@ export const reportedSteps = (steps: readonly ApiStep[]): BuildResult['steps'] =
   steps.map(({ kind, title, method, path, params }) => ({ kind, title, method, path, params }));
 
 export function formatBuildResult(result: BuildResult): string {
-  const head = `${result.name} (VM ${result.vmid}) on ${result.node} · fingerprint ${result.fingerprint.slice(0, 16)}…`;
+  const where = result.media ? `install media ${result.media.join(', ')}` : `VM ${result.vmid}`;
+  const head = `${result.name} (${where}) on ${result.node} · fingerprint ${result.fingerprint.slice(0, 16)}…`;
   const requests = `${result.proxmoxRequests.total} Proxmox requests (${result.proxmoxRequests.mutating} changing) in ${(result.durationMs / 1000).toFixed(2)} s`;
   const golden =
     result.golden === undefined
@@ -52,7 +55,7 @@ export function formatBuildResult(result: BuildResult): string {
       : [
           result.golden.status === 'skipped'
             ? `golden template: not built (${result.golden.reason})`
-            : `golden template: VM ${result.golden.vmid} (${result.golden.status === 'built' ? `packer build from base VM ${result.golden.baseVmid}` : 'up to date'})`,
+            : `golden template: VM ${result.golden.vmid} (${result.golden.status === 'built' ? `packer build from ${result.golden.baseVmid === undefined ? 'the install media' : `base VM ${result.golden.baseVmid}`}` : 'up to date'})`,
         ];
   if (result.status === 'up-to-date')
     return [`up to date: ${head}`, `nothing to do; ${requests}`, ...golden].join('\n');

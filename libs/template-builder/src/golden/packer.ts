@@ -25,7 +25,7 @@ export const PROXMOX_PLUGIN = 'github.com/hashicorp/proxmox';
 
 export type PackerStageResult =
   | { status: 'skipped'; reason: string }
-  | { status: 'built'; templateVmid: number; baseVmid: number };
+  | { status: 'built'; templateVmid: number; baseVmid?: number };
 
 export interface PackerReadiness {
   baseOnly: boolean;
@@ -85,14 +85,19 @@ export async function runPackerBuild(
   environment: Environment,
   os: string,
   client: ProxmoxClient,
-  baseVmid: number,
+  /** The base template a `proxmox-clone` build clones; none for a `proxmox-iso` build (the media are the base). */
+  baseVmid: number | undefined,
   options: { logger?: Logger; toolEnv?: ToolEnv } = {},
 ): Promise<PackerStageResult> {
   const secrets = await loadSecrets(environment);
   const used = (await client.clusterResources('vm'))
     .map((r) => r.vmid)
     .filter((id) => typeof id === 'number');
-  const templateVmid = pickVmid(environment.templates.vmidRange, used as number[], [baseVmid]);
+  const templateVmid = pickVmid(
+    environment.templates.vmidRange,
+    used as number[],
+    baseVmid === undefined ? [] : [baseVmid],
+  );
   const trust = await toolTrust(environment.proxmox.endpoint, environment.proxmox.tls ?? {});
   const keyDir = await mkdtemp(join(tmpdir(), 'infra-packer-'));
   try {
@@ -104,7 +109,7 @@ export async function runPackerBuild(
       sshPrivateKeyFile: keyFile,
       sshPublicKey: key.publicKey,
       tokenId: secrets.proxmox.tokenId,
-      baseVmId: baseVmid,
+      ...(baseVmid !== undefined ? { baseVmId: baseVmid } : {}),
       templateVmId: templateVmid,
     });
     const env = toolEnvironment('packer', {
@@ -115,7 +120,8 @@ export async function runPackerBuild(
     await writeFileAtomic(tokenFile, JSON.stringify({ proxmox_token: secrets.proxmox.tokenSecret }), {
       mode: 0o600,
     });
-    options.logger?.step(`packer build packer/${os} (base VM ${baseVmid} → template VM ${templateVmid})`);
+    const from = baseVmid === undefined ? 'the install media' : `base VM ${baseVmid}`;
+    options.logger?.step(`packer build packer/${os} (${from} → template VM ${templateVmid})`);
     const run = await runWithSecrets('packer', ['build', '-color=false', `-var-file=${tokenFile}`, '.'], {
       env,
       cwd: join(environment.repoRoot, 'packer', os),
@@ -132,12 +138,12 @@ export async function runPackerBuild(
         'PACKER_BUILD_FAILED',
         `packer build packer/${os} exited with ${run.exitCode}:\n${tail}`,
         {
-          hint: `the base template (VM ${baseVmid}) is kept; fix the cause and run the build again (Packer removes its build VM on failure)`,
-          details: { baseVmid, templateVmid },
+          hint: `the base (${from}) is kept; fix the cause and run the build again (Packer removes its build VM on failure)`,
+          details: { ...(baseVmid !== undefined ? { baseVmid } : {}), templateVmid },
         },
       );
     }
-    return { status: 'built', templateVmid, baseVmid };
+    return { status: 'built', templateVmid, ...(baseVmid !== undefined ? { baseVmid } : {}) };
   } finally {
     await rm(keyDir, { recursive: true, force: true });
     await trust.dispose();

@@ -23,7 +23,7 @@ export interface GoldenRecipe {
 export type GoldenResult =
   | { status: 'skipped'; reason: string }
   | { status: 'up-to-date'; vmid: number; fingerprint: string }
-  | { status: 'built'; vmid: number; fingerprint: string; baseVmid: number };
+  | { status: 'built'; vmid: number; fingerprint: string; baseVmid?: number };
 
 export const GOLDEN_MANAGED_BY = 'infra golden-image';
 
@@ -31,7 +31,8 @@ export interface GoldenDescription {
   managedBy: typeof GOLDEN_MANAGED_BY;
   os: string;
   fingerprint: string;
-  base: { vmid: number; fingerprint: string };
+  /** The base template (cloud images), or only the base fingerprint (ISO OSes: their install media). */
+  base: { vmid?: number; fingerprint: string };
   inputs: Record<string, string>;
   builtAt: string;
 }
@@ -55,7 +56,7 @@ export function goldenFingerprint(baseFingerprint: string, inputs: Record<string
 export async function goldenStage(
   context: BuildContext,
   golden: GoldenRecipe,
-  base: { vmid: number; fingerprint: string },
+  base: { vmid?: number; fingerprint: string },
 ): Promise<GoldenResult> {
   const { environment, recipe, connection, options, run } = context;
   const log = options.logger;
@@ -104,6 +105,11 @@ export async function goldenStage(
       tags: ['infra', recipe.os, 'golden', fingerprintTag(fingerprint)].join(';'),
       description: JSON.stringify(description),
     });
-    return { status: 'built', vmid: built.templateVmid, fingerprint, baseVmid: base.vmid };
+    return {
+      status: 'built',
+      vmid: built.templateVmid,
+      fingerprint,
+      ...(base.vmid !== undefined ? { baseVmid: base.vmid } : {}),
+    };
   });
 }

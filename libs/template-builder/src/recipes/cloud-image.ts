@@ -2,14 +2,15 @@ import type { Environment, VmHardware } from '@infra/config';
 import { InfraError } from '@infra/core';
 import { packerGolden } from '../golden/stage';
 import type { PlannedRecipe, TemplatePlacement } from '../plan';
-import type { Recipe } from '../recipe';
+import type { TemplateRecipe } from '../recipe';
+import { placementOf, splitChecksum } from './common';
 
 /**
  * Any OS under `images:` in infra.config.yaml: the distribution's official qcow2 cloud image, pinned by its
  * checksum (`sha256:` or `sha512:`), as a base template with a cloud-init drive and DHCP; then, when
  * `packer/<os>/` exists, the golden stage (Packer + Ansible) on top of it.
  */
-export function cloudImageRecipe(environment: Environment, os: string): Recipe {
+export function cloudImageRecipe(environment: Environment, os: string): TemplateRecipe {
   const image = Object.hasOwn(environment.images, os) ? environment.images[os] : undefined;
   if (!image) {
     const buildable = ['talos', ...Object.keys(environment.images)].join(', ');
@@ -21,34 +22,18 @@ export function cloudImageRecipe(environment: Environment, os: string): Recipe {
       },
     );
   }
-  if (image.install === 'iso') {
-    throw new InfraError(
-      'ISO_NEEDS_GOLDEN_STAGE',
-      `images.${os} installs from an ISO (install: iso in ${environment.configFile}), and build-image has no ISO route: there is no disk image to import as a base template, and the install itself is the golden (Packer) stage — packer/${os}/ boots the ISO with proxmox-iso — which needs a host that boots guests`,
-      {
-        hint: `on a real Proxmox host with packer and its Proxmox plugin installed, run \`packer build packer/${os}/\`; build-image builds the cloud-image OSes (${cloudImageOses(environment).join(', ')}) and talos, here and there`,
-      },
-    );
-  }
-  const [algorithm, checksum] = image.source.checksum.toLowerCase().split(':') as [
-    'sha256' | 'sha512',
-    string,
-  ];
-  const source = { url: image.source.url, algorithm, checksum };
+  const source = { url: image.source.url, ...splitChecksum(image.source.checksum) };
   const planned = cloudPlannedRecipe({
     os,
     version: image.version,
     source,
     hardware: image.hardware,
-    placement: {
-      node: environment.proxmox.node,
-      storage: environment.proxmox.storage,
-      vmidRange: environment.templates.vmidRange,
-    },
+    placement: placementOf(environment),
     bridge: environment.proxmox.bridge,
   });
   return {
     ...planned,
+    base: 'template',
     sourceSetting: `images.${os}.source.url`,
     warnings: [],
     source: async () => ({ ...source, filename: cloudImageFileName(os, source) }),
@@ -58,11 +43,6 @@ export function cloudImageRecipe(environment: Environment, os: string): Recipe {
 
 /** Cloud images published as qcow2: `.qcow2`, and Ubuntu's `.img` (a qcow2 under another name). */
 const QCOW2_NAMES = /\.(qcow2|img)$/;
-
-const cloudImageOses = (environment: Environment) =>
-  Object.entries(environment.images)
-    .filter(([, image]) => image.install !== 'iso')
-    .map(([os]) => os);
 
 /**
  * The downloaded file's name in `import` content: the URL's last segment, content-addressed by the checksum so

@@ -8,8 +8,9 @@ import {
   parseTalosVersion,
 } from '@infra/talos-factory';
 import type { PlannedRecipe, TemplatePlacement } from '../plan';
-import type { Recipe } from '../recipe';
+import type { TemplateRecipe } from '../recipe';
 import { imageSha256 } from '../talos/checksum';
+import { placementOf } from './common';
 
 export const TALOS_TAGS = ['infra', 'talos'] as const;
 
@@ -19,7 +20,7 @@ export const TALOS_TAGS = ['infra', 'talos'] as const;
  * and extensions checked, the schematic registered, the image's sha256 computed once since the factory
  * publishes none). No golden stage: the Talos image is final.
  */
-export async function talosRecipe(environment: Environment): Promise<Recipe> {
+export async function talosRecipe(environment: Environment): Promise<TemplateRecipe> {
   const schematic = await loadSchematicFile(environment.talos.schematic);
   const extensions = schematic.schematic.customization.systemExtensions?.officialExtensions ?? [];
   const talosVersion = parseTalosVersion(environment.talos.version).text;
@@ -31,15 +32,12 @@ export async function talosRecipe(environment: Environment): Promise<Recipe> {
     platform,
     arch,
     hardware: environment.talos.hardware,
-    placement: {
-      node: environment.proxmox.node,
-      storage: environment.proxmox.storage,
-      vmidRange: environment.templates.vmidRange,
-    },
+    placement: placementOf(environment),
     bridge: environment.proxmox.bridge,
   });
   return {
     ...planned,
+    base: 'template',
     sourceSetting: 'talos.factory',
     warnings: [...schematic.warnings, ...checkNvidiaExtensions(extensions)],
     async source({ connection, dryRun, logger }) {
