@@ -3,93 +3,57 @@
 # which partitions the disk and runs nixos-install with nix/configuration.nix. Packer then connects as the build
 # user, removes that user by rebuilding without it, generalises, and converts the VM to a template. Nix
 # configuration takes the place of cloud-init user-data and Ansible here; clones still get cloud-init.
-
-locals {
-  template_name = "nixos-${var.nixos_version}-golden"
-}
-
-source "proxmox-iso" "nixos" {
-  proxmox_url              = var.proxmox_url
-  username                 = var.proxmox_username
-  token                    = var.proxmox_token
-  insecure_skip_tls_verify = var.proxmox_insecure_skip_tls_verify
-  node                     = var.node
-  task_timeout             = "10m"
-
-  vm_id                = var.template_vm_id
-  vm_name              = "${local.template_name}-build"
-  template_name        = local.template_name
-  template_description = "NixOS ${var.nixos_version} golden image from ${var.source_image_url}; packer/nixos/nix/configuration.nix applied by infra."
-  tags                 = "infra;nixos;golden"
-
-  os              = "l26"
-  cores           = var.cores
-  sockets         = var.sockets
-  memory          = var.memory_mib
-  cpu_type        = var.cpu_type
-  machine         = var.machine
-  bios            = var.bios
-  scsi_controller = var.scsi_controller
-  qemu_agent      = true
-  serials         = ["socket"]
-
-  efi_config {
-    efi_storage_pool  = var.disk_storage_pool
-    efi_type          = "4m"
-    pre_enrolled_keys = false
-  }
-
-  boot_iso {
-    type     = "ide"
-    iso_file = var.iso_file
-    unmount  = true
-  }
-
-  disks {
-    type         = "scsi"
-    disk_size    = "${var.disk_gib}G"
-    storage_pool = var.disk_storage_pool
-    format       = "raw"
-    io_thread    = true
-  }
-
-  network_adapters {
-    model  = "virtio"
-    bridge = var.bridge
-  }
-
-  http_content = {
-    "/install.sh"        = file("${path.root}/nix/install.sh")
-    "/configuration.nix" = file("${path.root}/nix/configuration.nix")
-    "/infra-admin.nix" = templatefile("${path.root}/nix/infra-admin.nix.pkrtpl", {
-      admin_user     = var.admin_user
-      admin_ssh_keys = var.admin_ssh_keys
-    })
-    "/build-user.nix" = templatefile("${path.root}/nix/build-user.nix.pkrtpl", {
-      build_user     = var.build_user
-      ssh_public_key = var.ssh_public_key
-    })
-  }
-
-  # The minimal ISO logs in as `nixos` on tty1 by itself; wait for that prompt, then run the installer.
-  boot_wait = "10s"
-  boot_command = [
-    "<enter><wait60s>",
-    "curl -fsSL http://{{ .HTTPIP }}:{{ .HTTPPort }}/install.sh | sudo bash -s -- http://{{ .HTTPIP }}:{{ .HTTPPort }}<enter>",
-  ]
-
-  # An empty cloud-init drive on the finished template, so clones get their own user, keys and network.
-  cloud_init              = true
-  cloud_init_storage_pool = var.disk_storage_pool
-
-  communicator         = "ssh"
-  ssh_username         = var.build_user
-  ssh_private_key_file = var.ssh_private_key_file
-  ssh_timeout          = "45m"
-}
+# The source's shared settings are in source.pkr.hcl (generated); NixOS's own are here.
 
 build {
-  sources = ["source.proxmox-iso.nixos"]
+  source "proxmox-iso.nixos" {
+    serials = ["socket"]
+
+    efi_config {
+      efi_storage_pool  = var.disk_storage_pool
+      efi_type          = "4m"
+      pre_enrolled_keys = false
+    }
+
+    boot_iso {
+      type     = "ide"
+      iso_file = var.iso_file
+      unmount  = true
+    }
+
+    disks {
+      type         = "scsi"
+      disk_size    = "${var.disk_gib}G"
+      storage_pool = var.disk_storage_pool
+      format       = "raw"
+      io_thread    = true
+    }
+
+    http_content = {
+      "/install.sh"        = file("${path.root}/nix/install.sh")
+      "/configuration.nix" = file("${path.root}/nix/configuration.nix")
+      "/infra-admin.nix" = templatefile("${path.root}/nix/infra-admin.nix.pkrtpl", {
+        admin_user     = var.admin_user
+        admin_ssh_keys = var.admin_ssh_keys
+      })
+      "/build-user.nix" = templatefile("${path.root}/nix/build-user.nix.pkrtpl", {
+        build_user     = var.build_user
+        ssh_public_key = var.ssh_public_key
+      })
+    }
+
+    # The minimal ISO logs in as `nixos` on tty1 by itself; wait for that prompt, then run the installer.
+    boot_wait = "10s"
+    boot_command = [
+      "<enter><wait60s>",
+      "curl -fsSL http://{{ .HTTPIP }}:{{ .HTTPPort }}/install.sh | sudo bash -s -- http://{{ .HTTPIP }}:{{ .HTTPPort }}<enter>",
+    ]
+
+    communicator         = "ssh"
+    ssh_username         = var.build_user
+    ssh_private_key_file = var.ssh_private_key_file
+    ssh_timeout          = "45m"
+  }
 
   # Generalise: rebuild without the build user (it disappears at the next boot: users are declarative), and
   # leave no machine-id or SSH host keys, so every clone gets its own.

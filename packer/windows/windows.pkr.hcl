@@ -4,108 +4,71 @@
 # scripts/infra-setup.ps1, which opens WinRM (or OpenSSH) at the first logon. Packer then installs the guest
 # tools and cloudbase-init and generalises with sysprep; clones get their user, keys and network from
 # cloudbase-init and their own cloud-init drive. No Ansible here: the PowerShell provisioners are the baseline.
-
-locals {
-  template_name = "windows-${var.windows_version}-golden"
-}
-
-source "proxmox-iso" "windows" {
-  proxmox_url              = var.proxmox_url
-  username                 = var.proxmox_username
-  token                    = var.proxmox_token
-  insecure_skip_tls_verify = var.proxmox_insecure_skip_tls_verify
-  node                     = var.node
-  task_timeout             = "20m"
-
-  vm_id                = var.template_vm_id
-  vm_name              = "${local.template_name}-build"
-  template_name        = local.template_name
-  template_description = "Windows Server ${var.windows_version} golden image from ${var.source_image_url}; guest tools, cloudbase-init and sysprep by infra (packer/windows)."
-  tags                 = "infra;windows;golden"
-
-  os              = "win11"
-  cores           = var.cores
-  sockets         = var.sockets
-  memory          = var.memory_mib
-  cpu_type        = var.cpu_type
-  machine         = var.machine
-  bios            = var.bios
-  scsi_controller = var.scsi_controller
-  qemu_agent      = true
-
-  efi_config {
-    efi_storage_pool  = var.disk_storage_pool
-    efi_type          = "4m"
-    pre_enrolled_keys = true
-  }
-
-  tpm_config {
-    tpm_storage_pool = var.disk_storage_pool
-    tpm_version      = "v2.0"
-  }
-
-  boot_iso {
-    type     = "sata"
-    index    = "0"
-    iso_file = var.iso_file
-    unmount  = true
-  }
-
-  additional_iso_files {
-    type     = "sata"
-    index    = "1"
-    iso_file = var.drivers_iso_file
-    unmount  = true
-  }
-
-  additional_iso_files {
-    type             = "sata"
-    index            = "2"
-    iso_storage_pool = var.iso_storage_pool
-    cd_label         = "INFRA"
-    cd_content = {
-      "autounattend.xml"               = var.autounattend_xml
-      "infra-setup.ps1"                = file("${path.root}/scripts/infra-setup.ps1")
-      "administrators_authorized_keys" = var.ssh_public_key
-    }
-    unmount = true
-  }
-
-  disks {
-    type         = "scsi"
-    disk_size    = "${var.disk_gib}G"
-    storage_pool = var.disk_storage_pool
-    format       = "raw"
-    io_thread    = true
-    discard      = true
-  }
-
-  network_adapters {
-    model  = "virtio"
-    bridge = var.bridge
-  }
-
-  # OVMF shows "Press any key to boot from CD or DVD" for a few seconds.
-  boot_wait    = "3s"
-  boot_command = ["<enter><wait><enter>"]
-
-  # An empty cloud-init drive on the template: cloudbase-init reads each clone's user, keys and network from it.
-  cloud_init              = true
-  cloud_init_storage_pool = var.disk_storage_pool
-
-  communicator         = var.communicator
-  winrm_username       = "Administrator"
-  winrm_password       = var.build_password
-  winrm_use_ssl        = true
-  winrm_insecure       = true
-  winrm_timeout        = "2h"
-  ssh_username         = "Administrator"
-  ssh_private_key_file = var.ssh_private_key_file
-  ssh_timeout          = "2h"
-}
+# The source's shared settings are in source.pkr.hcl (generated); Windows's own are here.
 
 build {
-  sources = ["source.proxmox-iso.windows"]
+  source "proxmox-iso.windows" {
+    efi_config {
+      efi_storage_pool  = var.disk_storage_pool
+      efi_type          = "4m"
+      pre_enrolled_keys = true
+    }
+
+    tpm_config {
+      tpm_storage_pool = var.disk_storage_pool
+      tpm_version      = "v2.0"
+    }
+
+    boot_iso {
+      type     = "sata"
+      index    = "0"
+      iso_file = var.iso_file
+      unmount  = true
+    }
+
+    additional_iso_files {
+      type     = "sata"
+      index    = "1"
+      iso_file = var.drivers_iso_file
+      unmount  = true
+    }
+
+    additional_iso_files {
+      type             = "sata"
+      index            = "2"
+      iso_storage_pool = var.iso_storage_pool
+      cd_label         = "INFRA"
+      cd_content = {
+        "autounattend.xml"               = var.autounattend_xml
+        "infra-setup.ps1"                = file("${path.root}/scripts/infra-setup.ps1")
+        "administrators_authorized_keys" = var.ssh_public_key
+      }
+      unmount = true
+    }
+
+    disks {
+      type         = "scsi"
+      disk_size    = "${var.disk_gib}G"
+      storage_pool = var.disk_storage_pool
+      format       = "raw"
+      io_thread    = true
+      discard      = true
+    }
+
+    # OVMF shows "Press any key to boot from CD or DVD" for a few seconds.
+    boot_wait    = "3s"
+    boot_command = ["<enter><wait><enter>"]
+
+    communicator         = var.communicator
+    winrm_username       = "Administrator"
+    winrm_password       = var.build_password
+    winrm_use_ssl        = true
+    winrm_insecure       = true
+    winrm_timeout        = "2h"
+    ssh_username         = "Administrator"
+    ssh_private_key_file = var.ssh_private_key_file
+    ssh_timeout          = "2h"
+  }
 
   provisioner "powershell" {
     script = "${path.root}/scripts/install-guest-tools.ps1"

@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Environment } from '@infra/config';
+import { type Environment, loadEnvironment } from '@infra/config';
 import { loadSecrets } from '@infra/sops-secrets';
 import { findOnPath, toolchainEnvironment } from '@infra/validators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,34 @@ describe('Packer stage wiring', () => {
     const keyFile = /PKR_VAR_ssh_private_key_file=(.*)/.exec(recorded)?.[1] ?? '';
     expect(keyFile).toMatch(/id_ed25519$/);
     await expect(stat(resolve(keyFile, '..'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('windows (proxmox-iso, no base VM): a one-time build password, in the var file with the answer file only', async () => {
+    const catalog = await loadEnvironment('local', { file: join(_repoRoot, 'infra.config.yaml') });
+    const windowsEnv = { ...env, images: { windows: catalog.images.windows! } };
+    await mkdir(join(dir, 'packer', 'windows'), { recursive: true });
+    const result = await runPackerBuild(windowsEnv, 'windows', h.client, undefined, { toolEnv });
+    expect(result).toMatchObject({ status: 'built' });
+    expect(result).not.toHaveProperty('baseVmid');
+    const recorded = await readFile(join(dir, 'packer-run.txt'), 'utf8');
+    const varFile = JSON.parse(/^VARFILE=(.*)$/m.exec(recorded)?.[1] ?? '{}') as Record<string, string>;
+    const password = varFile.build_password ?? '';
+    expect(password).toMatch(/^[A-Za-z0-9_-]{24}aA1!$/);
+    expect(password).not.toBe('Validate-Only-Placeholder-1');
+    expect(varFile.autounattend_xml).toContain(password);
+    const packerEnv = recorded
+      .split('\n')
+      .filter((l) => l.startsWith('ENV '))
+      .join('\n');
+    expect(packerEnv).not.toContain(password);
+    expect(packerEnv).not.toMatch(/PKR_VAR_(build_password|autounattend_xml|base_vm_id)=/);
+    expect(packerEnv).toMatch(/PKR_VAR_iso_file=local:iso\/windows-2025-source-[0-9a-f]{12}\.iso/);
+    // Another build, another password.
+    await runPackerBuild(windowsEnv, 'windows', h.client, undefined, { toolEnv });
+    const again = JSON.parse(
+      /^VARFILE=(.*)$/m.exec(await readFile(join(dir, 'packer-run.txt'), 'utf8'))?.[1] ?? '{}',
+    );
+    expect(again.build_password).not.toBe(password);
   });
 
   it('the real packer: its shell-local provisioner (how ansible-playbook runs) sees no token, the build gets it', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,15 @@ import { pickVmid } from '../plan';
  * skipped (with the reason) on a host that runs no guests, when the plugin is missing, or on request.
  */
 export const PROXMOX_PLUGIN = 'github.com/hashicorp/proxmox';
+
+/** Variables that hold secrets: they reach Packer only through the 0600 var file. */
+const SECRET_VARIABLES = new Set(['build_password', 'autounattend_xml']);
+
+/** 24 random characters from four classes, so Windows' password policy always accepts it. */
+function oneTimePassword(): string {
+  const body = randomBytes(18).toString('base64url');
+  return `${body}aA1!`;
+}
 
 export type PackerStageResult =
   | { status: 'skipped'; reason: string }
@@ -111,15 +121,26 @@ export async function runPackerBuild(
       tokenId: secrets.proxmox.tokenId,
       ...(baseVmid !== undefined ? { baseVmId: baseVmid } : {}),
       templateVmId: templateVmid,
+      // Windows: this build's one-time Administrator password (cloudbase-init gives each clone its own).
+      ...(os === 'windows' ? { windowsBuildPassword: oneTimePassword() } : {}),
     });
+    // Secrets go into the 0600 var file, never into Packer's environment (which provisioners inherit).
+    const secret = Object.fromEntries(
+      Object.entries(variables).filter(([name]) => SECRET_VARIABLES.has(name)),
+    );
+    const plain = Object.fromEntries(
+      Object.entries(variables).filter(([name]) => !SECRET_VARIABLES.has(name)),
+    );
     const env = toolEnvironment('packer', {
       from: options.toolEnv ?? toolchainEnvironment(),
-      env: { ...toPackerEnv(variables), ...trust.env },
+      env: { ...toPackerEnv(plain), ...trust.env },
     });
     const tokenFile = join(keyDir, 'token.pkrvars.json');
-    await writeFileAtomic(tokenFile, JSON.stringify({ proxmox_token: secrets.proxmox.tokenSecret }), {
-      mode: 0o600,
-    });
+    await writeFileAtomic(
+      tokenFile,
+      JSON.stringify({ proxmox_token: secrets.proxmox.tokenSecret, ...secret }),
+      { mode: 0o600 },
+    );
     const from = baseVmid === undefined ? 'the install media' : `base VM ${baseVmid}`;
     options.logger?.step(`packer build packer/${os} (${from} → template VM ${templateVmid})`);
     const run = await runWithSecrets('packer', ['build', '-color=false', `-var-file=${tokenFile}`, '.'], {

@@ -1,0 +1,1 @@
+export { checkPackerFiles, writePackerFiles } from './files';
