@@ -38,7 +38,7 @@ export interface ExecuteOptions {
 
 export interface ExecuteResult {
   /** The template's VMID (differs from the plan's when that one was taken by someone else). */
-  vmid?: number;
+  vmid?: number | undefined;
   steps: ApiStep[];
   warnings: string[];
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Environment, ImageSpec } from '@infra/config';
+import type { Environment } from '@infra/config';
 import { installMediaVolume } from '@infra/validators';
 import { packerGolden } from '../golden/stage';
 import type { PlannedRecipe, TemplatePlacement } from '../plan';
@@ -14,11 +14,13 @@ import { placementOf, splitChecksum } from './common';
  * boots them in a new VM, installs, and converts that VM to the template. A local copy (`source.path`, the
  * Windows evaluation ISO that Microsoft hands out after a form) is named the same way.
  */
+type ImageSpec = Environment['images'][string];
+
 export function isoRecipe(environment: Environment, os: string): MediaRecipe {
   const image = environment.images[os] as ImageSpec;
   const medium = (
     media: InstallMedium['media'],
-    pinned: { url: string; checksum: string; path?: string },
+    pinned: { url: string; checksum: string; path?: string | undefined },
   ): InstallMedium => ({
     media,
     setting: `images.${os}.${media}`,
