@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { InfraError } from '@infra/core';
+import { type CoreErrorCode, InfraError, isInfraError, runProcess } from '@infra/core';
 import type { PveSimErrorCode } from './error-codes';
-
-const run = promisify(execFile);
 
 export interface TlsMaterial {
   /** The server (leaf) certificate, PEM. */
@@ -60,24 +56,23 @@ async function load(dir: string): Promise<TlsMaterial> {
   return { caPem, certPem, keyPem, fingerprint: fingerprintOf(certPem) };
 }
 
+/** openssl through the core runner (minimal environment, stdin closed); a failure names the subcommand. */
 async function openssl(args: string[], cwd: string): Promise<void> {
-  try {
-    await run('openssl', args, { cwd });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new InfraError<PveSimErrorCode>(
-        'SIM_OPENSSL_MISSING',
-        'the `openssl` command is needed to create the simulator certificate and was not found on PATH',
-        {
-          hint: 'install it (Debian/Ubuntu: apt-get install openssl; macOS: it ships with the system)',
-        },
-      );
-    }
-    const stderr = (error as { stderr?: string }).stderr ?? '';
+  const result = await runProcess('openssl', args, { cwd }).catch((error: unknown) => {
+    if (!isInfraError<CoreErrorCode>(error, 'TOOL_MISSING')) throw error;
+    throw new InfraError<PveSimErrorCode>(
+      'SIM_OPENSSL_MISSING',
+      'the `openssl` command is needed to create the simulator certificate and was not found on PATH',
+      {
+        hint: 'install it (Debian/Ubuntu: apt-get install openssl; macOS: it ships with the system)',
+        cause: error,
+      },
+    );
+  });
+  if (result.exitCode !== 0) {
     throw new InfraError<PveSimErrorCode>(
       'SIM_TLS_FAILED',
-      `openssl ${args[0]} failed: ${stderr.trim().split('\n')[0] ?? 'unknown error'}`,
+      `openssl ${args[0]} failed: ${result.stderr.trim().split('\n')[0] || `exit code ${result.exitCode}`}`,
       {
         hint: 'check that `openssl version` works (OpenSSL 1.1.1 or newer)',
       },
