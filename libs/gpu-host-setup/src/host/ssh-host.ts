@@ -189,7 +189,11 @@ export class SshHost implements Host {
   #stopMaster(): void {
     if (this.#closed) return;
     this.#closed = true;
-    spawnSync('ssh', [...this.#options, '-O', 'exit', this.#hostname], { stdio: 'ignore' });
+    // Synchronous: it also runs from the process 'exit' hook, where nothing asynchronous completes.
+    spawnSync('ssh', [...this.#options, '-O', 'exit', this.#hostname], {
+      env: childEnv({ pass: SSH_PASS }),
+      stdio: 'ignore',
+    });
   }
 
   async close(): Promise<void> {
