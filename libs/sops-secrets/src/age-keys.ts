@@ -2,6 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type CoreErrorCode, InfraError, isInfraError, runProcess } from '@infra/core';
+import type { SopsErrorCode } from './error-codes';
 
 const AGE_INSTALL_HINT =
   'install the pinned toolchain with `./infra toolchain install` (puts age-keygen on PATH)';
@@ -12,7 +13,9 @@ async function runAgeKeygen(args: readonly string[], options: { input?: string }
     return await runProcess('age-keygen', args, options);
   } catch (error) {
     if (isInfraError<CoreErrorCode>(error, 'TOOL_MISSING'))
-      throw new InfraError('AGE_MISSING', 'age-keygen was not found on PATH', { hint: AGE_INSTALL_HINT });
+      throw new InfraError<SopsErrorCode>('AGE_MISSING', 'age-keygen was not found on PATH', {
+        hint: AGE_INSTALL_HINT,
+      });
     throw error;
   }
 }
@@ -28,9 +31,13 @@ export function isAgeRecipient(value: string): boolean {
 export function assertAgeRecipient(value: string): string {
   const trimmed = value.trim();
   if (!isAgeRecipient(trimmed)) {
-    throw new InfraError('AGE_RECIPIENT_INVALID', `"${trimmed.slice(0, 80)}" is not an age public key`, {
-      hint: 'an age recipient looks like age1... (62 characters); `age-keygen -y <key file>` prints yours',
-    });
+    throw new InfraError<SopsErrorCode>(
+      'AGE_RECIPIENT_INVALID',
+      `"${trimmed.slice(0, 80)}" is not an age public key`,
+      {
+        hint: 'an age recipient looks like age1... (62 characters); `age-keygen -y <key file>` prints yours',
+      },
+    );
   }
   return trimmed;
 }
@@ -75,7 +82,7 @@ export async function assertPrivateKeyFile(path: string): Promise<void> {
     throw missingKeyFile(path, error);
   }
   if ((mode & 0o077) !== 0) {
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'AGE_KEY_PERMISSIONS',
       `age key file ${path} is readable by other users (mode 0${mode.toString(8)})`,
       {
@@ -87,7 +94,7 @@ export async function assertPrivateKeyFile(path: string): Promise<void> {
 }
 
 export function missingKeyFile(path: string, cause?: unknown): InfraError {
-  return new InfraError('AGE_KEY_MISSING', `age key file ${path} does not exist`, {
+  return new InfraError<SopsErrorCode>('AGE_KEY_MISSING', `age key file ${path} does not exist`, {
     hint: 'create a key with `./infra secrets init`, or point SOPS_AGE_KEY_FILE at your existing key file',
     cause,
   });
@@ -103,7 +110,7 @@ export async function readIdentityFile(path: string): Promise<string[]> {
   }
   const identities = parseIdentities(text);
   if (identities.length === 0) {
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'AGE_KEY_INVALID',
       `age key file ${path} holds no age identity (AGE-SECRET-KEY-… line)`,
       {
@@ -119,7 +126,7 @@ export async function publicKeysOf(identities: string[]): Promise<string[]> {
   if (identities.length === 0) return [];
   const result = await runAgeKeygen(['-y'], { input: `${identities.join('\n')}\n` });
   if (result.exitCode !== 0) {
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'AGE_KEY_INVALID',
       'age-keygen could not derive a public key from the age identity',
       {
@@ -139,14 +146,14 @@ export async function publicKeysOf(identities: string[]): Promise<string[]> {
  */
 export async function generateAgeKey(path: string): Promise<string> {
   if (await exists(path)) {
-    throw new InfraError('AGE_KEY_EXISTS', `age key file ${path} already exists`, {
+    throw new InfraError<SopsErrorCode>('AGE_KEY_EXISTS', `age key file ${path} already exists`, {
       hint: 'keep it (it may be the only key for some secrets); remove it by hand only if you are sure',
     });
   }
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const result = await runAgeKeygen(['-o', path]);
   if (result.exitCode !== 0) {
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'AGE_KEYGEN_FAILED',
       `age-keygen could not write ${path}: ${result.stderr.split('\n')[0] ?? ''}`,
       {
@@ -157,7 +164,7 @@ export async function generateAgeKey(path: string): Promise<string> {
   await assertPrivateKeyFile(path);
   const [publicKey] = await publicKeysOf(await readIdentityFile(path));
   if (!publicKey)
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'AGE_KEY_INVALID',
       `age-keygen wrote ${path} but no public key could be derived from it`,
     );

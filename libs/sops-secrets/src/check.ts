@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { isInfraError } from '@infra/core';
 import { demoRecipients } from './demo-recipients';
+import type { SopsErrorCode } from './error-codes';
 import { formatOf, isSupportedSecretsFile, type PlainData } from './formats';
 import { resolveSopsKeys, type SopsKeyContext } from './key-context';
 import { type LeakNeedle, scanPaths } from './leak-scan';
@@ -267,7 +268,7 @@ async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needl
     data = await decryptData(file, { keys: input.keys, displayRoot: input.repoRoot });
   } catch (error) {
     if (!isInfraError(error)) throw error;
-    const rule = error.code === 'SOPS_MAC_MISMATCH' ? 'tampered' : 'unreadable';
+    const rule = isInfraError<SopsErrorCode>(error, 'SOPS_MAC_MISMATCH') ? 'tampered' : 'unreadable';
     findings.push({ file: name, rule, message: error.message });
     return { findings, needles: [] };
   }

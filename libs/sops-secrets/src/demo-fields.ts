@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { InfraError, runProcess } from '@infra/core';
 import { setAt } from './dotted-path';
+import type { SopsErrorCode } from './error-codes';
 import type { PlainData } from './formats';
 
 /**
@@ -46,9 +47,13 @@ export async function sha512Crypt(password: string): Promise<string> {
     rawStdout: true,
   }).catch(() => undefined);
   if (result?.exitCode !== 0 || !result.stdout.startsWith('$6$')) {
-    throw new InfraError('OPENSSL_FAILED', 'could not hash the demo password with `openssl passwd -6`', {
-      hint: 'install openssl (Debian: apt-get install openssl)',
-    });
+    throw new InfraError<SopsErrorCode>(
+      'OPENSSL_FAILED',
+      'could not hash the demo password with `openssl passwd -6`',
+      {
+        hint: 'install openssl (Debian: apt-get install openssl)',
+      },
+    );
   }
   return result.stdout.trim();
 }

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { InfraError } from '@infra/core';
 import { publicKeysOf, readIdentityFile } from './age-keys';
 import { PUBLISHED_DEMO_RECIPIENTS } from './demo-key';
+import type { SopsErrorCode } from './error-codes';
 
 /**
  * Recipients whose private key is no secret: each environment's own key file (`ageKeyFile`, only for the
@@ -24,7 +25,7 @@ export async function demoRecipients(environmentKeyFiles: Iterable<string>): Pro
 /** `add-recipient` with a demo key would let anyone read real secrets. */
 export function assertNotDemoRecipient(recipient: string, demo: readonly string[]): void {
   if (!demo.includes(recipient)) return;
-  throw new InfraError(
+  throw new InfraError<SopsErrorCode>(
     'AGE_RECIPIENT_DEMO',
     `${recipient} is a demo key (an environment's ageKeyFile, or a key published in this repository); anyone can read what is encrypted for it`,
     {

@@ -7,6 +7,7 @@ import { DEMO_FIELDS } from './demo-fields';
 import { renderDemoKeyFile } from './demo-key';
 import { withDirectoryLock } from './dir-lock';
 import { setAt, valueAt } from './dotted-path';
+import type { SopsErrorCode } from './error-codes';
 import type { PlainData } from './formats';
 import { resolveSopsKeys } from './key-context';
 import { decryptData, encryptToFile, type SopsContext } from './sops-client';
@@ -114,7 +115,7 @@ async function decryptDemo(demo: DemoEnvironment, context: SopsContext): Promise
   } catch (error) {
     if (!isInfraError(error)) throw error;
     const file = relative(demo.repoRoot, demo.secrets);
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'SECRETS_DEMO_UNREADABLE',
       `the generated demo secrets ${file} of environment "${demo.name}" cannot be read with its demo key: ${error.message}`,
       {

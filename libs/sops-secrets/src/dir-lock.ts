@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { SopsErrorCode } from './error-codes';
 
 export interface DirectoryLockOptions {
   /** Give up after this long (default 60 s). */
@@ -36,7 +37,7 @@ export async function withDirectoryLock<T>(
     }
     if (Date.now() > deadline) {
       const holder = await readFile(join(path, 'pid'), 'utf8').catch(() => '?');
-      throw new InfraError(
+      throw new InfraError<SopsErrorCode>(
         'LOCK_TIMEOUT',
         `timed out waiting for the lock ${path} (held by pid ${holder.trim()})`,
         {

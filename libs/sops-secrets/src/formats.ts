@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { InfraError } from '@infra/core';
 import { stringify as stringifyYaml } from 'yaml';
+import type { SopsErrorCode } from './error-codes';
 
 /** The document formats sops understands and this project uses (INI and binary are not used for secrets). */
 export type SopsFormat = 'yaml' | 'json' | 'dotenv';
@@ -14,7 +15,7 @@ export function formatOf(path: string): SopsFormat {
   if (name.endsWith('.yaml') || name.endsWith('.yml')) return 'yaml';
   if (name.endsWith('.json')) return 'json';
   if (name.endsWith('.env')) return 'dotenv';
-  throw new InfraError(
+  throw new InfraError<SopsErrorCode>(
     'SECRETS_UNSUPPORTED_FORMAT',
     `${path}: cannot tell the secrets format from the file name`,
     {
@@ -37,12 +38,16 @@ export function serializePlain(data: PlainData, format: SopsFormat, path = '(std
   const lines: string[] = [];
   for (const [key, value] of Object.entries(data)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new InfraError('SECRETS_DOTENV_KEY', `${path}: "${key}" is not a valid dotenv variable name`, {
-        hint: 'use letters, digits and underscores, not starting with a digit',
-      });
+      throw new InfraError<SopsErrorCode>(
+        'SECRETS_DOTENV_KEY',
+        `${path}: "${key}" is not a valid dotenv variable name`,
+        {
+          hint: 'use letters, digits and underscores, not starting with a digit',
+        },
+      );
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new InfraError(
+      throw new InfraError<SopsErrorCode>(
         'SECRETS_DOTENV_VALUE',
         `${path}: ${key}: dotenv files hold only flat string values`,
         {
@@ -52,9 +57,13 @@ export function serializePlain(data: PlainData, format: SopsFormat, path = '(std
     }
     const text = String(value);
     if (text.includes('\n')) {
-      throw new InfraError('SECRETS_DOTENV_VALUE', `${path}: ${key}: dotenv values cannot span lines`, {
-        hint: 'use a .enc.yaml file for multi-line values such as kubeconfigs',
-      });
+      throw new InfraError<SopsErrorCode>(
+        'SECRETS_DOTENV_VALUE',
+        `${path}: ${key}: dotenv values cannot span lines`,
+        {
+          hint: 'use a .enc.yaml file for multi-line values such as kubeconfigs',
+        },
+      );
     }
     lines.push(`${key}=${text}`);
   }

@@ -1,14 +1,15 @@
 export { assertAgeRecipient, generateAgeKey } from './age-keys';
-export { checkSecrets, type Finding } from './check';
-export { assertNoSecretsInArgs, proxmoxApiToken, runWithSecrets } from './child-env';
+export { checkSecrets } from './check';
 export { ed25519PublicKeyLine } from './demo-fields';
 export { type DemoEnvironment, ensureDemoSecrets, generatedDemo } from './demo-secrets';
+export type { SopsErrorCode } from './error-codes';
 export { resolveSopsKeys } from './key-context';
 export { formatLeakHits, scanPaths, scanText } from './leak-scan';
 export { loadSecrets, secretNeedles } from './load-secrets';
 export { type SecretsProject, secretsProject, sopsContextFor } from './project';
 export { repositoryFiles } from './repository-files';
 export type { Secrets } from './secrets-schema';
+export { assertNoSecretsInArgs, proxmoxApiToken, runWithSecrets } from './secrets-to-tools';
 export { selectKey } from './show';
 export { decryptData, decryptText, encryptToFile } from './sops-client';
 export { writeSopsConfig } from './sops-config';

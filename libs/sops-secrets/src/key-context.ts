@@ -15,11 +15,15 @@ export interface HeldKey {
 }
 
 /**
- * Everything sops needs to find the caller's age identities, as the child's complete environment. Identities
- * travel in SOPS_AGE_KEY (the child's environment, never argv) or as the path of a 0600 key file.
+ * Everything sops needs to find the caller's age identities. Identities travel in SOPS_AGE_KEY (the child's
+ * environment, never argv) or as the path of a 0600 key file. The rest of sops' environment is the process
+ * runner's minimal base and `TOOL_ENV_PASS.sops`, copied from `from`: never the whole caller environment.
  */
 export interface SopsKeyContext {
-  env: Record<string, string | undefined>;
+  /** The caller's environment: where PATH, HOME, the editor, ... are copied from (nothing else is). */
+  from: NodeJS.ProcessEnv;
+  /** Set outright for sops: SOPS_AGE_KEY and/or SOPS_AGE_KEY_FILE, as resolved here. */
+  env: Record<string, string>;
   held: HeldKey[];
 }
 
@@ -36,14 +40,15 @@ export interface KeyContextOptions {
 }
 
 export async function resolveSopsKeys(options: KeyContextOptions = {}): Promise<SopsKeyContext> {
-  const base = { ...(options.env ?? process.env) };
+  const from = options.env ?? process.env;
+  // Only what is resolved here reaches sops (SOPS_AGE_KEY_CMD and the like never do): errors can then name
+  // every key sops was offered, and where it came from.
+  const env: Record<string, string> = {};
   const held: HeldKey[] = [];
   const inlineIdentities: string[] = [];
-  // sops would also pick these up on its own; we control the lookup so errors can name every source.
-  delete base.SOPS_AGE_KEY_FILE;
 
   if (!options.ignoreUserKey) {
-    const location = userAgeKeyLocation(options.env ?? process.env);
+    const location = userAgeKeyLocation(from);
     const present = await stat(location.path).then(
       () => true,
       () => false,
@@ -54,15 +59,12 @@ export async function resolveSopsKeys(options: KeyContextOptions = {}): Promise<
       const identities = await readIdentityFile(location.path);
       const label = location.fromEnv ? `SOPS_AGE_KEY_FILE=${location.path}` : location.path;
       for (const recipient of await publicKeysOf(identities)) held.push({ recipient, source: label });
-      base.SOPS_AGE_KEY_FILE = location.path;
+      env.SOPS_AGE_KEY_FILE = location.path;
     }
-    const fromVariable = parseIdentities(base.SOPS_AGE_KEY ?? '');
+    const fromVariable = parseIdentities(from.SOPS_AGE_KEY ?? '');
     inlineIdentities.push(...fromVariable);
     for (const recipient of await publicKeysOf(fromVariable))
       held.push({ recipient, source: 'SOPS_AGE_KEY' });
-  } else {
-    delete base.SOPS_AGE_KEY;
-    delete base.SOPS_AGE_KEY_CMD;
   }
 
   if (options.environmentKeyFile) {
@@ -74,10 +76,8 @@ export async function resolveSopsKeys(options: KeyContextOptions = {}): Promise<
     }
   }
 
-  if (inlineIdentities.length > 0) base.SOPS_AGE_KEY = inlineIdentities.join('\n');
-  else delete base.SOPS_AGE_KEY;
-  base.SOPS_DISABLE_VERSION_CHECK = 'true';
-  return { env: base, held: dedupe(held) };
+  if (inlineIdentities.length > 0) env.SOPS_AGE_KEY = inlineIdentities.join('\n');
+  return { from, env, held: dedupe(held) };
 }
 
 function dedupe(keys: HeldKey[]): HeldKey[] {

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { InfraError, registerSecret } from '@infra/core';
 import { ensureDemoSecrets, generatedDemo } from './demo-secrets';
+import type { SopsErrorCode } from './error-codes';
 import type { PlainData } from './formats';
 import { resolveSopsKeys } from './key-context';
 import { type LeakNeedle, MIN_NEEDLE_LENGTH } from './leak-scan';
@@ -44,7 +45,7 @@ export async function loadSecrets(
   const parsed = secretsSchema.safeParse(data);
   if (!parsed.success) {
     const lines = describeSecretsIssues(file, parsed.error.issues, data);
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'SECRETS_INVALID',
       `the secrets of environment "${environment.name}" are incomplete or malformed:\n  ${lines.join('\n  ')}`,
       {
@@ -67,9 +68,13 @@ async function decryptOwn(
     () => false,
   );
   if (!present) {
-    throw new InfraError('SECRETS_MISSING', `environment "${environment.name}" has no secrets file ${file}`, {
-      hint: `create it with \`./infra secrets edit ${file}\` (run \`secrets.ts init\` first if you have no age key)`,
-    });
+    throw new InfraError<SopsErrorCode>(
+      'SECRETS_MISSING',
+      `environment "${environment.name}" has no secrets file ${file}`,
+      {
+        hint: `create it with \`./infra secrets edit ${file}\` (run \`secrets.ts init\` first if you have no age key)`,
+      },
+    );
   }
   // An environment with its own key (a demo) must not depend on, or trip over, the user's key.
   const keys = await resolveSopsKeys({

@@ -3,6 +3,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError, runProcess } from '@infra/core';
+import type { SopsErrorCode } from './error-codes';
 
 /**
  * Hands one secret to a tool that insists on a file path (e.g. `ansible-playbook --vault-password-file`)
@@ -16,7 +17,7 @@ export async function withSecretFifo<T>(secret: string, use: (path: string) => P
   try {
     const made = await runProcess('mkfifo', ['-m', '600', path]).catch(() => undefined);
     if (made?.exitCode !== 0) {
-      throw new InfraError('SECRET_FIFO_FAILED', `could not create a named pipe in ${dir}`, {
+      throw new InfraError<SopsErrorCode>('SECRET_FIFO_FAILED', `could not create a named pipe in ${dir}`, {
         hint: 'mkfifo (coreutils) must be on PATH and the temp directory must support FIFOs',
       });
     }

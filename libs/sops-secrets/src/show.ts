@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { stringify as stringifyYaml } from 'yaml';
+import type { SopsErrorCode } from './error-codes';
 import type { PlainData } from './formats';
 
 /**
@@ -14,7 +15,7 @@ export function selectKey(data: PlainData, keyPath: string, file: string): strin
     if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) {
       const available =
         node !== null && typeof node === 'object' ? Object.keys(node).join(', ') : '(a value, not a map)';
-      throw new InfraError('SECRETS_KEY_NOT_FOUND', `${file} has no key ${walked.join('.')}`, {
+      throw new InfraError<SopsErrorCode>('SECRETS_KEY_NOT_FOUND', `${file} has no key ${walked.join('.')}`, {
         hint: `keys at that level: ${available}`,
       });
     }

@@ -1,5 +1,7 @@
 import { type CoreErrorCode, InfraError, isInfraError, runProcess } from '@infra/core';
-import { execa } from 'execa';
+import type { SopsErrorCode } from './error-codes';
+import type { SopsKeyContext } from './key-context';
+import { toolEnvironment } from './tool-env';
 
 /** `sops encrypt` / `decrypt` subcommands and reading from stdin with --filename-override arrived in 3.9. */
 export const MIN_SOPS_VERSION = '3.9.0';
@@ -46,25 +48,27 @@ export function ensureSops(env: NodeJS.ProcessEnv = process.env): Promise<string
 
 async function probeSops(env: NodeJS.ProcessEnv): Promise<string> {
   const result = await runProcess('sops', ['--version', '--disable-version-check'], {
-    env: { ...env, SOPS_DISABLE_VERSION_CHECK: 'true' },
+    env: sopsEnvironment(env),
     timeoutMs: 30_000,
   }).catch((error: unknown) => {
     if (isInfraError<CoreErrorCode>(error, 'TOOL_MISSING')) return undefined;
     throw error;
   });
-  if (!result || result.exitCode === 127) {
-    throw new InfraError('SOPS_MISSING', 'sops was not found on PATH', { hint: INSTALL_HINT });
-  }
+  if (!result || result.exitCode === 127) throw sopsMissing();
   const version = parseSopsVersion(`${result.stdout}\n${result.stderr}`);
   if (!version) {
-    throw new InfraError('SOPS_VERSION', 'could not read the sops version from `sops --version`', {
-      hint: INSTALL_HINT,
-      details: { exitCode: result.exitCode },
-    });
+    throw new InfraError<SopsErrorCode>(
+      'SOPS_VERSION',
+      'could not read the sops version from `sops --version`',
+      {
+        hint: INSTALL_HINT,
+        details: { exitCode: result.exitCode },
+      },
+    );
   }
   const text = version.join('.');
   if (compareVersions(version, parseVersionText(MIN_SOPS_VERSION)) < 0) {
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'SOPS_VERSION',
       `sops ${text} is too old: infra needs sops ${MIN_SOPS_VERSION} or newer`,
       {
@@ -77,13 +81,15 @@ async function probeSops(env: NodeJS.ProcessEnv): Promise<string> {
 
 export interface SopsRun {
   exitCode: number;
+  /** Exactly as sops wrote it (decrypted plaintext is parsed, never printed). */
   stdout: string;
+  /** Redacted. */
   stderr: string;
 }
 
 export interface RunSopsOptions {
-  /** The complete environment of the child (nothing else is inherited), including its key variables. */
-  env: Record<string, string | undefined>;
+  /** Whose keys, and the caller environment sops' minimal environment is copied from. */
+  keys: Pick<SopsKeyContext, 'from' | 'env'>;
   /** Plaintext handed over on stdin, never on the command line or in a file. */
   input?: string;
   cwd?: string;
@@ -91,27 +97,31 @@ export interface RunSopsOptions {
   interactive?: boolean;
 }
 
-/** Runs sops with the given arguments; never throws for a non-zero exit (callers map stderr to errors). */
+/**
+ * Runs sops through the core process runner: the runner's minimal base environment, `TOOL_ENV_PASS.sops`
+ * (the editor, the version-check switch) copied from the caller's environment, and the resolved key
+ * variables. Never throws for a non-zero exit (callers map stderr to errors).
+ */
 export async function runSops(args: string[], options: RunSopsOptions): Promise<SopsRun> {
-  await ensureSops(options.env);
-  const result = await execa('sops', args, {
-    env: options.env,
-    extendEnv: false,
-    reject: false,
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    stripFinalNewline: false,
-    maxBuffer: 64 * 1024 * 1024,
-    ...(options.interactive
-      ? { stdin: 'inherit' as const, stdout: 'inherit' as const, stderr: 'pipe' as const }
-      : options.input === undefined
-        ? { stdin: 'ignore' as const }
-        : { input: options.input }),
+  await ensureSops(options.keys.from);
+  const result = await runProcess('sops', args, {
+    env: sopsEnvironment(options.keys.from, options.keys.env),
+    rawStdout: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.interactive ? { interactive: true } : {}),
+    ...(options.input === undefined ? {} : { input: options.input }),
+  }).catch((error: unknown) => {
+    if (isInfraError<CoreErrorCode>(error, 'TOOL_MISSING')) throw sopsMissing();
+    throw error;
   });
-  if (result.code === 'ENOENT')
-    throw new InfraError('SOPS_MISSING', 'sops was not found on PATH', { hint: INSTALL_HINT });
-  return {
-    exitCode: result.exitCode ?? 1,
-    stdout: typeof result.stdout === 'string' ? result.stdout : '',
-    stderr: typeof result.stderr === 'string' ? result.stderr : '',
-  };
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+}
+
+function sopsEnvironment(from: NodeJS.ProcessEnv, keys: Readonly<Record<string, string>> = {}) {
+  // The version check would call the GitHub API (unreachable here, and slow).
+  return toolEnvironment('sops', { from, env: { ...keys, SOPS_DISABLE_VERSION_CHECK: 'true' } });
+}
+
+function sopsMissing() {
+  return new InfraError<SopsErrorCode>('SOPS_MISSING', 'sops was not found on PATH', { hint: INSTALL_HINT });
 }

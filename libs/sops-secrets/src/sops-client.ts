@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { InfraError, writeFileAtomic } from '@infra/core';
+import type { SopsErrorCode } from './error-codes';
 import { formatOf, type PlainData, type SopsFormat, serializePlain } from './formats';
 import type { SopsKeyContext } from './key-context';
 import { readSopsMetadata, type SopsMetadata } from './metadata';
@@ -53,7 +54,7 @@ export async function decryptText(
   outputType?: SopsFormat,
 ): Promise<string> {
   const args = ['decrypt', ...(outputType ? ['--output-type', outputType] : []), path];
-  const run = await runSops(args, { env: context.keys.env });
+  const run = await runSops(args, { keys: context.keys });
   if (run.exitCode !== 0) throw await failure(run, context, 'decrypt', path);
   return run.stdout;
 }
@@ -63,7 +64,7 @@ export async function decryptData(path: string, context: SopsContext): Promise<P
   const json = await decryptText(path, context, 'json');
   const data: unknown = JSON.parse(json);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'SECRETS_NOT_A_MAP',
       `${display(context, path)}: the decrypted document is not a key/value map`,
       {
@@ -108,7 +109,7 @@ export async function encryptToFile(
     format,
     ...(options.recipients ? ['--age', options.recipients.join(',')] : []),
   ];
-  const run = await runSops(args, { env: context.keys.env, input });
+  const run = await runSops(args, { keys: context.keys, input });
   if (run.exitCode !== 0) throw await failure(run, context, 'encrypt', path);
   await writeFileAtomic(path, run.stdout, { mode: options.mode ?? 0o644 });
 }
@@ -117,9 +118,13 @@ export async function encryptToFile(
 export async function encryptFileInPlace(path: string, context: SopsContext): Promise<void> {
   const text = await readFile(path, 'utf8');
   if (readSopsMetadata(text, formatOf(path))) {
-    throw new InfraError('SOPS_ALREADY_ENCRYPTED', `${display(context, path)} is already encrypted`, {
-      hint: `change it with \`./infra secrets edit ${display(context, path)}\``,
-    });
+    throw new InfraError<SopsErrorCode>(
+      'SOPS_ALREADY_ENCRYPTED',
+      `${display(context, path)} is already encrypted`,
+      {
+        hint: `change it with \`./infra secrets edit ${display(context, path)}\``,
+      },
+    );
   }
   await encryptToFile(path, text, context);
 }
@@ -130,7 +135,7 @@ export async function encryptFileInPlace(path: string, context: SopsContext): Pr
  */
 export async function editFile(path: string, context: SopsContext): Promise<{ changed: boolean }> {
   const run = await runSops([...configArgs(context), 'edit', path], {
-    env: context.keys.env,
+    keys: context.keys,
     interactive: true,
   });
   if (run.exitCode === 0) return { changed: true };
@@ -140,15 +145,13 @@ export async function editFile(path: string, context: SopsContext): Promise<{ ch
 
 /** Re-wraps the data key for exactly the recipients .sops.yaml now assigns to the file (`updatekeys -y`). */
 export async function updateKeys(path: string, context: SopsContext): Promise<{ changed: boolean }> {
-  const run = await runSops([...configArgs(context), 'updatekeys', '--yes', path], { env: context.keys.env });
+  const run = await runSops([...configArgs(context), 'updatekeys', '--yes', path], { keys: context.keys });
   if (run.exitCode !== 0) throw await failure(run, context, 'updatekeys', path);
   return { changed: !/already up to date/i.test(run.stderr) };
 }
 
 /** Generates a new data key and re-encrypts every value with it, in place (`rotate -i`). */
 export async function rotateDataKey(path: string, context: SopsContext): Promise<void> {
-  const run = await runSops([...configArgs(context), 'rotate', '--in-place', path], {
-    env: context.keys.env,
-  });
+  const run = await runSops([...configArgs(context), 'rotate', '--in-place', path], { keys: context.keys });
   if (run.exitCode !== 0) throw await failure(run, context, 'rotate', path);
 }

@@ -3,6 +3,7 @@ import { dirname, relative, sep } from 'node:path';
 import { InfraError, writeFileAtomic } from '@infra/core';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
+import type { SopsErrorCode } from './error-codes';
 
 /**
  * `.sops.yaml` as typed data. sops reads more keys than these (pgp, kms, ...); they are kept as they are
@@ -65,7 +66,7 @@ export async function readSopsConfig(path: string): Promise<SopsConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new InfraError('SOPS_CONFIG_MISSING', `${path} does not exist`, {
+    throw new InfraError<SopsErrorCode>('SOPS_CONFIG_MISSING', `${path} does not exist`, {
       hint: 'create it with `./infra secrets init`',
       cause: error,
     });
@@ -78,7 +79,7 @@ export function parseSopsConfig(text: string, path = '.sops.yaml'): SopsConfig {
   try {
     raw = parseYaml(text) ?? {};
   } catch (error) {
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'SOPS_CONFIG_INVALID',
       `${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
       {
@@ -91,7 +92,7 @@ export function parseSopsConfig(text: string, path = '.sops.yaml'): SopsConfig {
     const lines = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`,
     );
-    throw new InfraError(
+    throw new InfraError<SopsErrorCode>(
       'SOPS_CONFIG_INVALID',
       `${path} is not a valid sops config:\n  ${lines.join('\n  ')}`,
       {
@@ -123,10 +124,14 @@ export function compileGoRegex(pattern: string, where = 'path_regex'): RegExp {
   try {
     return new RegExp(caseless ? pattern.slice(4) : pattern, caseless ? 'i' : '');
   } catch (error) {
-    throw new InfraError('SOPS_CONFIG_INVALID', `${where}: "${pattern}" is not a valid regular expression`, {
-      hint: 'path_regex is a Go regular expression such as ^secrets/.*\\.enc\\.yaml$',
-      cause: error,
-    });
+    throw new InfraError<SopsErrorCode>(
+      'SOPS_CONFIG_INVALID',
+      `${where}: "${pattern}" is not a valid regular expression`,
+      {
+        hint: 'path_regex is a Go regular expression such as ^secrets/.*\\.enc\\.yaml$',
+        cause: error,
+      },
+    );
   }
 }
 

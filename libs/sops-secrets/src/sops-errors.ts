@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { SopsErrorCode } from './error-codes';
 import type { SopsRun } from './sops-binary';
 
 /** What went wrong, told apart from sops' stderr and exit code (codes from sops' cmd/sops/codes). */
@@ -67,12 +68,16 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
   const details = { exitCode: run.exitCode, kind, ...(stderrDetail ? { sops: stderrDetail } : {}) };
   switch (kind) {
     case 'not-encrypted':
-      return new InfraError('SOPS_NOT_ENCRYPTED', `${file} is not encrypted: it has no sops metadata`, {
-        hint: 'encrypt it with `./infra secrets init` (encrypts plaintext files under secrets/), and never commit it in plaintext',
-        details,
-      });
+      return new InfraError<SopsErrorCode>(
+        'SOPS_NOT_ENCRYPTED',
+        `${file} is not encrypted: it has no sops metadata`,
+        {
+          hint: 'encrypt it with `./infra secrets init` (encrypts plaintext files under secrets/), and never commit it in plaintext',
+          details,
+        },
+      );
     case 'mac-mismatch':
-      return new InfraError(
+      return new InfraError<SopsErrorCode>(
         'SOPS_MAC_MISMATCH',
         `${file} failed its integrity check (MAC mismatch): it was changed outside sops or tampered with`,
         {
@@ -83,7 +88,7 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
     case 'no-key':
       return noKeyError(context, details);
     case 'no-creation-rule':
-      return new InfraError(
+      return new InfraError<SopsErrorCode>(
         'SOPS_NO_CREATION_RULE',
         `${context.configPath ?? '.sops.yaml'} has no creation rule whose path_regex matches ${file}`,
         {
@@ -92,7 +97,7 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
         },
       );
     case 'config':
-      return new InfraError(
+      return new InfraError<SopsErrorCode>(
         'SOPS_CONFIG',
         `sops could not load ${context.configPath ?? '.sops.yaml'}: ${firstLines(run.stderr, 2)}`,
         {
@@ -101,17 +106,21 @@ export function sopsFailureToError(run: SopsRun, context: FailureContext): Infra
         },
       );
     case 'already-encrypted':
-      return new InfraError('SOPS_ALREADY_ENCRYPTED', `${file} is already encrypted`, {
+      return new InfraError<SopsErrorCode>('SOPS_ALREADY_ENCRYPTED', `${file} is already encrypted`, {
         hint: `change it with \`./infra secrets edit ${file}\``,
         details,
       });
     case 'parse':
-      return new InfraError('SOPS_PARSE', `sops could not parse ${file} (${context.operation})`, {
-        hint: 'check that the content matches the file extension (.yaml, .json or .env)',
-        details,
-      });
+      return new InfraError<SopsErrorCode>(
+        'SOPS_PARSE',
+        `sops could not parse ${file} (${context.operation})`,
+        {
+          hint: 'check that the content matches the file extension (.yaml, .json or .env)',
+          details,
+        },
+      );
     default:
-      return new InfraError(
+      return new InfraError<SopsErrorCode>(
         'SOPS_FAILED',
         `sops ${context.operation} failed for ${file} (exit code ${run.exitCode})${stderrDetail ? `: ${firstLines(run.stderr, 1)}` : ''}`,
         {
@@ -132,7 +141,7 @@ function noKeyError(context: FailureContext, details: Record<string, unknown>): 
     held.length === 0
       ? 'create your key with `./infra secrets init` (or set SOPS_AGE_KEY_FILE), then ask someone who can read the file to run `./infra secrets add-recipient <your age1... key>`'
       : `ask someone who can read it to run \`./infra secrets add-recipient ${held[0]!.recipient}\``;
-  return new InfraError(
+  return new InfraError<SopsErrorCode>(
     'SOPS_NO_KEY',
     `none of your age keys can decrypt ${context.file}. It is encrypted for: ${encryptedFor}. Your keys: ${yours}`,
     { hint, details: { ...details, recipients, heldKeys: held.map((key) => key.recipient) } },

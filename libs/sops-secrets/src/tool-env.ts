@@ -52,7 +52,8 @@ export const TOOL_ENV_PASS = {
     ...TLS_TRUST,
   ],
   ansible: [...ANSIBLE_SETTINGS],
-  sops: ['SOPS_DISABLE_VERSION_CHECK'],
+  /** The editor `sops edit` opens; the keys are set by the caller (resolveSopsKeys), never copied. */
+  sops: ['SOPS_DISABLE_VERSION_CHECK', 'SOPS_EDITOR', 'EDITOR'],
   /** A helper (`sh`, `mkfifo`, `openssl`) that needs nothing beyond the base. */
   plain: [],
 } as const satisfies Record<string, readonly string[]>;

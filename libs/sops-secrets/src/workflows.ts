@@ -9,6 +9,7 @@ import {
   userAgeKeyLocation,
 } from './age-keys';
 import { assertNotDemoRecipient, demoRecipients } from './demo-recipients';
+import type { SopsErrorCode } from './error-codes';
 import { formatOf } from './formats';
 import { readSopsMetadata } from './metadata';
 import { listSecretsFiles, type SecretsProject, sopsContextFor } from './project';
@@ -60,14 +61,15 @@ export async function initSecrets(project: SecretsProject): Promise<InitReport> 
   if (keyExists) {
     await assertPrivateKeyFile(location.path);
     const [first] = await publicKeysOf(await readIdentityFile(location.path));
-    if (!first) throw new InfraError('AGE_KEY_INVALID', `${location.path} holds no usable age identity`);
+    if (!first)
+      throw new InfraError<SopsErrorCode>('AGE_KEY_INVALID', `${location.path} holds no usable age identity`);
     publicKey = first;
   } else {
     publicKey = await generateAgeKey(location.path);
   }
 
   const before = await readSopsConfig(project.configPath).catch((error: unknown) => {
-    if (isInfraError(error) && error.code === 'SOPS_CONFIG_MISSING') return sopsConfigSchema.parse({});
+    if (isInfraError<SopsErrorCode>(error, 'SOPS_CONFIG_MISSING')) return sopsConfigSchema.parse({});
     throw error;
   });
   const demo = await demoRecipients(Object.values(project.environmentKeys));

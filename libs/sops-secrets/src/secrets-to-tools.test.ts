@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { clearSecretsForTests, registerSecret } from '@infra/core';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withSecretFifo } from './secret-fifo';
 import {
   assertNoSecretsInArgs,
   packerProxmoxEnv,
@@ -11,8 +12,7 @@ import {
   runWithSecrets,
   tofuProxmoxEnv,
   toolVariables,
-} from './child-env';
-import { withSecretFifo } from './secret-fifo';
+} from './secrets-to-tools';
 
 const secrets = {
   proxmox: { tokenId: 'infra@pve!build', tokenSecret: 'aaaabbbb-cccc-4ddd-8eee-ffff00001111' },

@@ -1,4 +1,5 @@
 import { InfraError, redact, runProcess } from '@infra/core';
+import type { SopsErrorCode } from './error-codes';
 import type { Secrets } from './secrets-schema';
 
 /**
@@ -16,9 +17,13 @@ export function toolVariables(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(variables)) {
     if (!VARIABLE_NAME.test(name)) {
-      throw new InfraError('SECRET_VARIABLE_NAME', `"${name}" cannot be an OpenTofu/Packer variable name`, {
-        hint: 'use letters, digits and underscores, not starting with a digit',
-      });
+      throw new InfraError<SopsErrorCode>(
+        'SECRET_VARIABLE_NAME',
+        `"${name}" cannot be an OpenTofu/Packer variable name`,
+        {
+          hint: 'use letters, digits and underscores, not starting with a digit',
+        },
+      );
     }
     env[`${prefix}${name}`] = value;
   }
@@ -47,7 +52,7 @@ export function packerProxmoxEnv(secrets: Pick<Secrets, 'proxmox'>): Record<stri
 export function assertNoSecretsInArgs(command: string, args: readonly string[]): void {
   for (const [index, arg] of [command, ...args].entries()) {
     if (redact(arg) !== arg) {
-      throw new InfraError(
+      throw new InfraError<SopsErrorCode>(
         'SECRET_ON_COMMAND_LINE',
         `refusing to run ${command}: argument ${index} carries a secret (command lines are visible to every user)`,
         {
