@@ -8,6 +8,7 @@ import type { ProxmoxErrorCode } from '@infra/proxmox-client';
 import type { ConnectErrorCode } from '@infra/proxmox-connect';
 import type { PveApiErrorCode } from '@infra/pve-api';
 import type { PveSimErrorCode } from '@infra/pve-sim';
+import type { SopsErrorCode } from '@infra/sops-secrets';
 import type { TalosFactoryErrorCode } from '@infra/talos-factory';
 import type { ToolchainErrorCode } from '@infra/toolchain';
 import type { ValidatorsErrorCode } from '@infra/validators';
@@ -32,6 +33,7 @@ const TYPED = [
   'libs/proxmox-connect',
   'libs/pve-api',
   'libs/pve-sim',
+  'libs/sops-secrets',
   'libs/talos-factory',
   'libs/toolchain',
   'libs/unattend',
@@ -76,6 +78,8 @@ describe('typed error codes', () => {
     expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_NOTFOUND')).toBe(false);
     // @ts-expect-error another library's code is not one of this library's
     expect(isInfraError<ProxmoxErrorCode>(error, 'CONFIG_NOT_FOUND')).toBe(false);
+    // @ts-expect-error SOPS_MAC_MISMACH
+    new InfraError<SopsErrorCode>('SOPS_MAC_MISMACH', 'typo');
     // @ts-expect-error CONFIG_NOT_FUOND
     new InfraError<ConfigErrorCode>('CONFIG_NOT_FUOND', 'typo');
     // @ts-expect-error TOOL_MISING
