@@ -21,6 +21,8 @@ resource "terraform_data" "talos_upgrade" {
       TARGET_SCHEMATIC    = var.template.schematic_id
       NODES               = join(" ", concat(local.control_plane_ips, local.worker_ips))
       TIMEOUT_SECONDS     = tostring(var.upgrade.timeout_seconds)
+      # Draining needs the Kubernetes API, which the health gate's skip_kubernetes_checks says is not there.
+      DRAIN = tostring(var.upgrade.drain && !var.health.skip_kubernetes_checks)
     }
   }
 

@@ -206,10 +206,11 @@ variable "health" {
 }
 
 variable "upgrade" {
-  description = "Rolling upgrades: talosctl binary, and how long one node may take to come back on the new version."
+  description = "Rolling upgrades: talosctl binary, how long one node may take to come back on the new version, and whether to drain each node through Kubernetes first (never when health.skip_kubernetes_checks)."
   type = object({
     talosctl        = optional(string, "talosctl")
     timeout_seconds = optional(number, 900)
+    drain           = optional(bool, true)
   })
   nullable = false
   default  = {}

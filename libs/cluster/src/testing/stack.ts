@@ -25,6 +25,11 @@ export interface Stack {
   talos: TalosSim;
   addresses: { cp: string; gpu: string };
   token: string;
+  /**
+   * Stops the Talos simulator and starts it again on the same state (the nodes keep their configs and
+   * records), with other options, e.g. allowSchematicChange for an upgrade to another schematic.
+   */
+  restartTalos(options?: { allowSchematicChange?: boolean }): Promise<void>;
   /** Mutating Proxmox requests the simulator has received (from its request log). */
   mutatingRequests(): Promise<number>;
   tofu(
@@ -94,12 +99,13 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
     tags: 'infra;talos;fp-0123456789abcdef01234567',
   });
   await run('POST', '/nodes/pve/qemu/9000/template', {});
-  const talos = await startTalosSim({
+  const talosOptions = {
     stateDir: join(dir, 'talos'),
     nodes: [addresses.cp, addresses.gpu],
     templateImage: installerImage('nocloud', SCHEMATIC, 'v1.13.9'),
     bootDelayMs: 300,
-  });
+  };
+  let talos = await startTalosSim(talosOptions);
 
   const tree = join(dir, 'tree');
   await mkdir(tree, { recursive: true });
@@ -177,9 +183,15 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
     dir,
     tofuArtifacts: [join(dir, 'cluster.tfstate'), join(dir, 'tfdata'), join(dir, 'tofu-output.log')],
     pve,
-    talos,
+    get talos() {
+      return talos;
+    },
     addresses,
     token: secret,
+    async restartTalos(options = {}) {
+      await talos.stop();
+      talos = await startTalosSim({ ...talosOptions, ...options });
+    },
     async mutatingRequests() {
       const text = await readFile(log, 'utf8').catch(() => '');
       return text
@@ -204,6 +216,18 @@ export async function vmConfig(stack: Stack, vmid: number): Promise<Record<strin
     auth: `PVEAPIToken=${TOKEN_ID}=${stack.token}`,
   });
   return dataOf<Record<string, string>>(res);
+}
+
+/** The VMs the Proxmox simulator holds (vmid, name, template flag). */
+export async function vmList(
+  stack: Stack,
+): Promise<Array<{ vmid: number; name?: string; template?: number }>> {
+  const res = await simRequest(stack.pve, 'GET', '/nodes/pve/qemu', {
+    auth: `PVEAPIToken=${TOKEN_ID}=${stack.token}`,
+  });
+  return dataOf<Array<{ vmid: number; name?: string; template?: number }>>(res).sort(
+    (a, b) => a.vmid - b.vmid,
+  );
 }
 
 /** A machine config as YAML documents. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rolling Talos upgrade, run by terraform_data.talos_upgrade (talos-cluster module). For each node in $NODES, in
 # order and one at a time: if it does not run $TARGET_VERSION with schematic $TARGET_SCHEMATIC, upgrade it to
-# $INSTALLER and wait until it reports both. The talosconfig comes in $TALOSCONFIG_CONTENT and only ever
+# $INSTALLER (draining it first when $DRAIN is true) and wait until it reports both. The talosconfig comes in $TALOSCONFIG_CONTENT and only ever
 # touches disk as a 0600 temp file, removed on exit.
 set -eu
 umask 077
@@ -34,9 +34,10 @@ for node in $NODES; do
     continue
   fi
   echo "talos-upgrade: $node -> $INSTALLER"
-  # MachineService.Upgrade (talosctl's --legacy path, served by every Talos 1.x): the Talos simulator does not
-  # serve the newer ImageService/LifecycleService pair yet. The wait below replaces talosctl's event tracking.
-  talosctl_on "$node" upgrade --legacy --image "$INSTALLER" --wait=false
+  # talosctl 1.13's upgrade: ImageService.Pull of the installer, LifecycleService.Upgrade, then a reboot into it.
+  # With $DRAIN the node is cordoned and drained through Kubernetes first (talosctl then tracks the reboot with
+  # its event stream); without (no Kubernetes API, as on the simulator) the wait below follows the node back.
+  talosctl_on "$node" upgrade --image "$INSTALLER" --drain="$DRAIN" --wait=false
   deadline=$(($(date +%s) + TIMEOUT_SECONDS))
   until at_target "$node"; do
     if [ "$(date +%s)" -ge "$deadline" ]; then
