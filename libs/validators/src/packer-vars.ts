@@ -73,7 +73,8 @@ export function packerVariables(
     bridge: env.proxmox.bridge,
     disk_storage_pool: env.proxmox.storage.disks,
     iso_storage_pool: env.proxmox.storage.images,
-    base_vm_id: String(build.baseVmId ?? end),
+    // Only a clone has a base VM; an ISO install starts from its media.
+    ...(image.install === 'iso' ? {} : { base_vm_id: String(build.baseVmId ?? end) }),
     template_vm_id: String(build.templateVmId ?? start),
     [`${os}_version`]: image.version,
     source_image_url: image.source.url,

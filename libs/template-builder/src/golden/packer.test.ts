@@ -28,7 +28,7 @@ key="$PKR_VAR_ssh_private_key_file"
   echo "KEYMODE=$(stat -c %a "$key")"
   echo "DIRMODE=$(stat -c %a "$(dirname "$key")")"
   echo "VARFILEMODE=$(stat -c %a "$varfile")"
-  echo "VARFILE=$(cat "$varfile")"
+  printf 'VARFILE=%s\n' "$(cat "$varfile")"
   env | sort | sed 's/^/ENV /'
 } > "$D/packer-run.txt"
 ansible-playbook --version > /dev/null
