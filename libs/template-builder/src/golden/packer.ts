@@ -45,17 +45,23 @@ export interface PackerReadiness {
   pluginInstalled: boolean;
 }
 
-/** Why the Packer stage cannot or should not run, or undefined when it runs. Checked in this order. */
-export function packerSkipReason(r: PackerReadiness): string | undefined {
+/**
+ * Why the Packer stage cannot or should not run, or undefined when it runs. Checked in this order. `result` names
+ * what the build leaves instead (the base template, or an ISO OS's install media).
+ */
+export function packerSkipReason(
+  r: PackerReadiness,
+  result = 'the base template is the result',
+): string | undefined {
   if (r.baseOnly) return '--base-only: stopping after the base template';
   if (!r.runsGuests) {
-    return 'Packer stage skipped: the embedded Proxmox simulator runs no guests, so there is no VM for Packer to boot and provision; the base template is the result';
+    return `Packer stage skipped: the embedded Proxmox simulator runs no guests, so there is no VM for Packer to boot and provision; ${result}`;
   }
   if (!r.packerFound) {
-    return 'Packer stage skipped: packer is not installed (run `./infra toolchain install`); the base template is the result';
+    return `Packer stage skipped: packer is not installed (run \`./infra toolchain install\`); ${result}`;
   }
   if (!r.pluginInstalled) {
-    return `Packer stage skipped: the ${PROXMOX_PLUGIN} plugin is not installed (it is not available from the registries this network reaches; packer/debian/README.md); the base template is the result`;
+    return `Packer stage skipped: the ${PROXMOX_PLUGIN} plugin is not installed (\`./infra setup\` builds it from the pinned source archive); ${result}`;
   }
   return undefined;
 }

@@ -76,6 +76,7 @@ export async function goldenStage(
   if (existing) return { status: 'up-to-date', vmid: existing.vmid, fingerprint };
   const reason = packerSkipReason(
     await packerReadiness({ baseOnly: false, runsGuests: connection.host.runsGuests }),
+    recipe.base === 'media' ? 'the install media are the result' : undefined,
   );
   if (reason) {
     log?.info(reason);
