@@ -157,10 +157,17 @@ export function checkGpuMapping(facts: HostFacts, wanted: Wanted): Finding {
     const why =
       errors.map((c) => c.message).join('; ') ||
       `its entries for ${wanted.node} (${paths.join(', ') || 'none'}) match no device of vendor ${vendor} class ${klass}`;
+    // `--map` replaces the whole list: the other nodes' entries are passed again, or the fix would drop them.
+    const keptEntries = facts.mapping.map
+      .filter((entry) => !entry.split(',').includes(`node=${wanted.node}`))
+      .map((entry) => `--map ${entry} `)
+      .join('');
     return fail(
       'gpu-mapping',
       `PCI mapping "${id}" is not valid on ${wanted.node}: ${why}`,
-      device ? `pvesh set /cluster/mapping/pci/${id} --map ${mapEntry(wanted.node, device)}` : undefined,
+      device
+        ? `pvesh set /cluster/mapping/pci/${id} ${keptEntries}--map ${mapEntry(wanted.node, device)}`
+        : undefined,
     );
   }
   return ok('gpu-mapping', `PCI mapping "${id}" maps ${matching.join(', ')} on ${wanted.node}`);

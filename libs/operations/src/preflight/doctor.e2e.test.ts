@@ -38,6 +38,43 @@ describe('doctor (runDoctor against the simulator as a real endpoint)', () => {
     expect(finding(report, 'node').message).toContain('pve1');
   });
 
+  it("a multi-node host: the fixes name the configured node and keep the other nodes' mapping entries", {
+    timeout: 90_000,
+  }, async () => {
+    // proxmox.node is the first node (pve2); the mapping has an entry for pve1 only; no import content.
+    const h = await host({ nodes: ['pve2', 'pve1', 'pve3'] });
+    const pve1 = 'node=pve1,path=0000:01:00.0,id=10de:27b2,subsystem-id=10de:181b,iommugroup=14';
+    await h.api('POST', '/cluster/mapping/pci', {
+      id: 'rtx4000ada',
+      description: 'RTX 4000 Ada',
+      map: [pve1],
+    });
+    const report = await runDoctor({ environment: h.environment, env: h.env });
+    expect(report.ok).toBe(false);
+    expect(finding(report, 'node').message).toBe('node pve2 is online');
+    const gpu = finding(report, 'gpu-mapping');
+    expect(gpu.status).toBe('fail');
+    expect(gpu.fix).toBe(
+      `pvesh set /cluster/mapping/pci/rtx4000ada --map ${pve1} --map node=pve2,path=0000:01:00.0,id=10de:27b2,subsystem-id=10de:181b,iommugroup=14`,
+    );
+    expect(finding(report, 'storage local: import').fix).toBe(
+      'pvesm set local --content iso,vztmpl,backup,snippets,import',
+    );
+    // The script prints each fix under its failure.
+    const run = await runProcess(
+      join(REPO_ROOT, 'node_modules/.bin/tsx'),
+      [join(REPO_ROOT, 'scripts/doctor.ts'), '-e', 'test'],
+      {
+        cwd: h.dir,
+        env: { HOME: h.env.HOME, SOPS_AGE_KEY_FILE: h.env.SOPS_AGE_KEY_FILE },
+        timeoutMs: 60_000,
+      },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain(`fix: ${gpu.fix}`);
+    expect(run.stdout).toContain('fix: pvesm set local --content iso,vztmpl,backup,snippets,import');
+  });
+
   it('names each missing privilege per stage with the pveum commands that grant it', {
     timeout: 60_000,
   }, async () => {
@@ -109,7 +146,9 @@ describe('doctor (runDoctor against the simulator as a real endpoint)', () => {
     const unreachable = await runDoctor({ environment: closed.environment, env: closed.env });
     expect(unreachable.ok).toBe(false);
     expect(unreachable.findings).toHaveLength(1);
-    expect(unreachable.findings[0]!.fix).toContain('curl -skv https://127.0.0.1:8006');
+    expect(unreachable.findings[0]!.fix).toBe(
+      'ssh root@127.0.0.1 systemctl restart pveproxy   # pveproxy serves the API; check from here with: curl -skv https://127.0.0.1:9/api2/json/version',
+    );
 
     const wrongPin = await host({ environmentYaml: [] });
     wrongPin.environment.proxmox.tls = { fingerprint: Array(32).fill('AB').join(':') };

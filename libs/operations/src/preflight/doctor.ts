@@ -43,10 +43,12 @@ export function wantedOf(environment: Environment, tokenId: string): Wanted {
 function connectionFinding(error: unknown, environment: Environment): Finding {
   const code = isInfraError(error) ? error.code : 'UNEXPECTED';
   const message = error instanceof Error ? error.message : String(error);
-  const host = environment.proxmox.endpoint.replace(/^https?:\/\//, '').replace(/[:/].*$/, '');
+  const url = URL.canParse(environment.proxmox.endpoint) ? new URL(environment.proxmox.endpoint) : undefined;
+  const host = url?.hostname ?? environment.proxmox.endpoint;
+  const port = url?.port || '8006';
   const fixes: Record<string, string> = {
     TLS_FINGERPRINT_MISMATCH: `ssh root@${host} pvenode cert info --output-format json   # pin its fingerprint as proxmox.tls.fingerprint`,
-    PVE_UNREACHABLE: `curl -skv https://${host}:8006/api2/json/version   # from here: is port 8006 open?`,
+    PVE_UNREACHABLE: `ssh root@${host} systemctl restart pveproxy   # pveproxy serves the API; check from here with: curl -skv https://${host}:${port}/api2/json/version`,
     PVE_AUTH_FAILED: `pveum user token add <user@realm> <name> --privsep 0   # then store its id and secret: ./infra secrets edit -e ${environment.name}`,
   };
   const fix = fixes[code] ?? (code.startsWith('TLS_') ? fixes.TLS_FINGERPRINT_MISMATCH : undefined);
