@@ -1,4 +1,10 @@
 export {
+  type BundleManifest,
+  type BundleOptions,
+  type BundleResult,
+  createBundle,
+} from './bundle/bundle';
+export {
   compareDrift,
   type DesiredState,
   type DriftItem,
@@ -8,8 +14,10 @@ export {
   type ObservedState,
 } from './drift/compare';
 export { type DriftOptions, type DriftReport, runDrift } from './drift/drift';
+export { gpuPlanFromFacts } from './gpu-plan';
 export { formatImport, type ImportOptions, type ImportResult, runImport } from './import/import';
 export { createMcpServer, type McpOptions } from './mcp/server';
+export { deployPlanSummary, type PlanSummary } from './plan-summary';
 export { judgeHost, privilegePaths, SUPPORTED_PVE_MAJOR } from './preflight/checks';
 export {
   type DoctorOptions,

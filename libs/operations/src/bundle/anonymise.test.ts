@@ -80,8 +80,8 @@ describe('createAnonymiser', () => {
   it('replaces known host names as whole words only, and their base64 form', () => {
     const a = createAnonymiser({ known: [{ kind: 'hostname', value: 'pve' }] });
     const b64 = Buffer.from('pve').toString('base64');
-    const { text } = a.anonymise(`/nodes/pve/qemu "node":"pve" pvesm pve-manager node pve. ${b64}`);
-    expect(text).toBe('/nodes/host-1/qemu "node":"host-1" pvesm pve-manager node host-1. host-1');
+    const { text } = a.anonymise(`/nodes/pve/qemu "node":"pve" pvesm pve-manager PVE 9 node pve. ${b64}`);
+    expect(text).toBe('/nodes/host-1/qemu "node":"host-1" pvesm pve-manager PVE 9 node host-1. host-1');
   });
 
   it('replaces serials from known values and from serial fields', () => {

@@ -89,6 +89,7 @@ const PUBLIC_DOMAINS = [
   'debian.org',
   'ubuntu.com',
   'archlinux.org',
+  'pkgbuild.io',
   'nixos.org',
   'microsoft.com',
   'fedorapeople.org',
@@ -283,7 +284,8 @@ export function createAnonymiser(input: AnonymiserInput = {}): Anonymiser {
     for (const id of words) {
       const word = new RegExp(
         `(?<![A-Za-z0-9_.@-])${escapeRegExp(id.value)}(?![A-Za-z0-9_!-]|\\.[A-Za-z0-9])`,
-        'gi',
+        // Case-sensitive: a node named `pve` is not the product name `PVE`.
+        'g',
       );
       const replacement = id.kind === 'user' ? userPseudonym(id.value) : pseudonym('hostname', id.value);
       replacePattern(word, id.kind, () => replacement);

@@ -29,6 +29,10 @@ export interface HostOptions {
   environmentYaml?: string[];
   /** Endpoint override (e.g. a closed port for the unreachable case). */
   endpoint?: (sim: Simulator) => string;
+  /** The API token (default TOKEN_ID / TOKEN_SECRET); its user is created on the simulator. */
+  token?: { id: string; secret: string };
+  /** The secrets' admin.username (default `infra`). */
+  adminUsername?: string;
 }
 
 /**
@@ -52,15 +56,17 @@ export async function createTestHost(options: HostOptions = {}): Promise<TestHos
   const nodes = options.nodes ?? ['pve'];
   const acl = options.acl ?? [{ path: '/', roleid: 'Administrator' }];
   const log = join(dir, 'requests.jsonl');
+  const token = options.token ?? { id: TOKEN_ID, secret: TOKEN_SECRET };
+  const user = token.id.slice(0, token.id.indexOf('!'));
   const sim = await startSimulator({
     stateDir: join(dir, 'sim'),
     nodes,
     log,
     timing: { taskMs: 20, agentBootMs: 100 },
     accounts: {
-      users: [{ userid: 'infra@pve' }],
-      tokens: [{ id: TOKEN_ID, secret: TOKEN_SECRET, privsep: false }],
-      acl: acl.map((a) => ({ ...a, ugid: 'infra@pve', type: 'user' as const })),
+      users: [{ userid: user }],
+      tokens: [{ id: token.id, secret: token.secret, privsep: false }],
+      acl: acl.map((a) => ({ ...a, ugid: user, type: 'user' as const })),
     },
   });
   try {
@@ -92,9 +98,9 @@ export async function createTestHost(options: HostOptions = {}): Promise<TestHos
     await encryptToFile(
       join(dir, 'secrets', 'test.enc.yaml'),
       {
-        proxmox: { tokenId: TOKEN_ID, tokenSecret: TOKEN_SECRET },
+        proxmox: { tokenId: token.id, tokenSecret: token.secret },
         admin: {
-          username: 'infra',
+          username: options.adminUsername ?? 'infra',
           passwordHash: '$6$salt$hash',
           sshPublicKeys: [ed25519PublicKeyLine('ops-test')],
         },
