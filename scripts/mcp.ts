@@ -1,7 +1,8 @@
 #!/usr/bin/env tsx
 /**
  * An MCP server on stdio (official @modelcontextprotocol/sdk) for AI assistants: read-only tools (describe
- * config, list templates and fingerprints, doctor, drift) and the resolved config as a resource. The tools
+ * config, list templates and fingerprints, doctor, drift, a tofu plan dry run, the GPU plan of a facts
+ * bundle) and resources (the resolved config, the last build results as the templates record them). The tools
  * that change things (build_image, apply) refuse unless started with --allow-mutations, and then each still
  * needs `confirm: true`. Every output passes the redactor. Logic: libs/operations/src/mcp.
  */

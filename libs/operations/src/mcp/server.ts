@@ -1,10 +1,13 @@
 import type { Environment } from '@infra/config';
-import { type Logger, redact } from '@infra/core';
+import { isInfraError, type Logger, redact } from '@infra/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { formatDrift } from '../drift/compare';
 import { runDrift } from '../drift/drift';
+import { gpuPlanFromFacts } from '../gpu-plan';
+import { deployPlanSummary } from '../plan-summary';
 import { formatDoctorReport, runDoctor } from '../preflight/doctor';
+import { readBuildRecords } from './build-records';
 
 export interface McpOptions {
   /** Loads an environment of infra.config.yaml (the script passes @infra/config's loadEnvironment). */
@@ -33,6 +36,15 @@ const text = (value: unknown) => ({
   ],
 });
 const refused = (message: string) => ({ ...text(message), isError: true });
+/** A tool's failure as one redacted line with its code and hint (not the SDK's raw `error.message`). */
+const failed = (error: unknown) =>
+  refused(
+    isInfraError(error)
+      ? `${error.message} [${error.code}]${error.hint ? `\nhint: ${error.hint}` : ''}`
+      : error instanceof Error
+        ? error.message
+        : String(error),
+  );
 
 /** The resolved environment without anything secret: the secrets file is named, never read. */
 function describeEnvironment(environment: Environment) {
@@ -114,6 +126,48 @@ export function createMcpServer(options: McpOptions): McpServer {
     },
   );
 
+  server.registerTool(
+    'plan',
+    {
+      description:
+        'Dry run of the deploy stage: the real `tofu plan` of terraform/environments/<env> (change counts only; nothing is applied)',
+      inputSchema: envArg,
+    },
+    async ({ env }) => {
+      try {
+        const summary = await deployPlanSummary(await load(env), { logger: options.logger });
+        return text({ ...summary, applied: false });
+      } catch (error) {
+        return failed(error);
+      }
+    },
+  );
+  server.registerTool(
+    'gpu_plan',
+    {
+      description:
+        'GPU passthrough plan for the host from a facts bundle directory (gpu-host.ts collect --out <dir>); reads files only',
+      inputSchema: {
+        ...envArg,
+        facts: z.string().min(1).describe('path of the facts bundle directory (relative: to the repository)'),
+      },
+    },
+    async ({ env, facts }) => {
+      try {
+        const environment = await load(env);
+        const { isAbsolute, join } = await import('node:path');
+        const dir = isAbsolute(facts) ? facts : join(environment.repoRoot, facts);
+        const [{ formatPlan }, plan] = await Promise.all([
+          import('@infra/gpu-host-setup'),
+          gpuPlanFromFacts(dir, environment),
+        ]);
+        return text(`${formatPlan(plan, `facts bundle ${facts}`)}\n${JSON.stringify(plan)}`);
+      } catch (error) {
+        return failed(error);
+      }
+    },
+  );
+
   const confirmArg = {
     ...envArg,
     confirm: z.boolean().default(false).describe('must be true: this changes the Proxmox host'),
@@ -156,6 +210,29 @@ export function createMcpServer(options: McpOptions): McpServer {
         },
       ],
     }),
+  );
+  server.registerResource(
+    'builds',
+    `infra://builds/${options.defaultEnvironment}`,
+    {
+      description: `The last build results on the ${options.defaultEnvironment} host: each template's build record (OS, fingerprint, run, time, source), newest first`,
+      mimeType: 'application/json',
+    },
+    async (uri) => {
+      const environment = await load(options.defaultEnvironment);
+      const { connectProxmox } = await import('@infra/proxmox-connect');
+      const connection = await connectProxmox(environment, { logger: options.logger });
+      try {
+        const records = await readBuildRecords({
+          clusterResources: (type) =>
+            connection.client.clusterResources(type) as Promise<Array<Record<string, unknown>>>,
+          vmConfig: (node, vmid) => connection.client.vmConfig(node, vmid),
+        });
+        return { contents: [{ uri: uri.href, text: redact(JSON.stringify({ builds: records }, null, 2)) }] };
+      } finally {
+        await connection.close();
+      }
+    },
   );
   return server;
 }
