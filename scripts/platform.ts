@@ -5,6 +5,7 @@
  *             cluster.inlineManifests patch
  *   diff      the same rendering at a git ref against the working tree (default ref: HEAD)
  *   validate  scripts/validate.ts kubernetes on each component, and the talos inline-manifest check
+ *   secret    create a component's declared app secrets, SOPS-encrypted for .sops.yaml's kubernetes rule
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,11 +25,13 @@ import {
 import {
   KUBERNETES_DIR,
   listComponents,
+  loadComponent,
   platformSnapshot,
   type SnapshotEntry,
   sourceArchivesDir,
 } from '@infra/platform';
 import {
+  createAppSecrets,
   formatReport,
   toolchainEnvironment,
   type ValidationReport,
@@ -169,9 +172,38 @@ const validate = defineCommand({
   },
 });
 
+const secret = defineCommand({
+  description:
+    "create a component's declared app secrets (component.yaml secrets), SOPS-encrypted for .sops.yaml's kubernetes rule",
+  options: { json: jsonOption },
+  positionals: {
+    component: positional.required('component', 'a component under kubernetes/ that declares secrets'),
+  },
+  examples: ['platform.ts secret ollama'],
+  run: async ({ args, log }) => {
+    const component = await loadComponent(REPO_ROOT, args.component);
+    if (!component.spec.secrets) {
+      throw new InfraError('PLATFORM_NO_SECRETS', `${component.dir}/component.yaml declares no secrets`, {
+        hint: 'declare them under secrets: {<file>.enc.yaml: {name, namespace, keys}} (kubernetes/README.md "App secrets")',
+      });
+    }
+    const result = await createAppSecrets(REPO_ROOT, component, toolchainEnvironment());
+    printResult(result, args.json, () =>
+      [
+        ...result.created.map(
+          (file) => `created ${file} (encrypted; commit it, change values with: sops edit ${file})`,
+        ),
+        ...result.kept.map((file) => `kept ${file}: it exists (change it with: sops edit ${file})`),
+      ].join('\n'),
+    );
+    if (!args.json && result.created.length > 0) log.info('the values were generated and never printed');
+  },
+});
+
 export const command = defineGroup({
-  description: 'the Kubernetes GPU platform: render, diff and validate what will be applied',
-  subcommands: { render, diff, validate },
+  description:
+    'the Kubernetes GPU platform: render, diff and validate what will be applied; create app secrets',
+  subcommands: { render, diff, validate, secret },
 });
 
 await runScript(import.meta.url, command);

@@ -24,6 +24,28 @@ export type Delivery = (typeof DELIVERIES)[number];
 
 const nameSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label like "nvidia"');
 
+/** What a stand-in value of an app secret key looks like (the validator generates one per run; see app-secrets.ts). */
+export const SECRET_VALUE_KINDS = ['ed25519-private-key', 'random-token'] as const;
+export type SecretValueKind = (typeof SECRET_VALUE_KINDS)[number];
+
+/**
+ * An app Secret kept SOPS-encrypted next to the manifests (`<file>.enc.yaml`, only `data`/`stringData`
+ * encrypted, the `.sops.yaml` kubernetes rule's recipients). Declared so that its shape is known when the file is
+ * not in this checkout: every clone's own recipients encrypt it, so a fresh clone has none.
+ */
+export const appSecretSchema = z.strictObject({
+  name: nameSchema,
+  namespace: nameSchema,
+  /** Each key of the Secret's stringData, and what its value is. */
+  keys: z
+    .record(
+      z.string().regex(/^[-._a-zA-Z0-9]+$/, 'expected a Secret key like api-key'),
+      z.enum(SECRET_VALUE_KINDS),
+    )
+    .refine((keys) => Object.keys(keys).length > 0, 'expected at least one key'),
+});
+export type AppSecret = z.infer<typeof appSecretSchema>;
+
 export const componentSchema = z.strictObject({
   delivery: z.enum(DELIVERIES),
   /** A chart rendered with Helm; its version and archive checksum are pinned in mise.toml `[_.charts]`. */
@@ -47,6 +69,13 @@ export const componentSchema = z.strictObject({
         z.string().min(20, 'give the reason the check does not apply here'),
       ),
     })
+    .optional(),
+  /** SOPS-encrypted Secrets of this component, by file name (listed in kustomization.yaml like any manifest). */
+  secrets: z
+    .record(
+      z.string().regex(/^[\w.-]+\.enc\.yaml$/, 'expected a file name like credentials.enc.yaml'),
+      appSecretSchema,
+    )
     .optional(),
 });
 export type ComponentSpec = z.infer<typeof componentSchema>;
@@ -93,7 +122,7 @@ export async function loadComponent(repoRoot: string, name: string): Promise<Com
       PLATFORM_ERRORS.componentInvalid,
       `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
       {
-        hint: `fields: delivery (${DELIVERIES.join(' | ')}), helm {chart, release, namespace, values}, checkov {skip}`,
+        hint: `fields: delivery (${DELIVERIES.join(' | ')}), helm {chart, release, namespace, values}, checkov {skip}, secrets {<file>.enc.yaml: {name, namespace, keys}}`,
       },
     );
   }

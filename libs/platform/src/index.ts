@@ -1,4 +1,11 @@
 export {
+  type AppSecretStandIn,
+  appSecretManifest,
+  checkAppSecrets,
+  ENCRYPTED_MANIFEST,
+  splitSopsMetadata,
+} from './app-secrets';
+export {
   type ChartPin,
   chartArchive,
   parseChartPins,
@@ -15,6 +22,7 @@ export {
 } from './cluster-critical';
 export { kubernetesCompatibility, TALOS_KUBERNETES_SUPPORT } from './compat';
 export {
+  type AppSecret,
   COMPONENT_FILE,
   type Component,
   DELIVERIES,
@@ -22,6 +30,8 @@ export {
   KUBERNETES_DIR,
   listComponents,
   loadComponent,
+  SECRET_VALUE_KINDS,
+  type SecretValueKind,
 } from './component';
 export { PLATFORM_ERRORS } from './errors';
 export { checkFluxKustomizations, isFluxKustomization } from './flux';

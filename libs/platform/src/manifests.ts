@@ -16,6 +16,17 @@ export interface ManifestDocument {
   text: string;
   /** Line (1-based) of a field in the source file, when the object comes from a file the user edits. */
   lineOf(path: FieldPath): number | undefined;
+  /** For a SOPS-encrypted manifest (`*.enc.yaml`): its sops metadata, which `object` and `text` leave out. */
+  sops?: SopsSummary;
+  /** A stand-in generated for this validation run because the file is not in this checkout (app-secrets.ts). */
+  standIn?: boolean;
+}
+
+/** What the checks need of a file's `sops:` metadata. */
+export interface SopsSummary {
+  encryptedRegex?: string;
+  /** The age recipients it is encrypted for. */
+  recipients: string[];
 }
 
 export interface ParseProblem {

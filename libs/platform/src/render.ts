@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { type AppSecretStandIn, ENCRYPTED_MANIFEST, splitSopsMetadata } from './app-secrets';
 import { chartArchive } from './chart';
 import { type Component, KUSTOMIZATION_FILE } from './component';
 import { type ManifestDocument, type ParseProblem, parseManifests } from './manifests';
@@ -21,6 +22,8 @@ export interface RenderOptions {
   /** The cluster's Kubernetes version (Helm's .Capabilities.KubeVersion). */
   kubernetesVersion: string;
   run: ToolRunner;
+  /** Encrypts a stand-in for a declared app secret that is not in this checkout; without it, that is a problem. */
+  appSecretStandIn?: AppSecretStandIn;
 }
 
 export interface RenderedComponent {
@@ -50,15 +53,15 @@ export async function renderComponent(
   const files = await _manifestOrder(component, options.repoRoot, problems);
   const documents: ManifestDocument[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(join(options.repoRoot, file), 'utf8');
-    } catch {
-      problems.push({ file, message: 'cannot be read' });
-      continue;
+    const read = await _readManifest(component, file, options, problems);
+    if (read === undefined) continue;
+    const { manifest, sops } = ENCRYPTED_MANIFEST.test(file)
+      ? splitSopsMetadata(read.text)
+      : { manifest: read.text, sops: undefined };
+    const parsed = parseManifests(manifest, file);
+    for (const document of parsed.documents) {
+      documents.push({ ...document, ...(sops ? { sops } : {}), ...(read.standIn ? { standIn: true } : {}) });
     }
-    const parsed = parseManifests(text, file);
-    documents.push(...parsed.documents);
     problems.push(...parsed.problems);
   }
   if (component.spec.helm) {
@@ -96,6 +99,41 @@ export async function renderChart(
   return parseManifests(result.stdout, valuesFile, { template, locate: false });
 }
 
+/** A manifest's text: the file, or for a declared app secret this checkout lacks, an encrypted stand-in. */
+async function _readManifest(
+  component: Component,
+  file: string,
+  options: RenderOptions,
+  problems: ParseProblem[],
+): Promise<{ text: string; standIn: boolean } | undefined> {
+  if (component.manifestFiles.includes(file)) {
+    try {
+      return { text: await readFile(join(options.repoRoot, file), 'utf8'), standIn: false };
+    } catch {
+      problems.push({ file, message: 'cannot be read' });
+      return undefined;
+    }
+  }
+  const secret = component.spec.secrets?.[basename(file)];
+  if (!secret) return undefined;
+  if (!options.appSecretStandIn) {
+    problems.push({
+      file,
+      message: `not in this checkout: create it, encrypted for your .sops.yaml kubernetes rule (kubernetes/README.md "App secrets")`,
+    });
+    return undefined;
+  }
+  return { text: await options.appSecretStandIn({ component, file, secret }), standIn: true };
+}
+
+/** Every file of the component that is applied: its manifests, and its declared app secrets (present or not). */
+const _applied = (component: Component) => [
+  ...new Set([
+    ...component.manifestFiles,
+    ...Object.keys(component.spec.secrets ?? {}).map((file) => `${component.dir}/${file}`),
+  ]),
+];
+
 async function _manifestOrder(
   component: Component,
   repoRoot: string,
@@ -103,34 +141,35 @@ async function _manifestOrder(
 ): Promise<string[]> {
   const file = `${component.dir}/${KUSTOMIZATION_FILE}`;
   const text = await readFile(join(repoRoot, file), 'utf8').catch(() => undefined);
-  if (text === undefined) return component.manifestFiles;
+  const applied = _applied(component);
+  if (text === undefined) return applied.sort();
   let raw: unknown;
   try {
     raw = parse(text);
   } catch (error) {
     problems.push({ file, message: `not valid YAML: ${(error as Error).message}` });
-    return component.manifestFiles;
+    return applied;
   }
   const parsed = kustomizationSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     problems.push({ file, message: `${issue.path.join('.') || '(top level)'}: ${issue.message}` });
-    return component.manifestFiles;
+    return applied;
   }
   const listed = parsed.data.resources.map((resource) => `${component.dir}/${resource.replace(/^\.\//, '')}`);
-  for (const resource of listed.filter((path) => !component.manifestFiles.includes(path))) {
+  for (const resource of listed.filter((path) => !applied.includes(path))) {
     problems.push({
       file,
       message: `resources: ${resource} is listed but is not a manifest of ${component.dir}`,
     });
   }
-  for (const manifest of component.manifestFiles.filter((path) => !listed.includes(path))) {
+  for (const manifest of applied.filter((path) => !listed.includes(path))) {
     problems.push({
       file,
       message: `resources: ${manifest} is missing, so Flux would not apply it; list it (or delete the file)`,
     });
   }
-  return listed.filter((path) => component.manifestFiles.includes(path));
+  return listed.filter((path) => applied.includes(path));
 }
 
 /** A rendered component as one multi-document YAML text, each document headed by where it came from. */
@@ -138,7 +177,7 @@ export function renderedText(rendered: RenderedComponent): string {
   return rendered.documents
     .map(
       (d) =>
-        `# From: ${d.file}${d.template ? ` (${d.template})` : ''}\n${d.text.replace(/^# Source: .*\n/m, '')}`,
+        `# From: ${d.file}${d.template ? ` (${d.template})` : ''}${d.standIn ? ' (not in this checkout: its shape only)' : ''}${d.sops ? ' (SOPS-encrypted; Flux decrypts it)' : ''}\n${d.text.replace(/^# Source: .*\n/m, '')}`,
     )
     .map((text) => (text.endsWith('\n') ? text : `${text}\n`))
     .join('---\n');

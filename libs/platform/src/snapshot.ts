@@ -1,10 +1,13 @@
 import { InfraError } from '@infra/core';
 import { stringify } from 'yaml';
+import { appSecretManifest } from './app-secrets';
 import { inlineManifestOf } from './cluster-critical';
 import { type Delivery, listComponents, loadComponent } from './component';
 import { PLATFORM_ERRORS } from './errors';
 import { type RenderedComponent, renderComponent, renderedText, type ToolRunner } from './render';
 import { clusterVersions } from './versions';
+
+const NOT_IN_CHECKOUT = '(not in this checkout: create it, kubernetes/README.md "App secrets")';
 
 export interface SnapshotOptions {
   repoRoot: string;
@@ -42,7 +45,17 @@ export async function platformSnapshot(options: SnapshotOptions): Promise<Snapsh
   const rendered: RenderedComponent[] = [];
   for (const name of names) {
     const component = await loadComponent(options.repoRoot, name);
-    const result = await renderComponent(component, { ...options, kubernetesVersion });
+    const result = await renderComponent(component, {
+      ...options,
+      kubernetesVersion,
+      // A declared app secret this checkout lacks is shown as its shape with no values, the same every time
+      // (a random stand-in would make every diff show a change).
+      appSecretStandIn: async ({ secret }) =>
+        appSecretManifest(
+          secret,
+          Object.fromEntries(Object.keys(secret.keys).map((key) => [key, NOT_IN_CHECKOUT])),
+        ),
+    });
     const problem = result.problems[0];
     if (problem) {
       throw new InfraError(

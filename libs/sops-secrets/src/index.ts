@@ -12,6 +12,6 @@ export type { Secrets } from './secrets-schema';
 export { assertNoSecretsInArgs, proxmoxApiToken, runWithSecrets } from './secrets-to-tools';
 export { selectKey } from './show';
 export { decryptData, decryptText, encryptToFile } from './sops-client';
-export { writeSopsConfig } from './sops-config';
+export { KUBERNETES_SECRETS_RULE, writeSopsConfig } from './sops-config';
 export { toolEnvironment } from './tool-env';
 export { addRecipient, editSecrets, type FileOutcome, initSecrets, rotateAll } from './workflows';

@@ -180,3 +180,13 @@ export function addRecipientToConfig(
 
 /** The catch-all rule for every environment's secrets file. */
 export const SECRETS_PATH_REGEX = '^secrets/.*\\.enc\\.(yaml|json|env)$';
+
+/**
+ * The rule for the platform's app Secrets (`kubernetes/<component>/*.enc.yaml`), for the same recipients as
+ * the environments' files: only `data`/`stringData` are encrypted, so Flux's kustomize-controller (which
+ * decrypts them with the age key) and kustomize still read kind and metadata.
+ */
+export const KUBERNETES_SECRETS_RULE = {
+  path_regex: '^kubernetes/.*\\.enc\\.yaml$',
+  encrypted_regex: '^(data|stringData)$',
+} as const;

@@ -8,7 +8,7 @@ import { readSopsMetadata } from './metadata';
 import { secretsProject } from './project';
 import { ensureSops } from './sops-binary';
 import { decryptData, encryptToFile, readMetadataFile } from './sops-client';
-import { readSopsConfig, ruleRecipients, SECRETS_PATH_REGEX } from './sops-config';
+import { KUBERNETES_SECRETS_RULE, readSopsConfig, ruleRecipients, SECRETS_PATH_REGEX } from './sops-config';
 import { createSandbox, type Sandbox } from './testing/sandbox';
 import { addRecipient, editSecrets, initSecrets, rotateAll } from './workflows';
 
@@ -124,7 +124,9 @@ describe('init', () => {
     const config = await readSopsConfig(box.configPath);
     expect(config.creation_rules.map((rule) => [rule.path_regex, ruleRecipients(rule)])).toEqual([
       [SECRETS_PATH_REGEX, [report.publicKey]],
+      [KUBERNETES_SECRETS_RULE.path_regex, [report.publicKey]],
     ]);
+    expect(config.creation_rules[1]).toMatchObject({ encrypted_regex: '^(data|stringData)$' });
     expect(JSON.stringify(config)).not.toContain(demo.recipient);
     expect(config.stores).toEqual({ yaml: { indent: 2 }, json: { indent: 2 } });
     // Files sops wrote under those rules are indented like the repository's formatter wants.
@@ -161,6 +163,7 @@ describe('init', () => {
     expect(config.creation_rules.map((rule) => [rule.path_regex, ruleRecipients(rule)])).toEqual([
       ['^secrets/staging\\.enc\\.yaml$', [user]],
       [SECRETS_PATH_REGEX, [user]],
+      [KUBERNETES_SECRETS_RULE.path_regex, [user]],
     ]);
     expect((await readMetadataFile(staging))?.recipients).toEqual([user]);
     await expect(decryptData(staging, demoContext)).rejects.toMatchObject({ code: expect.any(String) });

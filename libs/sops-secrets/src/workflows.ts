@@ -26,6 +26,7 @@ import {
   addRecipientToConfig,
   type CreationRule,
   configRelativePath,
+  KUBERNETES_SECRETS_RULE,
   matchCreationRule,
   readSopsConfig,
   ruleRecipients,
@@ -108,7 +109,7 @@ export async function initSecrets(project: SecretsProject): Promise<InitReport> 
 }
 
 /**
- * The .sops.yaml init wants: the user in the catch-all rule, no demo recipient anywhere (the per-clone demo
+ * The .sops.yaml init wants: the user in the catch-all rule and the kubernetes app-secrets rule, no demo recipient anywhere (the per-clone demo
  * needs no rule: it is encrypted for its own key explicitly). A rule left with no recipient is dropped.
  */
 function planConfig(config: SopsConfig, userRecipient: string, demo: readonly string[]): SopsConfig {
@@ -118,6 +119,9 @@ function planConfig(config: SopsConfig, userRecipient: string, demo: readonly st
   const catchAll = rules.find((rule) => rule.path_regex === SECRETS_PATH_REGEX);
   if (catchAll) catchAll.age = unique([...(catchAll.age ?? []), userRecipient]);
   else rules.push({ path_regex: SECRETS_PATH_REGEX, age: [userRecipient] });
+  const kubernetes = rules.find((rule) => rule.path_regex === KUBERNETES_SECRETS_RULE.path_regex);
+  if (kubernetes) kubernetes.age = unique([...(kubernetes.age ?? []), userRecipient]);
+  else rules.push({ ...KUBERNETES_SECRETS_RULE, age: [userRecipient] });
   return withProjectStores({ ...config, creation_rules: rules });
 }
 

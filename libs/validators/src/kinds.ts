@@ -12,6 +12,7 @@ import { dedupeFindings, type Finding, hasErrors, sortFindings } from './finding
 import { validateImageManifest } from './image-manifest';
 import {
   kubeconform,
+  kubernetesAppSecrets,
   kubernetesCheckov,
   kubernetesGpuRules,
   kubernetesProjectLoader,
@@ -142,6 +143,7 @@ async function stepsFor(
         step('render (helm)', (c) => kubernetesRender(c, load)),
         step('kubeconform', (c) => kubeconform(c, load)),
         step('gpu rules', (c) => kubernetesGpuRules(c, load)),
+        step('app secrets (sops)', (c) => kubernetesAppSecrets(c, load)),
         step('checkov', (c) => kubernetesCheckov(c, load)),
         step('yamllint', yamllint),
       ];

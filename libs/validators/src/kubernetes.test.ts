@@ -1,14 +1,23 @@
-import { sourceArchivesDir } from '@infra/platform';
+import { loadComponent, sourceArchivesDir } from '@infra/platform';
+import {
+  decryptData,
+  generateAgeKey,
+  KUBERNETES_SECRETS_RULE,
+  resolveSopsKeys,
+  writeSopsConfig,
+} from '@infra/sops-secrets';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolEnv } from './exec';
 import type { Finding } from './finding';
 import {
   kubeconform,
+  kubernetesAppSecrets,
   kubernetesCheckov,
   kubernetesGpuRules,
   kubernetesProjectLoader,
   kubernetesRender,
 } from './kubernetes';
+import { createAppSecrets } from './kubernetes-secrets';
 import { type FixtureRepo, fixtureRepo, missingTools, REPO_ROOT, realToolEnv } from './testing/fixture-repo';
 
 /**
@@ -16,7 +25,7 @@ import { type FixtureRepo, fixtureRepo, missingTools, REPO_ROOT, realToolEnv } f
  * kubernetes-validate's schemas, checkov) on copies of the real components, and with real defects.
  */
 const COMPONENTS = ['nvidia-runtime', 'nvidia-device-plugin', 'gpu-smoke', 'ollama', 'jellyfin', 'flux'];
-const TOOLS = ['helm', 'kubeconform', 'checkov'];
+const TOOLS = ['helm', 'kubeconform', 'checkov', 'sops', 'age-keygen'];
 
 let env: ToolEnv;
 let repo: FixtureRepo | undefined;
@@ -42,14 +51,16 @@ afterEach(async () => {
 
 async function run(
   component: string,
-  steps: ('render' | 'kubeconform' | 'gpu' | 'checkov')[],
+  steps: ('render' | 'kubeconform' | 'gpu' | 'secrets' | 'checkov')[],
+  toolEnv: ToolEnv = env,
 ): Promise<Finding[]> {
-  const ctx = repo!.context(`kubernetes/${component}`, env);
+  const ctx = repo!.context(`kubernetes/${component}`, toolEnv);
   const load = kubernetesProjectLoader(ctx, { environment: 'local' });
   const findings: Finding[] = [];
   if (steps.includes('render')) findings.push(...(await kubernetesRender(ctx, load)));
   if (steps.includes('kubeconform')) findings.push(...(await kubeconform(ctx, load)));
   if (steps.includes('gpu')) findings.push(...(await kubernetesGpuRules(ctx, load)));
+  if (steps.includes('secrets')) findings.push(...(await kubernetesAppSecrets(ctx, load)));
   if (steps.includes('checkov')) findings.push(...(await kubernetesCheckov(ctx, load)));
   return findings;
 }
@@ -58,10 +69,10 @@ const copy = () => fixtureRepo(['kubernetes', 'talos', 'mise.toml']);
 
 describe('kubernetes validation of the real components', () => {
   it.each(COMPONENTS)(
-    '%s renders, passes strict schemas and the GPU rules',
+    '%s renders, passes strict schemas, the GPU rules and the app-secret rules',
     async (component) => {
       repo = await copy();
-      expect(await run(component, ['render', 'kubeconform', 'gpu'])).toEqual([]);
+      expect(await run(component, ['render', 'kubeconform', 'gpu', 'secrets'])).toEqual([]);
     },
     120_000,
   );
@@ -216,5 +227,112 @@ describe('kubernetes validation catches real defects, naming file and field', ()
         message: expect.stringContaining('Kustomization/ollama: spec.purge'),
       }),
     );
+  }, 120_000);
+});
+
+describe('app secrets: SOPS-encrypted Secrets next to the manifests', () => {
+  const IDENTITY = 'kubernetes/ollama/identity.enc.yaml';
+
+  it('a declared secret this checkout lacks is checked as a stand-in the real sops encrypted, then deleted', async () => {
+    repo = await copy();
+    const ctx = repo.context('kubernetes/ollama', env);
+    const project = await kubernetesProjectLoader(ctx, { environment: 'local' })();
+    const secret = project.rendered.documents.find((d) => d.file === IDENTITY);
+    expect(secret).toMatchObject({
+      standIn: true,
+      sops: { encryptedRegex: '^(data|stringData)$', recipients: [expect.stringMatching(/^age1/)] },
+      object: {
+        kind: 'Secret',
+        metadata: { name: 'ollama-identity', namespace: 'ollama' },
+        stringData: { id_ed25519: expect.stringMatching(/^ENC\[AES256_GCM,data:/) },
+      },
+    });
+    // Only ciphertext anywhere: no key, no plaintext value, and nothing left in the checkout.
+    expect(secret!.text).not.toMatch(/PRIVATE KEY|AGE-SECRET-KEY/);
+    await expect(repo.read(IDENTITY)).rejects.toThrow();
+    expect(await run('ollama', ['kubeconform', 'secrets', 'checkov'])).toEqual([]);
+  }, 180_000);
+
+  it('platform secret: created for the .sops.yaml kubernetes rule, then validated as the real file', async () => {
+    repo = await copy();
+    const keyFile = repo.path('keys/me.agekey');
+    const recipient = await generateAgeKey(keyFile);
+    await writeSopsConfig(repo.path('.sops.yaml'), {
+      creation_rules: [{ ...KUBERNETES_SECRETS_RULE, age: [recipient] }],
+    });
+    const userEnv = { ...env, SOPS_AGE_KEY_FILE: keyFile };
+    const component = await loadComponent(repo.root, 'ollama');
+    expect(await createAppSecrets(repo.root, component, userEnv)).toEqual({ created: [IDENTITY], kept: [] });
+    expect(await createAppSecrets(repo.root, component, userEnv)).toEqual({ created: [], kept: [IDENTITY] });
+    const text = await repo.read(IDENTITY);
+    expect(text).toMatch(/^ {4}id_ed25519: ENC\[AES256_GCM,data:/m);
+    expect(text).toContain(`recipient: ${recipient}`);
+    expect(text).not.toContain('PRIVATE KEY');
+    // Flux's view: the decrypted Secret holds an ed25519 key Go's ssh package can read (PKCS#8 PEM).
+    const keys = await resolveSopsKeys({ env: userEnv });
+    const plain = (await decryptData(repo.path(IDENTITY), { keys })) as {
+      stringData: { id_ed25519: string };
+    };
+    expect(plain.stringData.id_ed25519).toMatch(
+      /^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----$/,
+    );
+
+    const ctx = repo.context('kubernetes/ollama', userEnv);
+    const project = await kubernetesProjectLoader(ctx, { environment: 'local' })();
+    expect(project.rendered.documents.find((d) => d.file === IDENTITY)?.standIn).toBeUndefined();
+    expect(await run('ollama', ['render', 'kubeconform', 'secrets'], userEnv)).toEqual([]);
+
+    // A value pasted in by hand stays plaintext: named with its line and field, never its value.
+    const line = await repo.replace(
+      IDENTITY,
+      /^ {4}id_ed25519: ENC\[[^\n]*$/m,
+      '    id_ed25519: pasted-by-hand',
+    );
+    const findings = await run('ollama', ['secrets'], userEnv);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        file: IDENTITY,
+        line,
+        rule: 'secret-plaintext',
+        message: expect.stringContaining(
+          'Secret/ollama/ollama-identity: stringData.id_ed25519: in plaintext',
+        ),
+      }),
+    ]);
+    expect(JSON.stringify(findings)).not.toContain('pasted-by-hand');
+  }, 180_000);
+
+  it('a *.enc.yaml that sops never encrypted', async () => {
+    repo = await copy();
+    await repo.write(
+      IDENTITY,
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: ollama-identity\n  namespace: ollama\nstringData:\n  id_ed25519: x\n',
+    );
+    expect(await run('ollama', ['secrets'])).toEqual([
+      expect.objectContaining({ file: IDENTITY, rule: 'secret-not-encrypted' }),
+    ]);
+  }, 120_000);
+
+  it('a Secret with values in a plain manifest', async () => {
+    repo = await copy();
+    await repo.write(
+      'kubernetes/jellyfin/secret.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: jellyfin-api\n  namespace: jellyfin\nstringData:\n  key: x\n',
+    );
+    await repo.replace(
+      'kubernetes/jellyfin/kustomization.yaml',
+      '  - namespace.yaml\n',
+      '  - namespace.yaml\n  - secret.yaml\n',
+    );
+    expect(await run('jellyfin', ['render', 'secrets'])).toEqual([
+      expect.objectContaining({
+        file: 'kubernetes/jellyfin/secret.yaml',
+        line: 6,
+        rule: 'secret-plaintext',
+        message: expect.stringContaining(
+          'Secret/jellyfin/jellyfin-api: stringData: a Secret with values in plaintext',
+        ),
+      }),
+    ]);
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { InfraError, isInfraError } from '@infra/core';
 import {
   type Component,
+  checkAppSecrets,
   checkDevicePluginScheduling,
   checkFluxKustomizations,
   checkGpuWorkloads,
@@ -18,12 +19,14 @@ import {
   type RenderedComponent,
   renderComponent,
 } from '@infra/platform';
+import { KUBERNETES_SECRETS_RULE } from '@infra/sops-secrets';
 import { parseCheckov } from './checkov';
 import type { ValidationContext } from './context';
 import type { ValidatorsErrorCode } from './error-codes';
 import { runTool } from './exec';
 import type { Finding } from './finding';
 import { type KubeconformProblem, parseKubeconform, pointerToPath } from './kubernetes-output';
+import { appSecretStandIn } from './kubernetes-secrets';
 import { toRepoPath } from './paths';
 
 /** The chart whose DaemonSets must reach the GPU node and may use the nvidia runtime without a GPU limit. */
@@ -68,6 +71,7 @@ export function kubernetesProjectLoader(
         env: ctx.env,
         kubernetesVersion,
         run: (tool, args) => runTool(tool, args, { cwd: ctx.repoRoot, env: ctx.env }),
+        appSecretStandIn: appSecretStandIn(await ctx.scratch('app-secrets'), ctx.env),
       });
       const scratch = await ctx.scratch('kubernetes');
       const byFile = new Map<string, ManifestDocument[]>();
@@ -79,9 +83,13 @@ export function kubernetesProjectLoader(
       }
       for (const [path, documents] of byFile) {
         await mkdir(dirname(path), { recursive: true });
-        const text = documents[0]!.template
-          ? documents.map((d) => d.text).join('---\n')
-          : await readFile(join(ctx.repoRoot, documents[0]!.file), 'utf8');
+        // Chart output, and encrypted manifests without their sops metadata (kept out of the schemas: it is
+        // no Kubernetes field), as rendered; a plain manifest byte for byte.
+        const first = documents[0]!;
+        const text =
+          first.template || first.sops || first.standIn
+            ? documents.map((d) => d.text).join('---\n')
+            : await readFile(join(ctx.repoRoot, first.file), 'utf8');
         await writeFile(path, text, { mode: 0o600 });
       }
       return { component, rendered, kubernetesVersion, files: byFile };
@@ -277,6 +285,22 @@ export function kubernetesGpuRules(ctx: ValidationContext, load: Load): Promise<
       findings.push(...checkFluxKustomizations(documents, dirs));
     }
     return findings.map((finding) => _fromPlatform(finding, 'infra'));
+  });
+}
+
+/**
+ * App secrets (`*.enc.yaml`): SOPS-encrypted with the kubernetes rule's settings, no plaintext value, the shape
+ * component.yaml declares; and no Secret with values in any other manifest. A declared secret this checkout lacks
+ * is checked as a stand-in the real sops encrypted for this run.
+ */
+export function kubernetesAppSecrets(ctx: ValidationContext, load: Load): Promise<Finding[]> {
+  return _guard(ctx, async () => {
+    const project = await load();
+    return checkAppSecrets(
+      project.rendered.documents,
+      project.component,
+      KUBERNETES_SECRETS_RULE.encrypted_regex,
+    ).map((finding) => _fromPlatform(finding, 'sops'));
   });
 }
 
