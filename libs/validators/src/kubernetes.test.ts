@@ -87,7 +87,34 @@ describe('kubernetes validation of the real components', () => {
   );
 });
 
+/** Every plain manifest of every component (the files a user edits; chart output is covered by values.yaml). */
+const MANIFESTS = (await Promise.all(COMPONENTS.map((c) => loadComponent(REPO_ROOT, c)))).flatMap((c) =>
+  c.manifestFiles.map((file) => [c.name, file] as const),
+);
+
 describe('kubernetes validation catches real defects, naming file and field', () => {
+  it('covers every manifest of every component', () => {
+    expect(MANIFESTS.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(MANIFESTS.map(([component]) => component))).toEqual(new Set(COMPONENTS));
+  });
+
+  it.each(MANIFESTS)(
+    '%s: an unknown field in %s fails, naming that file',
+    async (component, file) => {
+      repo = await copy();
+      await repo.write(file, `bogusField: 1\n${await repo.read(file)}`);
+      const findings = await run(component, ['kubeconform', 'gpu']);
+      expect(findings).toContainEqual(
+        expect.objectContaining({
+          file,
+          rule: expect.stringMatching(/^(schema|flux-schema)$/),
+          message: expect.stringContaining('bogusField'),
+        }),
+      );
+    },
+    120_000,
+  );
+
   it('an unknown field in a manifest (kubeconform -strict)', async () => {
     repo = await copy();
     const line = await repo.replace(
