@@ -26,6 +26,7 @@ import {
   KUBERNETES_DIR,
   listComponents,
   loadComponent,
+  PLATFORM_ERRORS,
   platformSnapshot,
   type SnapshotEntry,
   sourceArchivesDir,
@@ -183,7 +184,7 @@ const secret = defineCommand({
   run: async ({ args, log }) => {
     const component = await loadComponent(REPO_ROOT, args.component);
     if (!component.spec.secrets) {
-      throw new InfraError('PLATFORM_NO_SECRETS', `${component.dir}/component.yaml declares no secrets`, {
+      throw new InfraError(PLATFORM_ERRORS.noSecrets, `${component.dir}/component.yaml declares no secrets`, {
         hint: 'declare them under secrets: {<file>.enc.yaml: {name, namespace, keys}} (kubernetes/README.md "App secrets")',
       });
     }

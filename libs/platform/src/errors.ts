@@ -8,4 +8,5 @@ export const PLATFORM_ERRORS = {
   helmFailed: 'PLATFORM_HELM_FAILED',
   gpuNodeInvalid: 'PLATFORM_GPU_NODE_INVALID',
   kubernetesVersion: 'PLATFORM_KUBERNETES_VERSION',
+  noSecrets: 'PLATFORM_NO_SECRETS',
 } as const;
