@@ -226,6 +226,20 @@ describe('kubernetes validation catches real defects, naming file and field', ()
     expect((await run('ollama', ['gpu'])).map((f) => f.rule)).toEqual(['gpu-scheduling']);
   }, 120_000);
 
+  it('kubeconform follows the one Kubernetes pin (talos.kubernetesVersion)', async () => {
+    repo = await copy();
+    await repo.replace('infra.config.yaml', 'kubernetesVersion: 1.36.3', 'kubernetesVersion: 1.32.4');
+    await repo.replace('kubernetes/ollama/service.yaml', 'spec:\n', 'spec:\n  bogusField: 1\n');
+    const ctx = repo.context('kubernetes/ollama', env);
+    expect((await kubernetesProjectLoader(ctx, { environment: 'local' })()).kubernetesVersion).toBe('1.32.4');
+    expect(await run('ollama', ['kubeconform'])).toEqual([
+      expect.objectContaining({
+        file: 'kubernetes/ollama/service.yaml',
+        message: expect.stringMatching(/bogusField.*\(Kubernetes 1\.32\.4 strict schema\)/),
+      }),
+    ]);
+  }, 120_000);
+
   it('a Kubernetes version the pinned Talos does not support', async () => {
     repo = await copy();
     await repo.replace('infra.config.yaml', 'kubernetesVersion: 1.36.3', 'kubernetesVersion: 1.37.0');
@@ -233,7 +247,9 @@ describe('kubernetes validation catches real defects, naming file and field', ()
       expect.objectContaining({
         file: 'infra.config.yaml',
         rule: 'PLATFORM_KUBERNETES_VERSION',
-        message: expect.stringContaining('Talos v1.13.9 supports Kubernetes 1.31.0 to 1.36.x, not 1.37.0'),
+        message: expect.stringMatching(
+          /^infra\.config\.yaml:\d+:\d+: catalog\.talos\.kubernetesVersion: Talos v1\.13\.9 supports Kubernetes 1\.31\.0 to 1\.36\.x, not 1\.37\.0/,
+        ),
       }),
     ]);
   }, 120_000);
