@@ -1,8 +1,8 @@
 #!/usr/bin/env tsx
 /**
  * Adopts VMs made outside this project: OpenTofu `import` blocks plus configuration in the repo's style,
- * one file per VM, generated from what the bpg provider reads (`tofu plan -generate-config-out` in a
- * scratch root module) and checked there to plan no change. Refuses VMs the project already manages (infra
+ * one file per VM, generated from what the bpg provider reads (a `tofu plan` of the import blocks in
+ * a scratch root module) and checked there to plan no change. Refuses VMs the project already manages (infra
  * tag or in the tofu state) and unknown VMIDs. Writes nothing on the host. Logic: libs/operations.
  */
 import { defineCommand, jsonOption, option, printResult, runScript } from '@infra/core';

@@ -134,5 +134,6 @@ export function hasChanges(changes: ChangeCounts | undefined): boolean {
 
 export function formatCounts(changes: ChangeCounts | undefined): string {
   if (!changes) return 'no change summary';
-  return `${changes.add} to add, ${changes.change} to change, ${changes.remove} to destroy`;
+  const imports = changes.import > 0 ? `${changes.import} to import, ` : '';
+  return `${imports}${changes.add} to add, ${changes.change} to change, ${changes.remove} to destroy`;
 }

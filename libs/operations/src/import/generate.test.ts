@@ -20,22 +20,13 @@ const schema: BlockSchema = {
     on_boot: { optional: true },
     mac_addresses: { computed: true },
     pool_id: { optional: true },
+    // bpg declares it `ConfigMode: attr`: the schema shows an optional + computed list attribute.
+    network_device: { optional: true, computed: true },
   },
   block_types: {
     cpu: {
       nesting_mode: 'list',
       block: { attributes: { cores: { optional: true }, type: { optional: true } } },
-    },
-    network_device: {
-      nesting_mode: 'list',
-      block: {
-        attributes: {
-          bridge: { optional: true },
-          model: { optional: true },
-          mac_address: { optional: true, computed: true },
-          vlan_id: { optional: true },
-        },
-      },
     },
     serial_device: { nesting_mode: 'list', block: { attributes: { device: { optional: true } } } },
     initialization: {
@@ -63,7 +54,7 @@ const defaults = {
 };
 
 describe('renderImportedVm', () => {
-  it('keeps what differs from the defaults, in the module order; drops computed, zero and default values', () => {
+  it('keeps what differs from the defaults and what identifies a disk or NIC, in the module order', () => {
     const out = renderImportedVm({
       label: 'web_1',
       importId: 'pve/120',
@@ -113,10 +104,15 @@ describe('renderImportedVm', () => {
         '    cores = 4',
         '  }',
         '',
-        '  network_device {}',
+        '  network_device {',
+        '    bridge = "vmbr0"',
+        '    mac_address = "BC:24:11:00:00:01"',
+        '    model = "virtio"',
+        '  }',
         '',
         '  network_device {',
         '    bridge = "vmbr1"',
+        '    mac_address = "BC:24:11:00:00:02"',
         '    model = "e1000"',
         '    vlan_id = 30',
         '  }',
@@ -241,5 +237,28 @@ describe('plan JSON', () => {
       optional: true,
     });
     expect(resourceBlock(doc, 'nope')).toBeUndefined();
+  });
+});
+
+describe('what no configuration can state', () => {
+  it('a VM without ostype: operating_system is left to the VM (ignore_changes), with the reason', () => {
+    const osSchema: BlockSchema = {
+      ...schema,
+      block_types: {
+        ...schema.block_types,
+        operating_system: { nesting_mode: 'list', block: { attributes: { type: { optional: true } } } },
+      },
+    };
+    const out = renderImportedVm({
+      label: 'x',
+      importId: 'pve/123',
+      header: [],
+      schema: osSchema,
+      defaults: { ...defaults, operating_system: [{ type: 'other' }] },
+      values: { name: 'x', node_name: 'pve', vm_id: 123, operating_system: [{ type: '' }] },
+    });
+    expect(out.text).not.toContain('operating_system {');
+    expect(out.text).toContain('    ignore_changes = [operating_system]\n  }\n}\n');
+    expect(out.text).toContain('# operating_system: the VM has no ostype');
   });
 });

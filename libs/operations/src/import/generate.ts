@@ -2,10 +2,10 @@ import { hclString, hclValue } from './hcl';
 import type { BlockSchema } from './schema';
 
 /**
- * Turns what the bpg provider read for a VM (the imported state, from the plan of `tofu plan
- * -generate-config-out`) into configuration in the style of terraform/modules/proxmox-vm: the arguments in
+ * Turns what the bpg provider read for a VM (the imported state, from a `tofu plan` of its import block)
+ * into configuration in the style of terraform/modules/proxmox-vm: the arguments in
  * the module's order, then the rest alphabetically; only what differs from what the provider would plan
- * anyway. An argument is left out when
+ * anyway, plus what identifies a disk or NIC. An argument is left out when
  *   - the provider computes it (optional + computed): an absent argument keeps the state's value;
  *   - it equals the provider's default (the `defaults` are what the same tofu plans for a VM resource with
  *     only `node_name` set, so they are the pinned provider's own, not a table kept by hand);
@@ -38,8 +38,23 @@ const BLOCK_ORDER = [
   'initialization',
   'hostpci',
 ];
-/** Arguments kept even when they equal the default: they say what the VM is (the module always sets them). */
-const ALWAYS = new Set(['name', 'node_name', 'vm_id']);
+/**
+ * Arguments kept even when they equal the default or are computed: they say what the VM is, as the
+ * module's arguments do (a disk's storage, slot and size; a NIC's bridge, model and MAC address).
+ */
+const IDENTITY: Readonly<Record<string, readonly string[]>> = {
+  '': ['name', 'node_name', 'vm_id'],
+  disk: ['datastore_id', 'interface', 'size'],
+  efi_disk: ['datastore_id', 'type'],
+  network_device: ['bridge', 'model', 'mac_address'],
+  cpu: ['cores'],
+  memory: ['dedicated'],
+};
+/**
+ * Optional + computed list attributes the provider accepts in block syntax (`ConfigMode: attr`, e.g.
+ * `network_device`): written as blocks, like the module does.
+ */
+const ATTRIBUTE_BLOCKS = new Set(['network_device']);
 
 type Values = Record<string, unknown>;
 
@@ -48,7 +63,10 @@ export interface RenderInput {
   importId: string;
   values: Values;
   schema: BlockSchema;
+  /** The planned values of a VM with only node_name: top-level defaults and the blocks it adds itself. */
   defaults: Values | undefined;
+  /** The planned values of a VM with one empty element per block: each block's nested defaults. */
+  elementDefaults?: Values | undefined;
   header: string[];
 }
 
@@ -89,13 +107,17 @@ function renderBlock(
   schema: BlockSchema,
   values: Values,
   defaults: Values | undefined,
+  elementDefaults: Values | undefined,
   indent: string,
   path: string,
   sensitive: string[],
-  top: boolean,
+  blockName: string,
 ): string[] {
+  const top = blockName === '';
   const lines: string[] = [];
   const attributes = schema.attributes ?? {};
+  const identity = IDENTITY[blockName] ?? [];
+  const blockLike: Array<[string, Values[]]> = [];
   for (const key of ordered(Object.keys(attributes), top ? TOP_ORDER : [])) {
     const spec = attributes[key]!;
     const value = values[key];
@@ -105,29 +127,46 @@ function renderBlock(
       if (!isZero(value)) sensitive.push(`${path}${key}`);
       continue;
     }
-    const keep = top && ALWAYS.has(key);
+    if (top && ATTRIBUTE_BLOCKS.has(key) && Array.isArray(value)) {
+      blockLike.push([key, value as Values[]]);
+      continue;
+    }
+    const keep = identity.includes(key) && !isZero(value);
     if (!keep && spec.computed) continue;
     const fallback = defaults?.[key];
     if (!keep && fallback !== undefined && fallback !== null && deepEqual(value, fallback)) continue;
     if (!keep && (fallback === undefined || fallback === null) && isZero(value)) continue;
     lines.push(`${indent}${key} = ${hclValue(value)}`);
   }
-  const blocks = schema.block_types ?? {};
+  const blocks: Record<string, { block: BlockSchema }> = { ...(schema.block_types ?? {}) };
+  for (const [key, elements] of blockLike) {
+    // The element's fields, as optional arguments without a known default (the probe gives them).
+    const first = elements.find((e) => e && typeof e === 'object') ?? {};
+    const fromProbe = elementDefaults?.[key] ?? defaults?.[key];
+    const probeElement = Array.isArray(fromProbe) ? (fromProbe[0] as Values | undefined) : undefined;
+    const fields = new Set([...Object.keys(first), ...Object.keys(probeElement ?? {})]);
+    blocks[key] = {
+      block: { attributes: Object.fromEntries([...fields].map((f) => [f, { optional: true }])) },
+    };
+  }
   for (const key of ordered(Object.keys(blocks), top ? BLOCK_ORDER : [])) {
     const elements = values[key];
     if (!Array.isArray(elements) || elements.length === 0) continue;
     const fallback = defaults?.[key];
-    if (Array.isArray(fallback) && deepEqual(elements, fallback)) continue;
-    const elementDefaults = Array.isArray(fallback) ? (fallback[0] as Values | undefined) : undefined;
+    const isAttributeBlock = blockLike.some(([k]) => k === key);
+    if (!isAttributeBlock && Array.isArray(fallback) && deepEqual(elements, fallback)) continue;
+    const probed = elementDefaults?.[key] ?? fallback;
+    const nested = Array.isArray(probed) ? (probed[0] as Values | undefined) : undefined;
     elements.forEach((element, i) => {
       const inner = renderBlock(
         blocks[key]!.block,
         (element ?? {}) as Values,
-        elementDefaults,
+        nested,
+        undefined,
         `${indent}  `,
         `${path}${key}[${i}].`,
         sensitive,
-        false,
+        top ? key : `${blockName}.${key}`,
       );
       lines.push('');
       lines.push(inner.length === 0 ? `${indent}${key} {}` : `${indent}${key} {`, ...inner);
@@ -139,10 +178,53 @@ function renderBlock(
   return lines;
 }
 
+/**
+ * Blocks whose read value no configuration can state: PVE leaves `ostype` out of a VM made through the API
+ * without one, bpg reads that as `type = ""`, and its validator accepts only real OS types (an absent block
+ * plans its default, "other", i.e. a change to the VM). Such a block is left to the VM (`ignore_changes`)
+ * until the user picks a value.
+ */
+function unstatable(values: Values): Array<{ block: string; why: string }> {
+  const os = values.operating_system;
+  if (Array.isArray(os) && os.length > 0 && (os[0] as Values | undefined)?.type === '')
+    return [
+      {
+        block: 'operating_system',
+        why: 'the VM has no ostype, which bpg cannot state (its default is "other")',
+      },
+    ];
+  return [];
+}
+
 /** One file: the `import` block and the resource it imports into. */
 export function renderImportedVm(input: RenderInput): RenderedVm {
   const omittedSensitive: string[] = [];
-  const body = renderBlock(input.schema, input.values, input.defaults, '  ', '', omittedSensitive, true);
+  const ignored = unstatable(input.values);
+  const values = Object.fromEntries(
+    Object.entries(input.values).filter(([key]) => !ignored.some((i) => i.block === key)),
+  );
+  const body = renderBlock(
+    input.schema,
+    values,
+    input.defaults,
+    input.elementDefaults,
+    '  ',
+    '',
+    omittedSensitive,
+    '',
+  );
+  if (ignored.length > 0) {
+    body.push(
+      '',
+      ...ignored.flatMap((i) => [
+        `  # ${i.block}: ${i.why};`,
+        '  # set it here and drop it from ignore_changes.',
+      ]),
+      '  lifecycle {',
+      `    ignore_changes = [${ignored.map((i) => i.block).join(', ')}]`,
+      '  }',
+    );
+  }
   const text = [
     ...input.header.map((line) => `# ${line}`.trimEnd()),
     'import {',

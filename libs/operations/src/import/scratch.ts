@@ -5,6 +5,7 @@
  * values are the provider's defaults.
  */
 export const PROBE_LABEL = 'infra_import_probe';
+export const PROBE_BLOCKS_LABEL = 'infra_import_probe_blocks';
 
 export const SCRATCH_MAIN_TF = `# Scratch root module of scripts/import.ts (libs/operations/src/import/scratch.ts); removed after the run.
 terraform {
@@ -65,8 +66,26 @@ variable "node_name" {
 }
 `;
 
-/** Planned, never applied: what the provider fills in for a VM that sets only node_name. */
+/**
+ * Planned, never applied: what the provider fills in for a VM that sets only node_name (top-level
+ * defaults, and the blocks it adds by itself), and for one empty element of each block the generator
+ * writes (every nested default).
+ */
 export const PROBE_TF = `resource "proxmox_virtual_environment_vm" "${PROBE_LABEL}" {
   node_name = var.node_name
+}
+
+resource "proxmox_virtual_environment_vm" "${PROBE_BLOCKS_LABEL}" {
+  node_name = var.node_name
+
+  agent {}
+  cpu {}
+  memory {}
+  disk {
+    interface = "scsi0"
+  }
+  network_device {}
+  serial_device {}
+  vga {}
 }
 `;
