@@ -75,7 +75,7 @@ describe('compareStateVms', () => {
     ]);
     expect(items[0]?.detail).toBe(
       'node pve1 in state, pve2 on the cluster; name web-1 in state, web-x on the cluster; ' +
-        'tags infra;web in state, infra;web;by-hand on the cluster; memory 1024 MiB in state, 2048 MiB on the cluster; ' +
+        'tags infra;web in state, by-hand;infra;web on the cluster; memory 1024 MiB in state, 2048 MiB on the cluster; ' +
         'vCPUs 2 in state, 4 on the cluster: changed by hand? ./infra deploy apply puts it back',
     );
   });

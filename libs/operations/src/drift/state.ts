@@ -73,7 +73,7 @@ export function compareStateVms(
     if (have.node !== want.node) diffs.push(`node ${want.node} in state, ${have.node} on the cluster`);
     if (have.name !== want.name) diffs.push(`name ${want.name} in state, ${have.name} on the cluster`);
     if (!same(have.tags, want.tags))
-      diffs.push(`tags ${want.tags.join(';')} in state, ${have.tags.join(';')} on the cluster`);
+      diffs.push(`tags ${want.tags.join(';')} in state, ${[...have.tags].sort().join(';')} on the cluster`);
     if (want.memoryMib !== undefined && have.maxmem !== undefined && have.maxmem !== want.memoryMib * MIB)
       diffs.push(`memory ${want.memoryMib} MiB in state, ${have.maxmem / MIB} MiB on the cluster`);
     if (want.vcpus !== undefined && have.maxcpu !== undefined && have.maxcpu !== want.vcpus)
