@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runProcess } from '@infra/core';
@@ -7,7 +7,7 @@ import { defaultCacheDir } from '@infra/toolchain';
 import { x } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGpuFacts } from '../testing/gpu-facts';
-import { createTestHost, REPO_ROOT, type TestHost } from '../testing/host';
+import { createTestHost, REPO_ROOT, type TestHost, TOKEN_SECRET } from '../testing/host';
 import type { BundleManifest } from './bundle';
 
 /**
@@ -226,5 +226,77 @@ describe('doctor.ts --bundle: the anonymised diagnostics bundle', () => {
     expect(log).toContain('[pem block removed]');
     const serial = /Serial Number: (serial-\d+)/.exec(log)![1];
     expect(JSON.stringify(inventory.vmConfigs['9050'])).toContain(`serial=${serial}`);
+  });
+});
+
+describe('doctor.ts --bundle with tofu state: the plan summary of the deployed environment', () => {
+  it('runs the real tofu plan (no changes after an apply) and still leaks nothing', {
+    timeout: 600_000,
+  }, async () => {
+    const d = await createTestHost({ environmentYaml: ['    talos:', '      factory: embedded'] });
+    try {
+      await d.api('PUT', '/storage/local', { content: 'iso,vztmpl,backup,snippets,import' });
+      await cp(join(REPO_ROOT, 'talos'), join(d.dir, 'talos'), { recursive: true });
+      await cp(join(REPO_ROOT, 'terraform/modules'), join(d.dir, 'terraform/modules'), { recursive: true });
+      await cp(join(REPO_ROOT, 'terraform/environments/local'), join(d.dir, 'terraform/environments/test'), {
+        recursive: true,
+      });
+      const env = {
+        HOME: d.env.HOME,
+        SOPS_AGE_KEY_FILE: d.env.SOPS_AGE_KEY_FILE,
+        INFRA_CACHE_DIR: defaultCacheDir(),
+      };
+      const script = async (name: string, args: string[]) => {
+        const result = await runProcess(
+          join(REPO_ROOT, 'node_modules/.bin/tsx'),
+          [join(REPO_ROOT, 'scripts', name), ...args],
+          { cwd: d.dir, env, timeoutMs: 300_000 },
+        );
+        return result;
+      };
+      const build = await script('build-image.ts', ['--os', 'talos', '-e', 'test']);
+      expect(build.exitCode, build.stderr).toBe(0);
+      const apply = await script('deploy.ts', ['apply', '-e', 'test', '--yes']);
+      expect(apply.exitCode, apply.stderr).toBe(0);
+      const guests = Object.values(d.sim.state.vms).filter((vm) => vm.config.template !== '1');
+      expect(guests).toHaveLength(1);
+
+      const bundled = await script('doctor.ts', ['-e', 'test', '--bundle', 'diag.tar.gz']);
+      expect(bundled.stderr).not.toContain('error:');
+      const out = await mkdtemp(join(tmpdir(), 'infra-bundle-state-'));
+      try {
+        await x({ file: join(d.dir, 'diag.tar.gz'), cwd: out });
+        const root = join(out, 'infra-diagnostics');
+        const plan = JSON.parse(await readFile(join(root, 'tofu-plan.json'), 'utf8')) as {
+          rootDir: string;
+          changed: boolean;
+          summary: string;
+          changes: { add: number; change: number; remove: number };
+        };
+        expect(plan).toMatchObject({
+          rootDir: 'terraform/environments/test',
+          changed: false,
+          summary: 'no changes',
+        });
+        const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as BundleManifest;
+        expect(manifest.items.map((i) => i.path)).toContain('tofu-plan.json');
+        expect(manifest.skipped.map((s) => s.path)).not.toContain('tofu-plan.json');
+        // The plan ran against the deployed VM: nothing was added or removed by collecting the bundle.
+        expect(Object.values(d.sim.state.vms).filter((vm) => vm.config.template !== '1')).toHaveLength(1);
+        const texts: string[] = [];
+        for (const entry of await readdir(root, { withFileTypes: true, recursive: true }))
+          if (entry.isFile()) texts.push(await readFile(join(entry.parentPath, entry.name), 'utf8'));
+        for (const secret of [TOKEN_SECRET, 'correct-horse-battery-staple-42', d.dir])
+          for (const form of forms(secret))
+            expect(
+              texts.some((t) => t.includes(form)),
+              form,
+            ).toBe(false);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    } finally {
+      await d.close();
+    }
   });
 });

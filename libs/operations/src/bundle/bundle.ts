@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type { Environment } from '@infra/config';
 import { type Logger, redact } from '@infra/core';
 import { type DoctorReport, formatDoctorReport, runDoctor } from '../preflight/doctor';
@@ -222,6 +223,27 @@ export async function createBundle(options: BundleOptions): Promise<BundleResult
     });
     items.push({ path: 'tofu-plan.json', source: `tofu plan of ${summary.rootDir}`, text: json(summary) });
   });
+
+  const clusterState = join(
+    environment.repoRoot,
+    '.infra',
+    'tofu',
+    environment.name,
+    'cluster',
+    'terraform.tfstate',
+  );
+  if (
+    await access(clusterState).then(
+      () => true,
+      () => false,
+    )
+  )
+    skipped.push({
+      path: 'tofu-plan-cluster.json',
+      source: 'terraform/clusters/talos',
+      reason:
+        'the cluster stage is not planned here: its inputs come from libs/cluster (run `scripts/cluster.ts up` to see its plan)',
+    });
 
   // Nothing has been written yet. Now every text is anonymised and redacted, and only then archived.
   const anonymiser = createAnonymiser({
