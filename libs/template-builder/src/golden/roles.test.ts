@@ -1,8 +1,11 @@
 import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadEnvironment } from '@infra/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { templateFingerprint } from '../plan';
+import { recipeFor } from '../recipe';
 import { goldenInputs } from './inputs';
 import { goldenFingerprint } from './stage';
 
@@ -42,7 +45,7 @@ const playbookRoles = async (name: string) =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'golden-roles-'));
-  for (const path of ['packer', 'ansible'])
+  for (const path of ['packer', 'ansible', 'talos', 'infra.config.yaml'])
     await cp(join(repoRoot, path), join(dir, path), { recursive: true });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -66,6 +69,30 @@ describe('golden fingerprint and the Ansible roles each image runs', () => {
 
   it('a change to baseline (Debian family only) rebuilds debian and ubuntu, not arch, nixos or windows', async () => {
     expect(await changedBy('ansible/roles/baseline/tasks/updates.yml')).toEqual(['debian', 'ubuntu']);
+  });
+
+  it('a role change touches no base template (talos included), and talos has no golden stage to rebuild', async () => {
+    const env = await loadEnvironment('local', { cwd: dir });
+    const bases = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          [...GOLDEN_OSES, 'talos'].map(async (os) => {
+            const recipe = await recipeFor(env, os);
+            return [os, { base: templateFingerprint(recipe), golden: recipe.golden !== undefined }] as const;
+          }),
+        ),
+      );
+    const before = await bases();
+    expect(before.talos?.golden).toBe(false);
+    expect(GOLDEN_OSES.every((os) => before[os]?.golden)).toBe(true);
+    const file = join(dir, 'ansible/roles/baseline/tasks/updates.yml');
+    const original = await readFile(file);
+    await appendFile(file, '# a changed line\n');
+    try {
+      expect(await bases()).toEqual(before);
+    } finally {
+      await writeFile(file, original);
+    }
   });
 
   it('a change to a shared role rebuilds every image whose playbook runs it, directly or through baseline', async () => {

@@ -18,7 +18,7 @@ import { createFixtureRepo, type FixtureRepo } from '../test-utils/fixture-repo'
  * `secrets` is in every project/task set: its validate runs the leak scan over every file of the repository, so
  * every file is its input (a token pasted into a README or a .tfvars file must fail the hook).
  */
-const IMAGES = ['arch', 'debian', 'talos', 'ubuntu'];
+const IMAGES = ['arch', 'debian', 'nixos', 'talos', 'ubuntu'];
 const K8S = ['k8s-flux', 'k8s-nvidia-device-plugin', 'k8s-ollama'];
 const IAC = [
   ...IMAGES,
@@ -53,6 +53,25 @@ const CASES: Case[] = [
     task: ['debian', 'secrets'],
   },
   {
+    kind: "an ISO image's shared source block (rendered from packer/_shared into its folder)",
+    files: ['packer/nixos/source.pkr.hcl'],
+    project: ['nixos', 'secrets'],
+    task: ['nixos', 'secrets'],
+  },
+  {
+    kind: "an ISO image's own file (Nix configuration)",
+    files: ['packer/nixos/nix/configuration.nix'],
+    project: ['nixos', 'secrets'],
+    task: ['nixos', 'secrets'],
+  },
+  {
+    // Packer reads only packer/<os>/: a template change reaches an image through the files it renders there.
+    kind: 'a shared Packer template (packer/_shared), before it is rendered',
+    files: ['packer/_shared/iso-source.pkr.hcl.tmpl'],
+    project: ['secrets'],
+    task: ['secrets'],
+  },
+  {
     kind: 'cloud-init user-data',
     files: ['packer/debian/cloud-init/user-data'],
     project: ['debian', 'secrets'],
@@ -66,7 +85,7 @@ const CASES: Case[] = [
     molecule: ['ansible-role-baseline'],
   },
   {
-    kind: 'shared role: a meta dependency of baseline (debian) and run directly by arch',
+    kind: 'shared role: a meta dependency of baseline (debian) and run directly by arch; not the ISO image',
     files: ['ansible/roles/common/tasks/main.yml'],
     project: [
       'ansible-playbooks',

@@ -61,6 +61,7 @@ describe('nx graph', () => {
     expect(commands).toEqual({
       arch: validate('packer', 'packer/arch'),
       debian: validate('packer', 'packer/debian'),
+      nixos: validate('packer', 'packer/nixos'),
       ubuntu: validate('packer', 'packer/ubuntu'),
       talos: validate('packer', 'packer/talos'),
       'ansible-playbooks': validate('ansible-playbooks', 'ansible/playbooks'),
@@ -109,11 +110,11 @@ describe('caching of validate', () => {
     // A cache of its own, so the earlier build-image run's validate results do not count.
     const env = { NX_CACHE_DIRECTORY: join(repo.dir, '.nx/cache-replay-test') };
     const first = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
-    expect(first.ran).toHaveLength(16);
+    expect(first.ran).toHaveLength(17);
     expect(first.cached).toBe(0);
     const second = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static'], env));
-    expect(second.ran).toHaveLength(16);
-    expect(second.cached).toBe(16);
+    expect(second.ran).toHaveLength(17);
+    expect(second.cached).toBe(17);
   });
 
   it('after one role change, affected runs only the images and projects using it, then caches them', () => {
@@ -130,6 +131,6 @@ describe('caching of validate', () => {
     expect(again.cached).toBe(4);
     // The untouched projects still hit the cache with the new commit in place.
     const all = summarizeRun(repo.nxOk(['run-many', '-t', 'validate', '--output-style=static']));
-    expect(all.cached).toBe(16);
+    expect(all.cached).toBe(17);
   });
 });

@@ -92,6 +92,20 @@ export const FIXTURE_TREE: Readonly<Record<string, string>> = {
     '}',
     '',
   ].join('\n'),
+  // An ISO install (like NixOS): the shared proxmox-iso source rendered from packer/_shared, the OS's own build
+  // block, its Nix configuration; no playbook, so no role reaches it.
+  'packer/nixos/source.pkr.hcl': 'source "proxmox-iso" "nixos" {\n  vm_name = "nixos"\n}\n',
+  'packer/nixos/nixos.pkr.hcl': [
+    'build {',
+    '  source "proxmox-iso.nixos" {',
+    '    http_content = { "/configuration.nix" = file("${path.root}/nix/configuration.nix") }',
+    '  }',
+    '}',
+    '',
+  ].join('\n'),
+  'packer/nixos/nix/configuration.nix': '{ ... }: { }\n',
+  'packer/_shared/iso-source.pkr.hcl.tmpl': 'source "proxmox-iso" "@@os@@" {\n}\n',
+  'packer/_shared/README.md': '# shared Packer templates\n',
   'packer/talos/image.yaml': 'name: talos\nbuilder: api\n',
   'packer/talos/README.md': '# talos image (built through the Proxmox API)\n',
 
