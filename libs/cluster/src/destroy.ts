@@ -54,9 +54,10 @@ export async function clusterDestroy(options: ClusterDestroyOptions): Promise<{ 
   await rm(credentialsDir(environment.repoRoot, environment.name), { recursive: true, force: true });
   if (environment.proxmox.endpoint === 'embedded') {
     const simDir = join(environment.repoRoot, '.infra', 'sim', 'talos');
-    const { findRunningTalosSim } = await import('@infra/talos-sim');
-    const running = await findRunningTalosSim(simDir);
-    if (running) process.kill(running.pid, 'SIGTERM');
+    // Only a process proved to be this environment's simulator is stopped, and it has exited before its
+    // state goes.
+    const { stopRunningTalosSim } = await import('@infra/talos-sim');
+    await stopRunningTalosSim(simDir);
     await rm(simDir, { recursive: true, force: true });
   }
   return { changed: result.changed };

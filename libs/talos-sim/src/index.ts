@@ -1,5 +1,11 @@
 export { type BuildOptions, type BuiltBinary, binaryPath, ensureTalosSimBinary } from './build';
-export { findRunningTalosSim, startTalosSim, type TalosSim, type TalosSimOptions } from './process';
+export {
+  findRunningTalosSim,
+  startTalosSim,
+  stopRunningTalosSim,
+  type TalosSim,
+  type TalosSimOptions,
+} from './process';
 export {
   applyConfigurationCount,
   type NodeRecord,

@@ -1,10 +1,10 @@
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTalosSimBinary } from './build';
-import { findRunningTalosSim, startTalosSim, type TalosSim } from './process';
+import { findRunningTalosSim, startTalosSim, stopRunningTalosSim, type TalosSim } from './process';
 import { readNodeRecords } from './records';
 import { GO_SOURCE_DIR, sourceHash } from './source';
 
@@ -80,6 +80,46 @@ describe('talos-sim adapter', () => {
     await short.stop();
     expect(await findRunningTalosSim(stateDir)).toBeNull();
     expect(() => process.kill(short.pid, 0)).toThrow();
+  });
+
+  it('neither reuses nor signals a live process a stale sim.json names', async () => {
+    const stateDir = join(dir, 'stale');
+    await mkdir(stateDir, { recursive: true });
+    // This test process: alive, but not a talos-sim serving stateDir.
+    await writeFile(
+      join(stateDir, 'sim.json'),
+      JSON.stringify({
+        pid: process.pid,
+        port,
+        nodes: [{ address: nodes[0], mode: 'configured', up: true }],
+      }),
+    );
+    expect(await findRunningTalosSim(stateDir)).toBeNull();
+    expect(await stopRunningTalosSim(stateDir)).toBeNull();
+    // The running simulator serves another state dir: not this one's either.
+    await writeFile(
+      join(stateDir, 'sim.json'),
+      JSON.stringify({ pid: sim.pid, port, nodes: [{ address: nodes[0], mode: 'configured', up: true }] }),
+    );
+    expect(await stopRunningTalosSim(stateDir)).toBeNull();
+    expect(() => process.kill(sim.pid, 0)).not.toThrow();
+  });
+
+  it('stops a detached simulator of this state dir', { timeout: 60_000 }, async () => {
+    const stateDir = join(dir, 'detached');
+    const detached = await startTalosSim({
+      stateDir,
+      nodes: [`127.0.${base}.41`],
+      port,
+      templateImage: TEMPLATE,
+      detach: true,
+    });
+    try {
+      expect(await stopRunningTalosSim(stateDir)).toBe(detached.pid);
+      expect(() => process.kill(detached.pid, 0)).toThrow();
+    } finally {
+      await detached.stop();
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { childEnv, InfraError } from '@infra/core';
+import { childEnv, InfraError, runProcess } from '@infra/core';
 import { z } from 'zod';
 import { type BuildOptions, ensureTalosSimBinary } from './build';
 
@@ -54,12 +54,59 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The simulator serving stateDir in another process, if any (from <stateDir>/sim.json). */
+/**
+ * Whether pid is a talos-sim serving stateDir: its command line (/proc/<pid>/cmdline, or `ps` where there is
+ * no /proc) names the talos-sim binary and `--state-dir <stateDir>`. A sim.json left behind by a crash can name
+ * a pid the system has since given to another process; that one is never reused or signalled.
+ */
+async function servesStateDir(pid: number, stateDir: string): Promise<boolean> {
+  const proc = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+  const args =
+    proc !== null
+      ? proc.split('\0').filter(Boolean)
+      : ((
+          await runProcess('ps', ['-p', String(pid), '-o', 'args='], { timeoutMs: 10_000 }).catch(() => null)
+        )?.stdout
+          .trim()
+          .split(/\s+/) ?? []);
+  const at = args.indexOf('--state-dir');
+  return (
+    basename(args[0] ?? '') === 'talos-sim' && at > 0 && resolve(args[at + 1] ?? '') === resolve(stateDir)
+  );
+}
+
+/** The simulator serving stateDir in another process, if any (from <stateDir>/sim.json, ownership proved). */
 export async function findRunningTalosSim(stateDir: string): Promise<z.infer<typeof statusSchema> | null> {
   const text = await readFile(join(stateDir, 'sim.json'), 'utf8').catch(() => null);
   if (!text) return null;
-  const parsed = statusSchema.safeParse(JSON.parse(text));
-  return parsed.success && alive(parsed.data.pid) ? parsed.data : null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = statusSchema.safeParse(json);
+  if (!parsed.success || !alive(parsed.data.pid)) return null;
+  return (await servesStateDir(parsed.data.pid, stateDir)) ? parsed.data : null;
+}
+
+/**
+ * Stops the simulator serving stateDir (a detached one from an earlier run), if there is one: SIGTERM, then
+ * SIGKILL after timeoutMs. Only a process proved to be that simulator is signalled. Returns its pid, or null.
+ */
+export async function stopRunningTalosSim(stateDir: string, timeoutMs = 5000): Promise<number | null> {
+  const running = await findRunningTalosSim(stateDir);
+  if (!running) return null;
+  process.kill(running.pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(running.pid)) {
+    if (Date.now() > deadline) {
+      process.kill(running.pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return running.pid;
 }
 
 /**
