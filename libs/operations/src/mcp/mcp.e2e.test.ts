@@ -80,6 +80,9 @@ describe('scripts/mcp.ts over stdio with the SDK client, against the simulator',
     const gpu = textOf(await client.callTool({ name: 'gpu_plan', arguments: { facts: 'facts' } }));
     expect(gpu).toContain('GPU slot 0000:01:00, IOMMU group 14');
     expect(gpu).toContain('create /etc/modprobe.d/infra-vfio.conf');
+    const unknown = await client.callTool({ name: 'describe_config', arguments: { env: 'nope' } });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/nope.*\[CONFIG_[A-Z_]+\]/s);
     const missing = await client.callTool({ name: 'gpu_plan', arguments: { facts: 'no-such-dir' } });
     expect(missing.isError).toBe(true);
     expect(textOf(missing)).toContain('lacks');

@@ -46,6 +46,18 @@ const failed = (error: unknown) =>
         : String(error),
   );
 
+type ToolResult = ReturnType<typeof text> | ReturnType<typeof refused>;
+/** Every tool fails the same way: a redacted line with code and hint, never a stack or a raw message. */
+const guarded =
+  <A>(run: (args: A) => Promise<ToolResult>) =>
+  async (args: A): Promise<ToolResult> => {
+    try {
+      return await run(args);
+    } catch (error) {
+      return failed(error);
+    }
+  };
+
 /** The resolved environment without anything secret: the secrets file is named, never read. */
 function describeEnvironment(environment: Environment) {
   const { repoRoot: _root, ...shown } = environment;
@@ -62,7 +74,7 @@ export function createMcpServer(options: McpOptions): McpServer {
   server.registerTool(
     'describe_config',
     { description: 'The resolved infra.config.yaml environment (no secret values)', inputSchema: envArg },
-    async ({ env }) => text(describeEnvironment(await load(env))),
+    guarded(async ({ env }) => text(describeEnvironment(await load(env)))),
   );
   server.registerTool(
     'list_templates',
@@ -70,7 +82,7 @@ export function createMcpServer(options: McpOptions): McpServer {
       description: 'Templates on the cluster that this project built, with their fingerprint tags',
       inputSchema: envArg,
     },
-    async ({ env }) => {
+    guarded(async ({ env }) => {
       const environment = await load(env);
       const { connectProxmox } = await import('@infra/proxmox-connect');
       const connection = await connectProxmox(environment, { logger: options.logger });
@@ -97,15 +109,15 @@ export function createMcpServer(options: McpOptions): McpServer {
       } finally {
         await connection.close();
       }
-    },
+    }),
   );
   server.registerTool(
     'doctor',
     { description: "Preflight of the environment's Proxmox host (read-only)", inputSchema: envArg },
-    async ({ env }) => {
+    guarded(async ({ env }) => {
       const report = await runDoctor({ environment: await load(env), logger: options.logger });
       return text(`${formatDoctorReport(report)}\n${JSON.stringify(report.findings)}`);
-    },
+    }),
   );
   server.registerTool(
     'drift',
@@ -113,7 +125,7 @@ export function createMcpServer(options: McpOptions): McpServer {
       description: 'Cluster vs config, template fingerprints and tofu state (read-only)',
       inputSchema: envArg,
     },
-    async ({ env }) => {
+    guarded(async ({ env }) => {
       const environment = await load(env);
       const report = await runDrift({
         environment,
@@ -123,7 +135,7 @@ export function createMcpServer(options: McpOptions): McpServer {
       return text(
         `${formatDrift(report.environment, report.items, report.state)}\nexit code ${report.exitCode}`,
       );
-    },
+    }),
   );
 
   server.registerTool(
@@ -178,7 +190,7 @@ export function createMcpServer(options: McpOptions): McpServer {
       if (!options.allowMutations)
         return refused(`${name}: refused: the server was started without --allow-mutations`);
       if (!confirm) return refused(`${name}: refused: pass confirm: true to change the host`);
-      return text(await run(await load(env)));
+      return guarded(async () => text(await run(await load(env))))(undefined);
     };
   server.registerTool(
     'build_image',
