@@ -1,11 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CheckOptions, checkSecrets } from './check';
 import { PUBLISHED_DEMO_RECIPIENTS } from './demo-key';
 import { ensureSops } from './sops-binary';
 import { encryptToFile } from './sops-client';
-import { SECRETS_PATH_REGEX } from './sops-config';
+import { KUBERNETES_SECRETS_RULE, SECRETS_PATH_REGEX } from './sops-config';
 import { createSandbox, type Sandbox } from './testing/sandbox';
 
 let box: Sandbox;
@@ -187,5 +187,39 @@ describe('check', () => {
           'the value of secrets/prod.enc.yaml:proxmox.tokenSecret appears here in plaintext (raw form)',
       },
     ]);
+  });
+
+  it("checks the platform's app secrets (kubernetes/*.enc.yaml) and scans for their values, not their names", async () => {
+    const app = join(box.dir, 'kubernetes', 'app', 'credentials.enc.yaml');
+    await mkdir(dirname(app), { recursive: true });
+    const token = 'b7c1e0f2a9d84c6e8f31-app-token';
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'app-credentials-public-name', namespace: 'app' },
+      stringData: { token },
+    };
+    await box.writeRules([
+      { path_regex: SECRETS_PATH_REGEX, age: [alice.recipient] },
+      { ...KUBERNETES_SECRETS_RULE, age: [alice.recipient] },
+    ]);
+    await encryptToFile(app, secret, await box.contextFor(alice.file));
+    const text = await readFile(app, 'utf8');
+    expect(text).toContain('name: app-credentials-public-name');
+    expect(text).not.toContain(token);
+    const notes = join(box.dir, 'notes.txt');
+    await writeFile(notes, `the app is app-credentials-public-name\ntoken=${token}\n`);
+    expect(await checkSecrets({ ...options, leakScanPaths: [app, notes] })).toEqual([
+      {
+        file: 'notes.txt',
+        line: 2,
+        rule: 'leaked-value',
+        message:
+          'the value of kubernetes/app/credentials.enc.yaml:stringData.token appears here in plaintext (raw form)',
+      },
+    ]);
+    // Without its rule in .sops.yaml nobody could re-key it.
+    await box.writeRules([{ path_regex: SECRETS_PATH_REGEX, age: [alice.recipient] }]);
+    expect(rules(await checkSecrets({ ...options, leakScanPaths: [app] }))).toEqual(['no-creation-rule']);
   });
 });

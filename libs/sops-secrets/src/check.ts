@@ -12,7 +12,9 @@ import { findPlaintextLeaves } from './plaintext-scan';
 import { describeSecretsIssues, secretsSchema } from './secrets-schema';
 import { decryptData } from './sops-client';
 import {
+  compileGoRegex,
   configRelativePath,
+  KUBERNETES_SECRETS_RULE,
   matchCreationRule,
   readSopsConfig,
   ruleRecipients,
@@ -101,7 +103,11 @@ export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
 
   const needles: LeakNeedle[] = [];
   const secretFiles: string[] = [];
-  for (const file of await listFiles(secretsDir)) {
+  // The platform's app secrets (kubernetes/<component>/*.enc.yaml) are held to the same rules: encrypted, for
+  // their .sops.yaml rule's recipients, readable, and their values (only data/stringData) part of the leak scan.
+  const kubernetesRule = compileGoRegex(KUBERNETES_SECRETS_RULE.path_regex);
+  const appSecrets = (options.leakScanPaths ?? []).filter((path) => kubernetesRule.test(show(path)));
+  for (const file of [...(await listFiles(secretsDir)), ...appSecrets]) {
     const text = await readFile(file, 'utf8');
     const name = show(file);
     if (text.includes('AGE-SECRET-KEY-')) {
@@ -135,6 +141,7 @@ export async function checkSecrets(options: CheckOptions): Promise<Finding[]> {
       demo,
       repoRoot: options.repoRoot,
       schema: options.schemaFiles?.includes(file) ?? false,
+      appSecret: appSecrets.includes(file),
     });
     findings.push(...result.findings);
     needles.push(...result.needles);
@@ -220,6 +227,8 @@ interface FileCheck {
   demo: readonly string[];
   repoRoot: string;
   schema: boolean;
+  /** A Kubernetes Secret manifest: only its data/stringData values are secret (kind, names are public). */
+  appSecret: boolean;
 }
 
 async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needles: LeakNeedle[] }> {
@@ -280,7 +289,8 @@ async function checkFile(input: FileCheck): Promise<{ findings: Finding[]; needl
       }
     }
   }
-  return { findings, needles: secretNeedles(data, name) };
+  const secretPart = input.appSecret ? { data: data.data, stringData: data.stringData } : data;
+  return { findings, needles: secretNeedles(secretPart as PlainData, name) };
 }
 
 function recipientFindings(input: FileCheck, metadata: SopsMetadata, config: SopsConfig): Finding[] {

@@ -1,5 +1,6 @@
 import { loadComponent, sourceArchivesDir } from '@infra/platform';
 import {
+  checkSecrets,
   decryptData,
   generateAgeKey,
   KUBERNETES_SECRETS_RULE,
@@ -324,6 +325,10 @@ describe('app secrets: SOPS-encrypted Secrets next to the manifests', () => {
     const project = await kubernetesProjectLoader(ctx, { environment: 'local' })();
     expect(project.rendered.documents.find((d) => d.file === IDENTITY)?.standIn).toBeUndefined();
     expect(await run('ollama', ['render', 'kubeconform', 'secrets'], userEnv)).toEqual([]);
+
+    // The secrets leak scan holds it to the same rules (rule, recipients, readable) and finds nothing.
+    const scanned = [repo.path(IDENTITY), repo.path('kubernetes/ollama/deployment.yaml')];
+    expect(await checkSecrets({ repoRoot: repo.root, env: userEnv, leakScanPaths: scanned })).toEqual([]);
 
     // A value pasted in by hand stays plaintext: named with its line and field, never its value.
     const line = await repo.replace(
