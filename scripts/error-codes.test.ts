@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ConfigErrorCode } from '@infra/config';
 import { type CoreErrorCode, InfraError, isInfraError } from '@infra/core';
+import type { DeployErrorCode } from '@infra/deploy';
 import type { GpuHostErrorCode } from '@infra/gpu-host-setup';
 import type { MoleculeErrorCode } from '@infra/molecule';
 import type { ProxmoxErrorCode } from '@infra/proxmox-client';
@@ -20,12 +21,13 @@ import type { RenovateErrorCode } from '../tools/renovate/src/error-codes';
 const ROOT = join(import.meta.dirname, '..');
 
 /**
- * Packages whose error codes are a typed union. The libraries not listed (cluster, deploy, image-mirror-sim,
- * operations, platform, talos-sim, template-builder) have not been moved over yet.
+ * Packages whose error codes are a typed union. The libraries not listed (cluster, image-mirror-sim, operations,
+ * platform, talos-sim, template-builder) have not been moved over yet.
  */
 const TYPED = [
   'libs/config',
   'libs/core',
+  'libs/deploy',
   'libs/factory-sim',
   'libs/gpu-host-setup',
   'libs/molecule',
@@ -84,6 +86,8 @@ describe('typed error codes', () => {
     new InfraError<ConfigErrorCode>('CONFIG_NOT_FUOND', 'typo');
     // @ts-expect-error TOOL_MISING
     new InfraError<CoreErrorCode>('TOOL_MISING', 'typo');
+    // @ts-expect-error DEPLOY_STATE_LOCKD
+    new InfraError<DeployErrorCode>('DEPLOY_STATE_LOCKD', 'typo');
     // @ts-expect-error GPU_NOT_FUOND
     new InfraError<GpuHostErrorCode>('GPU_NOT_FUOND', 'typo');
     // @ts-expect-error MOLECULE_FAILD

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError } from '@infra/core';
 import type { Secrets } from '@infra/sops-secrets';
+import type { DeployErrorCode } from './error-codes';
 
 /**
  * Where an environment's state lives. The root module declares the backend type (`backend "local" {}`,
@@ -49,7 +50,7 @@ export function backendSetup(
     }
     case 'pg': {
       if (!tofu?.pgConnStr)
-        throw new InfraError(
+        throw new InfraError<DeployErrorCode>(
           'DEPLOY_BACKEND_SECRET_MISSING',
           `${context.secretsFile}: tofu.pgConnStr is required: ${context.rootLabel}/${declared.file} uses the pg backend`,
           {
@@ -74,7 +75,7 @@ export function backendSetup(
         describe: `the s3 backend of ${context.rootLabel}/${declared.file}`,
       };
     default:
-      throw new InfraError(
+      throw new InfraError<DeployErrorCode>(
         'DEPLOY_BACKEND_UNSUPPORTED',
         `${context.rootLabel}/${declared.file}: backend "${declared.kind}" is not supported by the deploy stage`,
         { hint: 'use backend "local" (embedded), "pg" (PostgreSQL) or "s3" (S3-compatible)' },

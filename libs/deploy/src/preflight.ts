@@ -1,5 +1,6 @@
 import { InfraError, isInfraError } from '@infra/core';
-import type { ProxmoxClient } from '@infra/proxmox-client';
+import type { ProxmoxClient, ProxmoxErrorCode } from '@infra/proxmox-client';
+import type { DeployErrorCode } from './error-codes';
 import {
   chooseTemplates,
   type ObservedTemplate,
@@ -42,7 +43,7 @@ export async function preflight(input: PreflightInput): Promise<ClusterFacts> {
     .map((r) => r.node as string)
     .sort();
   if (!nodes.includes(node)) {
-    throw new InfraError(
+    throw new InfraError<DeployErrorCode>(
       'DEPLOY_NODE_NOT_FOUND',
       `${configLabel}: proxmox.node: "${node}" is not an online node of this Proxmox cluster (online: ${nodes.join(', ') || 'none'})`,
       {
@@ -53,7 +54,7 @@ export async function preflight(input: PreflightInput): Promise<ClusterFacts> {
   const storages = resources.filter((r) => r.type === 'storage' && r.node === node);
   const disks = storages.find((r) => r.storage === diskStorage);
   if (!disks) {
-    throw new InfraError(
+    throw new InfraError<DeployErrorCode>(
       'DEPLOY_STORAGE_NOT_FOUND',
       `${configLabel}: proxmox.storage.disks: storage "${diskStorage}" does not exist on node ${node} (there: ${storages.map((s) => s.storage).join(', ')})`,
       { hint: 'set proxmox.storage.disks to a storage with the "images" content type, e.g. local-lvm' },
@@ -61,7 +62,7 @@ export async function preflight(input: PreflightInput): Promise<ClusterFacts> {
   }
   const content = String(disks.content ?? '').split(',');
   if (!content.includes('images')) {
-    throw new InfraError(
+    throw new InfraError<DeployErrorCode>(
       'DEPLOY_STORAGE_NO_IMAGES',
       `${configLabel}: proxmox.storage.disks: storage "${diskStorage}" on node ${node} does not hold VM disks (content: ${content.join(',') || 'none'}; needs "images")`,
       {
@@ -94,9 +95,9 @@ export async function preflight(input: PreflightInput): Promise<ClusterFacts> {
 }
 
 /** A refused token, named by the secrets file it came from (never by its value). */
-function authFailure(error: unknown, secretsFile: string): InfraError | undefined {
-  if (!isInfraError(error) || error.code !== 'PVE_AUTH_FAILED') return undefined;
-  return new InfraError(
+function authFailure(error: unknown, secretsFile: string): InfraError<DeployErrorCode> | undefined {
+  if (!isInfraError<ProxmoxErrorCode>(error, 'PVE_AUTH_FAILED')) return undefined;
+  return new InfraError<DeployErrorCode>(
     'DEPLOY_AUTH_FAILED',
     `${secretsFile}: proxmox.tokenId / proxmox.tokenSecret: Proxmox refused the API token (401)`,
     {

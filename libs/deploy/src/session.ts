@@ -6,6 +6,7 @@ import { InfraError, type Logger } from '@infra/core';
 import type { ConnectOptions, ProxmoxConnection } from '@infra/proxmox-connect';
 import { proxmoxApiToken, type Secrets } from '@infra/sops-secrets';
 import { type BackendSetup, backendSetup, declaredBackend } from './backend';
+import type { DeployErrorCode } from './error-codes';
 import { type ClusterFacts, preflight } from './preflight';
 import type { WantedTemplate } from './templates';
 import { formatDiagnostic } from './tofu-events';
@@ -104,7 +105,7 @@ export async function openTofuSession(request: SessionRequest): Promise<TofuSess
     const secrets = connection.secrets;
     const passphrase = secrets.tofu?.statePassphrase;
     if (!passphrase)
-      throw new InfraError(
+      throw new InfraError<DeployErrorCode>(
         'DEPLOY_STATE_PASSPHRASE_MISSING',
         `${secretsFile}: tofu.statePassphrase is required: OpenTofu state is always encrypted`,
         {
@@ -186,23 +187,32 @@ export async function openTofuSession(request: SessionRequest): Promise<TofuSess
 }
 
 /** One error for a failed tofu step: its error diagnostics (resource, file and line), or its stderr. */
-function tofuFailure(outcome: TofuOutcome, step: string, rootLabel: string, state: string): InfraError {
+function tofuFailure(
+  outcome: TofuOutcome,
+  step: string,
+  rootLabel: string,
+  state: string,
+): InfraError<DeployErrorCode> {
   const errors = outcome.report.diagnostics.filter((d) => d.severity === 'error');
   const lines = errors.map((d) => formatDiagnostic(d, rootLabel));
   const text = lines.length > 0 ? lines.join('\n') : lastLines(outcome.stderr || outcome.stdout);
   if (/Error acquiring the state lock|state lock/i.test(text)) {
-    return new InfraError('DEPLOY_STATE_LOCKED', `${state}: ${lines[0] ?? text}`, {
+    return new InfraError<DeployErrorCode>('DEPLOY_STATE_LOCKED', `${state}: ${lines[0] ?? text}`, {
       hint: 'another plan/apply of this environment holds the lock: wait for it (or pass --lock-timeout), and run again; force-unlock only a lock whose run is known dead',
     });
   }
   if (/encrypt|decrypt/i.test(text) && /state/i.test(text)) {
-    return new InfraError('DEPLOY_STATE_ENCRYPTION', `${state}: ${lines[0] ?? text}`, {
+    return new InfraError<DeployErrorCode>('DEPLOY_STATE_ENCRYPTION', `${state}: ${lines[0] ?? text}`, {
       hint: "the state must be encrypted with the passphrase in the environment's SOPS file (tofu.statePassphrase); a plaintext or differently encrypted state is refused",
     });
   }
-  return new InfraError('DEPLOY_TOFU_FAILED', `tofu ${step} failed in ${rootLabel}: ${text}`, {
-    hint: 'fix the resource or variable named above and run again; resources tofu created are in the state and are cleaned up by destroy',
-  });
+  return new InfraError<DeployErrorCode>(
+    'DEPLOY_TOFU_FAILED',
+    `tofu ${step} failed in ${rootLabel}: ${text}`,
+    {
+      hint: 'fix the resource or variable named above and run again; resources tofu created are in the state and are cleaned up by destroy',
+    },
+  );
 }
 
 function lastLines(text: string, count = 8): string {

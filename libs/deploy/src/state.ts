@@ -1,5 +1,6 @@
 import { InfraError } from '@infra/core';
 import { z } from 'zod';
+import type { DeployErrorCode } from './error-codes';
 import { openTofuSession, type SessionRequest } from './session';
 
 /**
@@ -67,7 +68,7 @@ export async function readTofuState(request: ReadStateRequest): Promise<StateRes
     try {
       document = JSON.parse(text);
     } catch {
-      throw new InfraError(
+      throw new InfraError<DeployErrorCode>(
         'DEPLOY_TOFU_FAILED',
         `tofu show -json in ${session.rootLabel} printed no JSON document`,
         { hint: 'run `tofu show -json` in that root module by hand to see what it prints' },

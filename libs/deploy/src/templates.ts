@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { DeployErrorCode } from './error-codes';
 
 /**
  * Finding golden templates by their fingerprint tag (`fp-<24 hex>`, set by the template builder), never by
@@ -46,7 +47,7 @@ export function chooseTemplates(
     }
     if (!perNode[primaryNode]) {
       const elsewhere = candidates.map((t) => `VM ${t.vmid} on ${t.node} (node-local storage)`).join(', ');
-      throw new InfraError(
+      throw new InfraError<DeployErrorCode>(
         'DEPLOY_TEMPLATE_NOT_FOUND',
         `no template tagged ${want.tag} for "${name}" (${want.source}) on node ${primaryNode} or on shared storage${
           elsewhere ? `; found only ${elsewhere}` : ''
