@@ -2,7 +2,7 @@ import type { Environment } from '@infra/config';
 import type { Logger } from '@infra/core';
 import { type BuildLockOptions, underBuildLock } from './build-lock';
 import { type Connection, connectEnvironment } from './connect';
-import { executeBuildPlan, type StepEvent } from './execute';
+import { type ExecuteOptions, executeBuildPlan, type StepEvent } from './execute';
 import { goldenStage } from './golden/stage';
 import { verifyLocalCopy } from './local-media';
 import { observeForBuild, observeMedia, observeTemplates } from './observe';
@@ -155,13 +155,7 @@ async function templateBase(
     const decision = await decide();
     if (decision.status === 'up-to-date')
       return { status: 'up-to-date' as const, vmid: decision.template.vmid, steps: [], sourceUrl };
-    const done = await executeBuildPlan(client, decision.plan, {
-      node: recipe.placement.node,
-      vmidRange: recipe.placement.vmidRange,
-      readDescription: parseTemplateDescription,
-      signal,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    });
+    const done = await executeBuildPlan(client, decision.plan, executeOptions(recipe, options, signal));
     warnings.push(...done.warnings);
     return {
       status: 'built' as const,
@@ -209,15 +203,18 @@ async function mediaBase(
     const done = await executeBuildPlan(
       client,
       { name: recipe.templateName(templateFingerprint(recipe)), runId: run.id, steps: decision.steps },
-      {
-        node: placement.node,
-        vmidRange: placement.vmidRange,
-        readDescription: parseTemplateDescription,
-        signal,
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      },
+      executeOptions(recipe, options, signal),
     );
     warnings.push(...done.warnings);
     return outcome('built', decision.volumes, reportedSteps(done.steps));
   });
 }
+
+/** How the executor runs this recipe's steps: on its node, within its VMID range, stoppable by `signal`. */
+const executeOptions = (recipe: Recipe, options: BuildOptions, signal: AbortSignal): ExecuteOptions => ({
+  node: recipe.placement.node,
+  vmidRange: recipe.placement.vmidRange,
+  readDescription: parseTemplateDescription,
+  signal,
+  ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+});

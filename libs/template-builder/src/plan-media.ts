@@ -1,5 +1,5 @@
 import { InfraError } from '@infra/core';
-import type { ApiStep, ObservedStorage, TemplatePlacement } from './plan';
+import { type ApiStep, checkImagesStorage, type ObservedStorage, type TemplatePlacement } from './plan';
 
 /**
  * The pure planner of an ISO OS's base stage (NixOS, Windows): the base is the install media, present and
@@ -32,35 +32,6 @@ export type MediaDecision =
   | { status: 'up-to-date'; volumes: string[] }
   | { status: 'build'; volumes: string[]; steps: Array<Extract<ApiStep, { kind: 'download' }>> };
 
-/** The images storage must be file-based and accept `iso` content; each problem fails with the fix. */
-export function checkIsoStorage(placement: TemplatePlacement, observed: ObservedMedia, what: string): void {
-  const images = observed.images;
-  const { node, storage } = placement;
-  if (!images) {
-    throw new InfraError('STORAGE_NOT_FOUND', `storage "${storage.images}" does not exist on node ${node}`, {
-      hint: 'set proxmox.storage.images in infra.config.yaml to a directory storage (e.g. "local")',
-    });
-  }
-  if (!images.fileBased) {
-    throw new InfraError(
-      'STORAGE_NOT_FILE_BASED',
-      `storage "${images.id}" (type ${images.type}) cannot hold ISO images: download-url needs a file-based storage`,
-      { hint: 'set proxmox.storage.images to a dir/NFS/CIFS/CephFS storage such as "local"' },
-    );
-  }
-  if (!images.content.includes('iso')) {
-    const wanted = [...images.content, 'iso'].join(',');
-    throw new InfraError(
-      'STORAGE_ISO_DISABLED',
-      `storage "${images.id}" does not accept "iso" content (it has: ${images.content.join(', ') || 'none'}), so Proxmox cannot download ${what} into it`,
-      {
-        hint: `enable it on the Proxmox host: \`pvesm set ${images.id} --content ${wanted}\``,
-        details: { storage: images.id, content: images.content },
-      },
-    );
-  }
-}
-
 /** Up to date when every medium's volume is there; otherwise one checksum-verified download per missing one. */
 export function planMedia(
   placement: TemplatePlacement,
@@ -71,7 +42,7 @@ export function planMedia(
   const volumes = media.map((m) => m.volid);
   const missing = media.filter((m) => !observed.isoVolumes.includes(m.volid));
   if (missing.length === 0) return { status: 'up-to-date', volumes };
-  checkIsoStorage(placement, observed, what);
+  checkImagesStorage(placement, observed.images, 'iso', what);
   const { node, storage } = placement;
   const local = missing.find((m) => m.localPath !== undefined);
   if (local) throw uploadNeeded(local, storage.images);

@@ -255,9 +255,17 @@ export function leftoverBuilds(
   return found;
 }
 
-/** Storage problems fail before any change, each with the fix. `what` names the image in messages. */
-export function checkStorages(placement: TemplatePlacement, observed: ObservedNode, what: string): void {
-  const { images, disks } = observed;
+/**
+ * The images storage can take a download of `content` (`import` for disk images, `iso` for install media): it
+ * exists, is file-based (download-url needs that) and accepts that content; otherwise the error with the fix.
+ * `what` names the download in messages.
+ */
+export function checkImagesStorage(
+  placement: TemplatePlacement,
+  images: ObservedStorage | undefined,
+  content: 'import' | 'iso',
+  what: string,
+): void {
   const { node, storage } = placement;
   if (!images) {
     throw new InfraError('STORAGE_NOT_FOUND', `storage "${storage.images}" does not exist on node ${node}`, {
@@ -267,21 +275,29 @@ export function checkStorages(placement: TemplatePlacement, observed: ObservedNo
   if (!images.fileBased) {
     throw new InfraError(
       'STORAGE_NOT_FILE_BASED',
-      `storage "${images.id}" (type ${images.type}) cannot hold downloaded images: download-url needs a file-based storage`,
+      `storage "${images.id}" (type ${images.type}) cannot hold ${what}: download-url needs a file-based storage`,
       { hint: 'set proxmox.storage.images to a dir/NFS/CIFS/CephFS storage such as "local"' },
     );
   }
-  if (!images.content.includes('import')) {
-    const wanted = [...images.content, 'import'].join(',');
+  if (!images.content.includes(content)) {
+    const wanted = [...images.content, content].join(',');
+    const label = content === 'iso' ? 'ISO image' : 'Import';
     throw new InfraError(
-      'STORAGE_IMPORT_DISABLED',
-      `storage "${images.id}" does not accept "import" content (it has: ${images.content.join(', ') || 'none'}), so Proxmox cannot download ${what} into it`,
+      content === 'iso' ? 'STORAGE_ISO_DISABLED' : 'STORAGE_IMPORT_DISABLED',
+      `storage "${images.id}" does not accept "${content}" content (it has: ${images.content.join(', ') || 'none'}), so Proxmox cannot download ${what} into it`,
       {
-        hint: `enable it on the Proxmox host: \`pvesm set ${images.id} --content ${wanted}\` (or Datacenter → Storage → ${images.id} → Content: add "Import")`,
+        hint: `enable it on the Proxmox host: \`pvesm set ${images.id} --content ${wanted}\` (or Datacenter → Storage → ${images.id} → Content: add "${label}")`,
         details: { storage: images.id, content: images.content },
       },
     );
   }
+}
+
+/** Storage problems fail before any change, each with the fix. `what` names the image in messages. */
+export function checkStorages(placement: TemplatePlacement, observed: ObservedNode, what: string): void {
+  const { disks } = observed;
+  const { node, storage } = placement;
+  checkImagesStorage(placement, observed.images, 'import', what);
   if (!disks) {
     throw new InfraError('STORAGE_NOT_FOUND', `storage "${storage.disks}" does not exist on node ${node}`, {
       hint: 'set proxmox.storage.disks in infra.config.yaml (e.g. "local-lvm")',

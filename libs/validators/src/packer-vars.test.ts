@@ -88,13 +88,21 @@ describe('packerVariables', () => {
     const env = await loadEnvironment('local', { cwd: join(import.meta.dirname, '..', '..', '..') });
     const nixos = packerVariables(env, 'nixos', build);
     expect(nixos.iso_file).toBe(installMediaVolume(env, 'nixos', 'source'));
-    expect(nixos.iso_file).toMatch(/^local:iso\/nixos-25\.11-source-c557c7036ac8\.iso$/);
+    // The name carries the pin's first 12 hex digits (the pin itself lives only in infra.config.yaml).
+    const pin = (checksum: string | undefined) => checksum?.split(':')[1]?.slice(0, 12);
+    expect(nixos.iso_file).toBe(
+      `local:iso/nixos-${env.images.nixos?.version}-source-${pin(env.images.nixos?.source.checksum)}.iso`,
+    );
     expect(nixos.drivers_iso_file).toBeUndefined();
     expect(packerVariables(env, 'debian', build).iso_file).toBeUndefined();
 
     const windows = packerVariables(env, 'windows', { ...build, windowsBuildPassword: 'One-Time-Pass-9' });
-    expect(windows.iso_file).toBe('local:iso/windows-2025-source-d0ef4502e350.iso');
-    expect(windows.drivers_iso_file).toBe('local:iso/windows-2025-drivers-0040e268e109.iso');
+    expect(windows.iso_file).toBe(
+      `local:iso/windows-2025-source-${pin(env.images.windows?.source.checksum)}.iso`,
+    );
+    expect(windows.drivers_iso_file).toBe(
+      `local:iso/windows-2025-drivers-${pin(env.images.windows?.drivers?.checksum)}.iso`,
+    );
     expect(windows).toMatchObject({
       build_password: 'One-Time-Pass-9',
       communicator: 'winrm',

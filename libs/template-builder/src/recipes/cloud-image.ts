@@ -1,9 +1,9 @@
-import type { Environment, VmHardware } from '@infra/config';
+import type { Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
 import { packerGolden } from '../golden/stage';
-import type { PlannedRecipe, TemplatePlacement } from '../plan';
+import type { PlannedRecipe } from '../plan';
 import type { TemplateRecipe } from '../recipe';
-import { placementOf, splitChecksum } from './common';
+import { type CatalogFields, catalogPlannedRecipe, placementOf, splitChecksum } from './common';
 
 /**
  * Any OS under `images:` in infra.config.yaml: the distribution's official qcow2 cloud image, pinned by its
@@ -63,35 +63,22 @@ export function cloudImageFileName(os: string, source: { url: string; checksum: 
   return `${stem}-${source.checksum.slice(0, 12)}.qcow2`;
 }
 
-export interface CloudImageFields {
-  os: string;
-  version: string;
+export interface CloudImageFields extends CatalogFields {
   source: { url: string; algorithm: 'sha256' | 'sha512'; checksum: string };
-  hardware: VmHardware;
-  placement: TemplatePlacement;
-  bridge: string;
 }
 
 /** The pure part of a cloud-image recipe (what the planner sees). */
 export function cloudPlannedRecipe(c: CloudImageFields): PlannedRecipe {
-  return {
-    os: c.os,
-    placement: c.placement,
-    bridge: c.bridge,
-    hardware: c.hardware,
+  return catalogPlannedRecipe(c, {
     // The image is what its checksum says; its URL is only where it was fetched from (the embedded mirror's
     // port changes per run), so the URL is recorded in the description but is not part of the identity.
     fingerprintInputs: {
       version: c.version,
       source: { algorithm: c.source.algorithm, checksum: c.source.checksum },
     },
-    // `debian-13-1a2b3c4d` (Proxmox VM names are DNS names: dots become dashes).
-    templateName: (fingerprint) =>
-      `${c.os}-${c.version}-${fingerprint.slice(0, 8)}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
     what: `the ${c.os} ${c.version} cloud image`,
-    tags: ['infra', c.os],
     identity: { version: c.version },
     // Cloud images configure users, keys and network from the cloud-init drive; DHCP until a clone says otherwise.
     vmExtras: (disks) => ({ ide2: `${disks}:cloudinit`, ipconfig0: 'ip=dhcp' }),
-  };
+  });
 }

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import type { Environment } from '@infra/config';
 import { installMediaVolume } from '@infra/validators';
 import { packerGolden } from '../golden/stage';
-import type { PlannedRecipe, TemplatePlacement } from '../plan';
+import type { PlannedRecipe } from '../plan';
 import type { InstallMedium } from '../plan-media';
 import type { MediaRecipe } from '../recipe';
-import { placementOf, splitChecksum } from './common';
+import { type CatalogFields, catalogPlannedRecipe, placementOf, splitChecksum } from './common';
 
 /**
  * An `install: iso` OS (NixOS, Windows): the base is its checksum-pinned install media — the ISO, and for
@@ -50,22 +50,14 @@ export function isoRecipe(environment: Environment, os: string): MediaRecipe {
   };
 }
 
-export interface IsoFields {
-  os: string;
-  version: string;
+export interface IsoFields extends CatalogFields {
   media: readonly InstallMedium[];
-  hardware: ImageSpec['hardware'];
-  placement: TemplatePlacement;
-  bridge: string;
 }
 
 /** The pure part of an ISO recipe: its identity is the version and each medium's checksum (not its URL). */
 export function isoPlannedRecipe(c: IsoFields): PlannedRecipe {
-  return {
-    os: c.os,
-    placement: c.placement,
-    bridge: c.bridge,
-    hardware: c.hardware,
+  return catalogPlannedRecipe(c, {
+    kind: 'media',
     fingerprintInputs: {
       version: c.version,
       install: 'iso',
@@ -73,12 +65,9 @@ export function isoPlannedRecipe(c: IsoFields): PlannedRecipe {
         c.media.map((m) => [m.media, { algorithm: m.algorithm, checksum: m.checksum }]),
       ),
     },
-    templateName: (fingerprint) =>
-      `${c.os}-${c.version}-media-${fingerprint.slice(0, 8)}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
     what: `the ${c.os} ${c.version} install media`,
-    tags: ['infra', c.os],
     identity: { version: c.version, install: 'iso' },
     // No VM in the base stage: Packer's proxmox-iso creates it.
     vmExtras: () => ({}),
-  };
+  });
 }
