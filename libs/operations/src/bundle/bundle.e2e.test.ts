@@ -77,6 +77,24 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  await mkdir(join(h.dir, '.infra', 'workflows', 'test'), { recursive: true });
+  await writeFile(
+    join(h.dir, '.infra', 'workflows', 'test', 'up.json'),
+    JSON.stringify({
+      version: 1,
+      workflow: 'up',
+      environment: 'test',
+      updatedAt: '2026-12-03T10:00:00.000Z',
+      steps: {
+        deploy: {
+          status: 'failed',
+          fingerprint: 'ab12',
+          startedAt: '2026-12-03T10:00:00.000Z',
+          error: { code: 'PVE_UNREACHABLE', message: `${IPV4}:8006 refused the connection on ${NODE}` },
+        },
+      },
+    }),
+  );
   await writeGpuFacts(
     join(h.dir, 'facts'),
     `Dec 03 09:59:59 ${NODE} kernel: AMD-Vi: Interrupt remapping enabled\n`,
@@ -145,6 +163,7 @@ describe('doctor.ts --bundle: the anonymised diagnostics bundle', () => {
     ])
       expect(paths).toContain(path);
     expect(paths).toContain('logs/logs/last-run.log');
+    expect(paths).toContain('runs/up.json');
     expect(paths).toContain('gpu-facts/lspci-nnk.txt');
     expect(Object.keys(files).sort()).toEqual([...paths, 'manifest.json'].sort());
     expect(manifest.skipped.map((s) => s.path)).toEqual(['tofu-plan.json']);
@@ -224,6 +243,10 @@ describe('doctor.ts --bundle: the anonymised diagnostics bundle', () => {
     expect(log).toContain(`https://${sshHost}:8006 as ${user}@pve!token-`);
     expect(log).toContain(`/home/${user}/infra`);
     expect(log).toContain('[pem block removed]');
+    const run = JSON.parse(files['runs/up.json']!) as {
+      steps: { deploy: { error: { message: string } } };
+    };
+    expect(run.steps.deploy.error.message).toBe(`${ip}:8006 refused the connection on ${host}`);
     const serial = /Serial Number: (serial-\d+)/.exec(log)![1];
     expect(JSON.stringify(inventory.vmConfigs['9050'])).toContain(`serial=${serial}`);
   });

@@ -16,6 +16,7 @@ import {
   collectGpuFacts,
   collectInventory,
   collectLogs,
+  collectRuns,
   environmentIdentifiers,
   json,
   localIdentifiers,
@@ -189,6 +190,11 @@ export async function createBundle(options: BundleOptions): Promise<BundleResult
     });
   });
 
+  await step('runs/', `.infra/workflows/${environment.name}/*.json`, async () => {
+    const runs = await collectRuns(environment.repoRoot, environment.name);
+    items.push(...runs);
+    if (runs.length === 0) throw new Error('no workflow run recorded yet (./infra up writes one)');
+  });
   await step('logs/', '.infra/**/*.log', async () => {
     const logs = await collectLogs(environment.repoRoot);
     items.push(...logs);

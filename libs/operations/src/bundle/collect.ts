@@ -59,6 +59,20 @@ export async function collectLogs(repoRoot: string): Promise<CollectedItem[]> {
   return items;
 }
 
+/** The workflow run records of the environment (`.infra/workflows/<env>/*.json`: each step, its outcome). */
+export async function collectRuns(repoRoot: string, envName: string): Promise<CollectedItem[]> {
+  const dir = join(repoRoot, '.infra', 'workflows', envName);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+  const items: CollectedItem[] = [];
+  for (const name of names)
+    items.push({
+      path: `runs/${name}`,
+      source: `.infra/workflows/${envName}/${name}`,
+      text: await readFile(join(dir, name), 'utf8'),
+    });
+  return items;
+}
+
 /** Identifiers the environment itself names: the endpoint's host, the node, the pinned fingerprint, ssh users. */
 export function environmentIdentifiers(environment: Environment): KnownIdentifier[] {
   const known: KnownIdentifier[] = [];
