@@ -1,5 +1,6 @@
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runProcess } from '@infra/core';
 import { deployEnvironment } from '@infra/deploy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestHost, REPO_ROOT, type TestHost } from '../testing/host';
@@ -40,11 +41,14 @@ async function appliedCluster() {
     description: 'gpu',
     map: ['node=pve1,path=0000:01:00.0,id=10de:27b2,subsystem-id=10de:181b,iommugroup=14'],
   });
-  const rootDir = join(h.dir, 'root');
+  // Where the script looks: terraform/environments/<env> (the fixture's module source is ../modules/...).
+  const rootDir = join(h.dir, 'terraform', 'environments', 'test');
   await cp(join(REPO_ROOT, 'libs/deploy/testing/fixture-vms'), rootDir, { recursive: true });
-  await cp(join(REPO_ROOT, 'terraform/modules/proxmox-vm'), join(h.dir, 'modules/proxmox-vm'), {
-    recursive: true,
-  });
+  await cp(
+    join(REPO_ROOT, 'terraform/modules/proxmox-vm'),
+    join(h.dir, 'terraform', 'environments', 'modules', 'proxmox-vm'),
+    { recursive: true },
+  );
   await cp(
     join(REPO_ROOT, 'terraform/environments/local/.terraform.lock.hcl'),
     join(rootDir, '.terraform.lock.hcl'),
@@ -107,5 +111,32 @@ describe('drift against the tofu state of a two-node simulator', () => {
     const one = await drift([second.vmid]);
     expect(one.items.map((i) => i.kind)).toEqual(['changed']);
     await expect(drift([4242])).rejects.toMatchObject({ code: 'DRIFT_UNKNOWN_VM' });
+
+    // The script: the same report as JSON, exit 2 like `tofu plan -detailed-exitcode`; an unknown VMID exits 1.
+    await cp(join(REPO_ROOT, 'talos'), join(h.dir, 'talos'), { recursive: true });
+    const script = (...args: string[]) =>
+      runProcess(
+        join(REPO_ROOT, 'node_modules/.bin/tsx'),
+        [join(REPO_ROOT, 'scripts/drift.ts'), '-e', 'test', '--json', ...args],
+        {
+          cwd: h.dir,
+          env: { HOME: h.env.HOME, SOPS_AGE_KEY_FILE: h.env.SOPS_AGE_KEY_FILE },
+          timeoutMs: 180_000,
+        },
+      );
+    const run = await script('--vm', String(first.vmid), '--vm', String(second.vmid));
+    expect(run.exitCode).toBe(2);
+    const json = JSON.parse(run.stdout) as {
+      items: Array<{ kind: string; resource: string }>;
+      state: string;
+    };
+    expect(json.items.map((i) => [i.kind, i.resource])).toEqual([
+      ['missing', 'vm'],
+      ['changed', 'vm'],
+    ]);
+    expect(json.state).toBe('terraform/environments/test: 2 VM(s) in the state');
+    const unknown = await script('--vm', '4242');
+    expect(unknown.exitCode).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: 'DRIFT_UNKNOWN_VM' } });
   });
 });
