@@ -66,10 +66,15 @@ export const isFluxKustomization = (object: Record<string, unknown>) =>
   object.kind === 'Kustomization' &&
   String(object.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 
-/** Flux Kustomizations against the strict schema above; their `spec.path` must be a component folder. */
+/**
+ * Flux Kustomizations against the strict schema above; their `spec.path` must be a component folder, and one
+ * whose component holds SOPS-encrypted app secrets (`withSecrets`) must decrypt them with an age key Secret:
+ * without `decryption`, Flux would apply the ciphertext as the Secret's values.
+ */
 export function checkFluxKustomizations(
   documents: readonly ManifestDocument[],
   componentDirs: readonly string[],
+  withSecrets: readonly string[] = [],
 ): PlatformFinding[] {
   const findings: PlatformFinding[] = [];
   for (const document of documents.filter((d) => isFluxKustomization(d.object))) {
@@ -102,6 +107,13 @@ export function checkFluxKustomizations(
         ...at(['spec', 'path']),
         rule: 'flux-path',
         message: `${parsed.data.spec.path} is not a component folder (known: ${componentDirs.join(', ')})`,
+      });
+    }
+    if (withSecrets.includes(target) && !parsed.data.spec.decryption?.secretRef) {
+      findings.push({
+        ...at(['spec', ...(parsed.data.spec.decryption ? ['decryption'] : [])]),
+        rule: 'flux-decryption',
+        message: `${target} holds SOPS-encrypted app secrets: set decryption: {provider: sops, secretRef: {name: sops-age}}, or Flux applies their ciphertext`,
       });
     }
   }

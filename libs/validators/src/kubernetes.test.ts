@@ -350,6 +350,22 @@ describe('app secrets: SOPS-encrypted Secrets next to the manifests', () => {
     expect(JSON.stringify(findings)).not.toContain('pasted-by-hand');
   }, 180_000);
 
+  it('an app with secrets whose Flux Kustomization does not decrypt them', async () => {
+    repo = await copy();
+    const decryption = '  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n';
+    const line = await repo.replace('kubernetes/flux/apps.yaml', decryption, '');
+    expect(await run('flux', ['gpu'])).toEqual([
+      expect.objectContaining({
+        file: 'kubernetes/flux/apps.yaml',
+        line: line - 9,
+        rule: 'flux-decryption',
+        message: expect.stringContaining(
+          'Kustomization/ollama: spec: kubernetes/ollama holds SOPS-encrypted app secrets',
+        ),
+      }),
+    ]);
+  }, 120_000);
+
   it('a *.enc.yaml that sops never encrypted', async () => {
     repo = await copy();
     await repo.write(

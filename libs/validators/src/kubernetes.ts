@@ -281,8 +281,17 @@ export function kubernetesGpuRules(ctx: ValidationContext, load: Load): Promise<
       }
     }
     if (documents.some((d) => isFluxKustomization(d.object))) {
-      const dirs = (await listComponents(ctx.repoRoot)).map((name) => `${KUBERNETES_DIR}/${name}`);
-      findings.push(...checkFluxKustomizations(documents, dirs));
+      const components = await Promise.all(
+        (await listComponents(ctx.repoRoot)).map((name) => loadComponent(ctx.repoRoot, name)),
+      );
+      const withSecrets = components.filter((c) => c.spec.secrets).map((c) => c.dir);
+      findings.push(
+        ...checkFluxKustomizations(
+          documents,
+          components.map((c) => c.dir),
+          withSecrets,
+        ),
+      );
     }
     return findings.map((finding) => _fromPlatform(finding, 'infra'));
   });
