@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startUpCopy, type UpCopy } from './testing/up-copy';
+
+/**
+ * Issue 15 item 6: `scripts/up.ts` (what `./infra up` runs) for real in a copy of the working tree, on the
+ * embedded simulators with the real tofu, bpg and talos providers and talosctl. The first run fails at the
+ * deploy step for a real cause (the Proxmox host refuses every clone: a simulated 500 on the clone request,
+ * which the bpg provider meets as on a real host); the next run resumes there, skipping doctor and
+ * build-images without touching them, and brings the cluster up; a third run finds every step up to date
+ * with 0 mutating Proxmox requests and 0 new ApplyConfiguration calls.
+ */
+const CLONE_REFUSED = [
+  {
+    kind: 'error',
+    status: 500,
+    message: 'simulated clone refusal',
+    method: 'POST',
+    path: '/nodes/*/qemu/*/clone',
+  },
+];
+
+interface Report {
+  steps: Array<{ id: string; outcome: string; action: string; result?: Record<string, unknown> }>;
+}
+const outcomes = (stdout: string) =>
+  Object.fromEntries((JSON.parse(stdout) as Report).steps.map((s) => [s.id, s.outcome]));
+
+let copy: UpCopy;
+beforeAll(async () => {
+  copy = await startUpCopy();
+}, 120_000);
+afterAll(async () => {
+  await copy?.close();
+});
+
+describe('./infra up: the up workflow with resume (issue 15 item 6)', () => {
+  it('rejects an unknown step with exit 2 and the step names', async () => {
+    const run = await copy.up(['--from', 'nope']);
+    expect(run.exitCode).toBe(2);
+    expect(stripVTControlCharacters(run.stderr)).toMatch(
+      /--from: expected one of doctor, build-images, deploy, bootstrap, platform \[USAGE\]/,
+    );
+  });
+
+  it('fails at deploy, resumes at deploy, then a full run skips every step', {
+    timeout: 1_800_000,
+  }, async () => {
+    const failing = await copy.up(['local', '--json'], { INFRA_SIM_FAULTS: JSON.stringify(CLONE_REFUSED) });
+    const failingText = stripVTControlCharacters(failing.all);
+    expect(failing.exitCode, failingText).toBe(1);
+    expect(failingText).toMatch(/simulated clone refusal/);
+    expect(failingText).toMatch(/up: failed at deploy; the next run starts again there/);
+    expect(failingText).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    const state = JSON.parse(
+      await readFile(join(copy.repo, '.infra', 'workflows', 'local', 'up.json'), 'utf8'),
+    ) as {
+      steps: Record<string, { status: string; error?: { code: string } }>;
+    };
+    expect(state.steps.doctor?.status).toBe('succeeded');
+    expect(state.steps['build-images']?.status).toBe('succeeded');
+    expect(state.steps.deploy).toMatchObject({ status: 'failed', error: { code: 'DEPLOY_TOFU_FAILED' } });
+    expect(state.steps.bootstrap).toBeUndefined();
+    expect(await copy.applyConfigurations()).toBe(0);
+
+    const dry = await copy.up(['local', '--dry-run', '--json']);
+    expect(dry.exitCode, dry.all).toBe(0);
+    expect((JSON.parse(dry.stdout) as Report).steps.map((s) => `${s.id}:${s.action}`)).toEqual([
+      'doctor:resume',
+      'build-images:resume',
+      'deploy:run',
+      'bootstrap:run',
+      'platform:run',
+    ]);
+
+    const before = await copy.proxmoxRequests();
+    const resumed = await copy.up(['local', '--json']);
+    expect(resumed.exitCode, stripVTControlCharacters(resumed.all)).toBe(0);
+    expect(outcomes(resumed.stdout)).toEqual({
+      doctor: 'resumed',
+      'build-images': 'resumed',
+      deploy: 'ran',
+      bootstrap: 'ran',
+      platform: 'ran',
+    });
+    // The cluster stage created the VMs this time.
+    expect((await copy.proxmoxRequests()).mutating).toBeGreaterThan(before.mutating);
+    expect(await copy.applyConfigurations()).toBe(2);
+    const credentials = join(copy.repo, '.infra', 'clusters', 'local');
+    expect(await readFile(join(credentials, 'kubeconfig'), 'utf8')).toContain(
+      `server: https://${copy.addresses.cp}:6443`,
+    );
+
+    const warmBefore = await copy.proxmoxRequests();
+    const warm = await copy.up(['local', '--json']);
+    expect(warm.exitCode, stripVTControlCharacters(warm.all)).toBe(0);
+    expect(outcomes(warm.stdout)).toEqual({
+      doctor: 'up-to-date',
+      'build-images': 'up-to-date',
+      deploy: 'up-to-date',
+      bootstrap: 'up-to-date',
+      platform: 'up-to-date',
+    });
+    const warmAfter = await copy.proxmoxRequests();
+    expect(warmAfter.mutating - warmBefore.mutating).toBe(0);
+    expect(warmAfter.total).toBeGreaterThan(warmBefore.total); // the checks did ask the host
+    expect(await copy.applyConfigurations()).toBe(2);
+  });
+});
