@@ -78,7 +78,7 @@ export async function openUpContext(
       };
     }),
     connection: memo(async () => {
-      const [{ connectProxmox }, cluster] = await Promise.all([
+      const [{ connectProxmox, SIM_FAULTS_ENV }, cluster] = await Promise.all([
         import('@infra/proxmox-connect'),
         import('@infra/cluster'),
       ]);
@@ -91,6 +91,9 @@ export async function openUpContext(
           ? { embedded: cluster.talosGuestAddresses(spec, spec.network.prefixLength) }
           : {}),
       });
+      // The testing hook's fault rules now live in the simulator this connection started; the connections
+      // that reuse it (doctor, build, deploy) would refuse a set INFRA_SIM_FAULTS (SIM_FAULTS_NOT_APPLIED).
+      if (opened.embedded) delete process.env[SIM_FAULTS_ENV];
       return opened;
     }),
     inlineManifests: memo(async () => {

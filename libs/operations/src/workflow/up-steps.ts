@@ -62,10 +62,10 @@ const doctor: Step = {
         'WORKFLOW_DOCTOR_FAILED',
         `doctor: ${failed.map((f) => `${f.check}: ${f.message}`).join('; ')}`,
         {
-          hint: `${failed
-            .map((f) => f.fix)
-            .filter(Boolean)
-            .join(' ; ')} (then ./infra up ${context.environment.name}: it starts again at doctor)`,
+          hint: [
+            ...failed.flatMap((f) => (f.fix ? [f.fix] : [])),
+            `then ./infra up ${context.environment.name} (it starts again at doctor)`,
+          ].join('; '),
           details: { report: formatDoctorReport(report) },
         },
       );
@@ -216,18 +216,18 @@ async function clusterHealth(context: UpContext): Promise<Health> {
   const controlPlanes = nodes.filter(([, n]) => n.role === 'controlplane');
   const etcd: Record<string, string> = {};
   for (const [name, node] of nodes) {
-    const version = await talosctl(['--nodes', node.ip, '--endpoints', node.ip, 'version']);
+    const version = await talosctl(['--nodes', node.ip, 'version']);
     if (version.exitCode !== 0)
       return { ok: false, reason: `${name} (${node.ip}): talosctl version: ${version.stderr.trim()}`, etcd };
   }
   for (const [name, node] of controlPlanes) {
-    const service = await talosctl(['--nodes', node.ip, '--endpoints', node.ip, 'service', 'etcd']);
+    const service = await talosctl(['--nodes', node.ip, 'service', 'etcd']);
     const state = /^STATE\s+(\S+)/m.exec(service.stdout)?.[1] ?? 'unknown';
     const health = /^HEALTH\s+(\S+)/m.exec(service.stdout)?.[1] ?? 'unknown';
     etcd[name] = state;
     if (service.exitCode !== 0 || state !== 'Running' || health !== 'OK')
       return { ok: false, reason: `${name}: etcd ${state} (health ${health})`, etcd };
-    const members = await talosctl(['--nodes', node.ip, '--endpoints', node.ip, 'etcd', 'members']);
+    const members = await talosctl(['--nodes', node.ip, 'etcd', 'members']);
     const missing = controlPlanes.filter(([other]) => !members.stdout.includes(other)).map(([n]) => n);
     if (members.exitCode !== 0 || missing.length > 0)
       return {
@@ -261,7 +261,7 @@ const bootstrap: Step = {
         const ip = first[1].ip;
         const result = await runProcess(
           context.talosctl,
-          ['--talosconfig', join(dir, 'talosconfig'), '--nodes', ip, '--endpoints', ip, 'bootstrap'],
+          ['--talosconfig', join(dir, 'talosconfig'), '--nodes', ip, 'bootstrap'],
           { env: { PATH: context.toolPath }, timeoutMs: 60_000 },
         );
         if (result.exitCode !== 0 && !/AlreadyExists/.test(result.stderr))
