@@ -11,6 +11,7 @@
 import { defineCommand, InfraError, jsonOption, log, option, printResult, runScript } from '@infra/core';
 import type { StepEvent } from '@infra/template-builder';
 import { z } from 'zod';
+import type { ScriptsErrorCode } from './support/error-codes';
 
 const onEvent = (event: StepEvent) => {
   if (event.type === 'start') log.step(`[${event.index + 1}/${event.total}] ${event.step.title}`);
@@ -39,7 +40,7 @@ export const command = defineCommand({
     const environment = await loadEnvironment(args.env);
     const buildable = ['talos', ...Object.keys(environment.images)];
     if (!buildable.includes(args.os)) {
-      throw new InfraError(
+      throw new InfraError<ScriptsErrorCode>(
         'BUILD_OS_UNSUPPORTED',
         `environment "${environment.name}" cannot build "${args.os}": buildable OSes are ${buildable.join(', ')}`,
         {

@@ -17,6 +17,7 @@ import {
   runScript,
 } from '@infra/core';
 import type { DeployAction, DeployResult } from '@infra/deploy';
+import type { ScriptsErrorCode } from './support/error-codes';
 
 const common = {
   env: option.string('environment (infra.config.yaml)', { short: 'e', default: 'local' }),
@@ -30,7 +31,7 @@ const common = {
 /** Asks on a terminal; elsewhere only --yes applies (a pipe cannot answer). */
 async function confirm(summary: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    throw new InfraError(
+    throw new InfraError<ScriptsErrorCode>(
       'DEPLOY_CONFIRMATION_NEEDED',
       `${summary}: not applied, nobody can confirm on this terminal`,
       {

@@ -17,12 +17,13 @@ import { describe, expect, it } from 'vitest';
 import type { NxPluginErrorCode } from '../tools/nx-plugin/src/error-codes';
 import type { CodegenErrorCode } from '../tools/pve-codegen/src/error-codes';
 import type { RenovateErrorCode } from '../tools/renovate/src/error-codes';
+import type { ScriptsErrorCode } from './support/error-codes';
 
 const ROOT = join(import.meta.dirname, '..');
 
 /**
- * Packages whose error codes are a typed union. The libraries not listed (cluster, image-mirror-sim, operations,
- * platform, talos-sim, template-builder) have not been moved over yet.
+ * Packages whose error codes are a typed union (their src/, or scripts/ itself). The libraries not listed
+ * (cluster, image-mirror-sim, operations, platform, talos-sim, template-builder) have not been moved over yet.
  */
 const TYPED = [
   'libs/config',
@@ -40,10 +41,14 @@ const TYPED = [
   'libs/toolchain',
   'libs/unattend',
   'libs/validators',
+  'scripts',
   'tools/nx-plugin',
   'tools/pve-codegen',
   'tools/renovate',
 ];
+
+/** A package's source folder: its src/, or scripts/ itself (which has none). */
+const sourceDir = (pkg: string) => (pkg === 'scripts' ? join(ROOT, pkg) : join(ROOT, pkg, 'src'));
 
 function productionFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -80,6 +85,8 @@ describe('typed error codes', () => {
     expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_NOTFOUND')).toBe(false);
     // @ts-expect-error another library's code is not one of this library's
     expect(isInfraError<ProxmoxErrorCode>(error, 'CONFIG_NOT_FOUND')).toBe(false);
+    // @ts-expect-error HOST_NOT_SPECIFED
+    new InfraError<ScriptsErrorCode>('HOST_NOT_SPECIFED', 'typo');
     // @ts-expect-error SOPS_MAC_MISMACH
     new InfraError<SopsErrorCode>('SOPS_MAC_MISMACH', 'typo');
     // @ts-expect-error CONFIG_NOT_FUOND
@@ -120,7 +127,7 @@ describe('typed error codes', () => {
 
   it('production code raises and checks codes only through its union', () => {
     const problems = TYPED.flatMap((pkg) =>
-      productionFiles(join(ROOT, pkg, 'src')).flatMap((file) =>
+      productionFiles(sourceDir(pkg)).flatMap((file) =>
         untypedUses(readFileSync(file, 'utf8')).map((problem) => `${relative(ROOT, file)}:${problem}`),
       ),
     );
@@ -130,7 +137,7 @@ describe('typed error codes', () => {
   it('each union lists only codes its library raises or checks', () => {
     const stale: string[] = [];
     for (const pkg of TYPED) {
-      const files = productionFiles(join(ROOT, pkg, 'src')).map((file) => ({
+      const files = productionFiles(sourceDir(pkg)).map((file) => ({
         file,
         text: readFileSync(file, 'utf8'),
       }));

@@ -40,6 +40,7 @@ import {
   verifyFacts,
   writeFactsBundle,
 } from '@infra/gpu-host-setup';
+import type { ScriptsErrorCode } from './support/error-codes';
 
 const base = {
   env: option.string('environment whose gpu section gives the defaults', { short: 'e', default: 'local' }),
@@ -92,7 +93,7 @@ async function environmentOrNothing(name: string): Promise<Environment | undefin
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    throw new InfraError(
+    throw new InfraError<ScriptsErrorCode>(
       'CONFIRMATION_REQUIRED',
       "apply changes the host's boot configuration and needs a confirmation",
       {
@@ -129,7 +130,7 @@ async function gpuHost(args: Args): Promise<number | undefined> {
 
   if (args.command === 'map') {
     if (!environment)
-      throw new InfraError(
+      throw new InfraError<ConfigErrorCode>(
         'CONFIG_NOT_FOUND',
         'map needs infra.config.yaml (Proxmox endpoint, secrets, gpu.mapping)',
       );
@@ -179,7 +180,7 @@ async function gpuHost(args: Args): Promise<number | undefined> {
   }
 
   if (!settings.host) {
-    throw new InfraError('HOST_NOT_SPECIFIED', `${args.command} needs the Proxmox host`, {
+    throw new InfraError<ScriptsErrorCode>('HOST_NOT_SPECIFIED', `${args.command} needs the Proxmox host`, {
       hint: 'pass --host root@pve.lan (or set gpu.host.ssh in infra.config.yaml), or --local when running on the host itself',
     });
   }

@@ -38,6 +38,7 @@ import {
   type ValidationReport,
   validateProject,
 } from '@infra/validators';
+import type { ScriptsErrorCode } from './support/error-codes';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -134,9 +135,11 @@ const diff = defineCommand({
           { signal },
         );
         if (result.exitCode > 1)
-          throw new InfraError('PLATFORM_DIFF_FAILED', `diff failed: ${result.stderr.trim()}`, {
-            hint: 'is diffutils installed?',
-          });
+          throw new InfraError<ScriptsErrorCode>(
+            'PLATFORM_DIFF_FAILED',
+            `diff failed: ${result.stderr.trim()}`,
+            { hint: 'is diffutils installed?' },
+          );
         if (result.exitCode === 1) changes.push({ name, diff: result.stdout });
       }
       printResult(changes, args.json, () =>
@@ -184,9 +187,13 @@ const secret = defineCommand({
   run: async ({ args, log }) => {
     const component = await loadComponent(REPO_ROOT, args.component);
     if (!component.spec.secrets) {
-      throw new InfraError(PLATFORM_ERRORS.noSecrets, `${component.dir}/component.yaml declares no secrets`, {
-        hint: 'declare them under secrets: {<file>.enc.yaml: {name, namespace, keys}} (kubernetes/README.md "App secrets")',
-      });
+      throw new InfraError<typeof PLATFORM_ERRORS.noSecrets>(
+        PLATFORM_ERRORS.noSecrets,
+        `${component.dir}/component.yaml declares no secrets`,
+        {
+          hint: 'declare them under secrets: {<file>.enc.yaml: {name, namespace, keys}} (kubernetes/README.md "App secrets")',
+        },
+      );
     }
     const result = await createAppSecrets(REPO_ROOT, component, toolchainEnvironment());
     printResult(result, args.json, () =>

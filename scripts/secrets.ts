@@ -17,6 +17,7 @@ import {
   runScript,
 } from '@infra/core';
 import type { DemoEnvironment, FileOutcome, SecretsProject } from '@infra/sops-secrets';
+import type { ScriptsErrorCode } from './support/error-codes';
 
 interface Environments {
   repoRoot: string;
@@ -187,7 +188,7 @@ const demo = defineCommand({
   run: async ({ args }) => {
     const { environments, project, lib } = await openProject();
     if (environments.demos.length === 0) {
-      throw new InfraError(
+      throw new InfraError<ScriptsErrorCode>(
         'SECRETS_NO_DEMO_ENVIRONMENT',
         'no environment in infra.config.yaml keeps its ageKeyFile and secrets under .infra/',
         {

@@ -18,7 +18,9 @@ import {
   runScript,
   writeFileAtomic,
 } from '@infra/core';
+import type { PveSimErrorCode } from '@infra/pve-sim';
 import { z } from 'zod';
+import type { ScriptsErrorCode } from './support/error-codes';
 
 /** Loaded when a command runs, not at import, so `--help` stays quick. */
 const simulator = () => import('@infra/pve-sim');
@@ -50,7 +52,7 @@ const start = defineCommand({
     const stateDir = resolve(args['state-dir']);
     const running = await pve.findRunning(stateDir);
     if (running) {
-      throw new InfraError(
+      throw new InfraError<PveSimErrorCode>(
         'SIM_ALREADY_RUNNING',
         `a simulator (pid ${running.pid}) already serves ${stateDir} at ${running.url}`,
         { hint: 'pnpm tsx scripts/sim.ts stop' },
@@ -188,7 +190,7 @@ const passwd = defineCommand({
     const pve = await simulator();
     const password = await readStdin();
     if (password.length < 5)
-      throw new InfraError(
+      throw new InfraError<ScriptsErrorCode>(
         'SIM_PASSWORD_SHORT',
         'the password read from stdin is shorter than 5 characters',
         {
