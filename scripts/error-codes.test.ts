@@ -11,6 +11,7 @@ import type { PveApiErrorCode } from '@infra/pve-api';
 import type { PveSimErrorCode } from '@infra/pve-sim';
 import type { SopsErrorCode } from '@infra/sops-secrets';
 import type { TalosFactoryErrorCode } from '@infra/talos-factory';
+import type { TemplateBuilderErrorCode } from '@infra/template-builder';
 import type { ToolchainErrorCode } from '@infra/toolchain';
 import type { ValidatorsErrorCode } from '@infra/validators';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ const ROOT = join(import.meta.dirname, '..');
 
 /**
  * Packages whose error codes are a typed union (their src/, or scripts/ itself). The libraries not listed
- * (cluster, image-mirror-sim, operations, platform, talos-sim, template-builder) have not been moved over yet.
+ * (cluster, image-mirror-sim, operations, platform, talos-sim) have not been moved over yet.
  */
 const TYPED = [
   'libs/config',
@@ -38,6 +39,7 @@ const TYPED = [
   'libs/pve-sim',
   'libs/sops-secrets',
   'libs/talos-factory',
+  'libs/template-builder',
   'libs/toolchain',
   'libs/unattend',
   'libs/validators',
@@ -109,6 +111,8 @@ describe('typed error codes', () => {
     new InfraError<PveSimErrorCode>('SIM_PORT_INUSE', 'typo');
     // @ts-expect-error SCHEMATIC_INVALD
     new InfraError<TalosFactoryErrorCode>('SCHEMATIC_INVALD', 'typo');
+    // @ts-expect-error ISO_UPLOAD_NEDED
+    new InfraError<TemplateBuilderErrorCode>('ISO_UPLOAD_NEDED', 'typo');
     // @ts-expect-error TOOLCHAIN_LOCK
     new InfraError<ToolchainErrorCode>('TOOLCHAIN_LOCK', 'typo');
     // @ts-expect-error PROJECT_NOTFOUND

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { InfraError, type Logger } from '@infra/core';
 import { type ProxmoxClient, PveServerError } from '@infra/proxmox-client';
 import type { Connection } from './connect';
+import type { TemplateBuilderErrorCode } from './error-codes';
 import { splitTags } from './plan';
 import type { BuildRun } from './run-marker';
 
@@ -152,7 +153,7 @@ export async function acquireBuildLock(
       const holder = parseHolder(config.description);
       if (config.name !== BUILD_LOCK_NAME || !splitTags(config.tags).includes(LOCK_TAG) || !holder) {
         if (config.lock === undefined) {
-          throw new InfraError(
+          throw new InfraError<TemplateBuilderErrorCode>(
             'BUILD_LOCK_VMID_TAKEN',
             `VM ${BUILD_LOCK_VMID} exists but is not this tool's build lock (name "${config.name ?? ''}")`,
             {
@@ -184,7 +185,7 @@ export async function acquireBuildLock(
       }
     }
     if (performance.now() > deadline) {
-      throw new InfraError(
+      throw new InfraError<TemplateBuilderErrorCode>(
         'BUILD_LOCK_TIMEOUT',
         `another build holds the build lock (VM ${BUILD_LOCK_VMID} on ${node}) and did not finish in time`,
         {
@@ -211,9 +212,13 @@ function holdLock(
   const beat = async () => {
     const config = await readLockVm(client, node);
     if (parseHolder(config?.description)?.runId !== run.id) {
-      throw new InfraError('BUILD_LOCK_LOST', `this build lost the build lock (VM ${BUILD_LOCK_VMID})`, {
-        hint: 'another build took it over because this one stopped sending heartbeats; run the build again',
-      });
+      throw new InfraError<TemplateBuilderErrorCode>(
+        'BUILD_LOCK_LOST',
+        `this build lost the build lock (VM ${BUILD_LOCK_VMID})`,
+        {
+          hint: 'another build took it over because this one stopped sending heartbeats; run the build again',
+        },
+      );
     }
     if (!config || config.lock !== undefined) return; // our own create task is still finishing
     heartbeat++;

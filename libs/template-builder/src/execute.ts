@@ -7,6 +7,7 @@ import {
   type TaskCallOptions,
 } from '@infra/proxmox-client';
 import type { PveRequestParams } from '@infra/pve-api';
+import type { TemplateBuilderErrorCode } from './error-codes';
 import { type ApiStep, pickVmid, type ReadDescription, retargetSteps, splitTags } from './plan';
 import { buildingRunId, runTag } from './run-marker';
 
@@ -165,20 +166,24 @@ function failure(
   const shrink = /shrinking disks is not supported/.test(reason)
     ? 'the image is larger than hardware.diskGiB: raise diskGiB in infra.config.yaml'
     : undefined;
-  return new InfraError(interrupted ? 'BUILD_INTERRUPTED' : 'BUILD_FAILED', `${what}\n${cleanup.summary}`, {
-    hint:
-      cleanup.leftovers.length > 0
-        ? `remove by hand: ${cleanup.leftovers.join('; ')}`
-        : (shrink ?? (interrupted ? 'run the build again' : 'fix the cause above and run the build again')),
-    details: {
-      step: step.kind,
-      method: step.method,
-      path: step.path,
-      cleanedUp: cleanup.removed,
-      leftovers: cleanup.leftovers,
+  return new InfraError<TemplateBuilderErrorCode>(
+    interrupted ? 'BUILD_INTERRUPTED' : 'BUILD_FAILED',
+    `${what}\n${cleanup.summary}`,
+    {
+      hint:
+        cleanup.leftovers.length > 0
+          ? `remove by hand: ${cleanup.leftovers.join('; ')}`
+          : (shrink ?? (interrupted ? 'run the build again' : 'fix the cause above and run the build again')),
+      details: {
+        step: step.kind,
+        method: step.method,
+        path: step.path,
+        cleanedUp: cleanup.removed,
+        leftovers: cleanup.leftovers,
+      },
+      cause: error,
     },
-    cause: error,
-  });
+  );
 }
 
 /** True when this run's task wrote the file (Proxmox says so in the log when the file was already there). */

@@ -1,6 +1,7 @@
 export { type BuildOptions, buildImage } from './build';
 export { BUILD_LOCK_VMID } from './build-lock';
 export { type Connection, connectEnvironment } from './connect';
+export type { TemplateBuilderErrorCode } from './error-codes';
 export type { StepEvent } from './execute';
 export type { GoldenResult } from './golden/stage';
 export { type ApiStep, fingerprintTag, type TemplateDescription, templateFingerprint } from './plan';

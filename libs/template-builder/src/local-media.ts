@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { InfraError } from '@infra/core';
+import type { TemplateBuilderErrorCode } from './error-codes';
 import type { InstallMedium } from './plan-media';
 
 /**
@@ -12,7 +13,7 @@ export async function verifyLocalCopy(medium: InstallMedium & { localPath: strin
   try {
     for await (const chunk of createReadStream(medium.localPath)) hash.update(chunk as Buffer);
   } catch (error) {
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'ISO_LOCAL_COPY_MISSING',
       `${medium.setting}.path: cannot read ${medium.localPath} (${(error as Error).message})`,
       {
@@ -23,7 +24,7 @@ export async function verifyLocalCopy(medium: InstallMedium & { localPath: strin
   }
   const actual = hash.digest('hex');
   if (actual !== medium.checksum) {
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'ISO_CHECKSUM_MISMATCH',
       `${medium.setting}.path: ${medium.localPath} has ${medium.algorithm} ${actual}, expected ${medium.checksum} (${medium.setting}.checksum)`,
       {

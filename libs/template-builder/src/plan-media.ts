@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { TemplateBuilderErrorCode } from './error-codes';
 import { type ApiStep, checkImagesStorage, type ObservedStorage, type TemplatePlacement } from './plan';
 
 /**
@@ -74,7 +75,7 @@ const fileOf = (volid: string) => volid.slice(volid.indexOf(':iso/') + ':iso/'.l
  */
 function uploadNeeded(medium: InstallMedium, storage: string): InfraError {
   const file = fileOf(medium.volid);
-  return new InfraError(
+  return new InfraError<TemplateBuilderErrorCode>(
     'ISO_UPLOAD_NEEDED',
     `${medium.setting}.path (${medium.localPath}) matches its pinned checksum, but ${medium.volid} is not on the host yet, and build-image does not upload local files`,
     {

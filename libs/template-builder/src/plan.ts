@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { VmHardware } from '@infra/config';
 import { InfraError } from '@infra/core';
+import type { TemplateBuilderErrorCode } from './error-codes';
 import { BUILDING_TAG, type BuildRun, buildingRunId, runTag } from './run-marker';
 
 /**
@@ -268,12 +269,16 @@ export function checkImagesStorage(
 ): void {
   const { node, storage } = placement;
   if (!images) {
-    throw new InfraError('STORAGE_NOT_FOUND', `storage "${storage.images}" does not exist on node ${node}`, {
-      hint: 'set proxmox.storage.images in infra.config.yaml to a directory storage (e.g. "local")',
-    });
+    throw new InfraError<TemplateBuilderErrorCode>(
+      'STORAGE_NOT_FOUND',
+      `storage "${storage.images}" does not exist on node ${node}`,
+      {
+        hint: 'set proxmox.storage.images in infra.config.yaml to a directory storage (e.g. "local")',
+      },
+    );
   }
   if (!images.fileBased) {
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'STORAGE_NOT_FILE_BASED',
       `storage "${images.id}" (type ${images.type}) cannot hold ${what}: download-url needs a file-based storage`,
       { hint: 'set proxmox.storage.images to a dir/NFS/CIFS/CephFS storage such as "local"' },
@@ -282,7 +287,7 @@ export function checkImagesStorage(
   if (!images.content.includes(content)) {
     const wanted = [...images.content, content].join(',');
     const label = content === 'iso' ? 'ISO image' : 'Import';
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       content === 'iso' ? 'STORAGE_ISO_DISABLED' : 'STORAGE_IMPORT_DISABLED',
       `storage "${images.id}" does not accept "${content}" content (it has: ${images.content.join(', ') || 'none'}), so Proxmox cannot download ${what} into it`,
       {
@@ -299,12 +304,16 @@ export function checkStorages(placement: TemplatePlacement, observed: ObservedNo
   const { node, storage } = placement;
   checkImagesStorage(placement, observed.images, 'import', what);
   if (!disks) {
-    throw new InfraError('STORAGE_NOT_FOUND', `storage "${storage.disks}" does not exist on node ${node}`, {
-      hint: 'set proxmox.storage.disks in infra.config.yaml (e.g. "local-lvm")',
-    });
+    throw new InfraError<TemplateBuilderErrorCode>(
+      'STORAGE_NOT_FOUND',
+      `storage "${storage.disks}" does not exist on node ${node}`,
+      {
+        hint: 'set proxmox.storage.disks in infra.config.yaml (e.g. "local-lvm")',
+      },
+    );
   }
   if (!disks.content.includes('images')) {
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'STORAGE_NO_DISK_IMAGES',
       `storage "${disks.id}" does not accept VM disks ("images" content)`,
       {
@@ -321,7 +330,7 @@ export function pickVmid(
 ): number {
   const taken = new Set([...used, ...skip]);
   for (let id = range.start; id <= range.end; id++) if (!taken.has(id)) return id;
-  throw new InfraError(
+  throw new InfraError<TemplateBuilderErrorCode>(
     'VMID_RANGE_EXHAUSTED',
     `every VMID in the template range ${range.start}–${range.end} is in use`,
     {

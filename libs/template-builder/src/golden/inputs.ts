@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { InfraError } from '@infra/core';
 import { parse } from 'yaml';
+import type { TemplateBuilderErrorCode } from '../error-codes';
 
 /**
  * The files that define a golden template, found from the Packer template itself: every file under
@@ -14,9 +15,13 @@ export async function goldenInputs(repoRoot: string, os: string): Promise<Record
   const packerDir = join(repoRoot, 'packer', os);
   const packerFiles = (await listFiles(packerDir)).filter((f) => !/(^|\/)README\.md$/i.test(f));
   if (packerFiles.length === 0) {
-    throw new InfraError('GOLDEN_TEMPLATE_MISSING', `packer/${os}/ has no Packer template`, {
-      hint: `add packer/${os}/${os}.pkr.hcl, or build the base template only (--base-only)`,
-    });
+    throw new InfraError<TemplateBuilderErrorCode>(
+      'GOLDEN_TEMPLATE_MISSING',
+      `packer/${os}/ has no Packer template`,
+      {
+        hint: `add packer/${os}/${os}.pkr.hcl, or build the base template only (--base-only)`,
+      },
+    );
   }
   const files = new Set(packerFiles.map((f) => join('packer', os, f)));
   const playbooks = new Set<string>();
@@ -44,9 +49,13 @@ async function addRole(repoRoot: string, role: string, seen: Set<string>, files:
   const dir = join('ansible', 'roles', role);
   const roleFiles = await listFiles(join(repoRoot, dir));
   if (roleFiles.length === 0) {
-    throw new InfraError('GOLDEN_ROLE_MISSING', `the Ansible role "${role}" (${dir}) does not exist`, {
-      hint: `create ${dir} or remove it from the playbook`,
-    });
+    throw new InfraError<TemplateBuilderErrorCode>(
+      'GOLDEN_ROLE_MISSING',
+      `the Ansible role "${role}" (${dir}) does not exist`,
+      {
+        hint: `create ${dir} or remove it from the playbook`,
+      },
+    );
   }
   for (const file of roleFiles) files.add(join(dir, file));
   const meta = roleFiles.includes('meta/main.yml')
@@ -78,10 +87,14 @@ async function readYaml(repoRoot: string, path: string): Promise<unknown> {
   try {
     return parse(await readFile(join(repoRoot, path), 'utf8'));
   } catch (error) {
-    throw new InfraError('GOLDEN_INPUT_INVALID', `cannot read ${path}: ${(error as Error).message}`, {
-      hint: 'fix the YAML (yamllint and ansible-lint name the line)',
-      cause: error,
-    });
+    throw new InfraError<TemplateBuilderErrorCode>(
+      'GOLDEN_INPUT_INVALID',
+      `cannot read ${path}: ${(error as Error).message}`,
+      {
+        hint: 'fix the YAML (yamllint and ansible-lint name the line)',
+        cause: error,
+      },
+    );
   }
 }
 

@@ -15,6 +15,7 @@ import {
   toolchainEnvironment,
   toPackerEnv,
 } from '@infra/validators';
+import type { TemplateBuilderErrorCode } from '../error-codes';
 import { pickVmid } from '../plan';
 
 /**
@@ -161,7 +162,7 @@ export async function runPackerBuild(
       const tail =
         run.stderr.trim().split('\n').slice(-5).join('\n') ||
         run.stdout.trim().split('\n').slice(-5).join('\n');
-      throw new InfraError(
+      throw new InfraError<TemplateBuilderErrorCode>(
         'PACKER_BUILD_FAILED',
         `packer build packer/${os} exited with ${run.exitCode}:\n${tail}`,
         {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError, writeFileAtomic } from '@infra/core';
 import { loadManifest } from '@infra/toolchain';
+import type { TemplateBuilderErrorCode } from '../error-codes';
 import { type GeneratedFile, type PluginPins, renderPackerFiles, SHARED_DIR, type Templates } from './render';
 import { PACKER_IMAGES } from './spec';
 
@@ -41,7 +42,7 @@ export async function checkPackerFiles(repoRoot: string): Promise<string[]> {
   const rendered = await renderAll(repoRoot);
   const stale = await stalePackerFiles(repoRoot);
   if (stale.length > 0) {
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'PACKER_FILES_STALE',
       `generated Packer files differ from ${SHARED_DIR} and the spec: ${stale.map((f) => f.path).join(', ')}`,
       {

@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { TemplateBuilderErrorCode } from '../error-codes';
 import type { PackerImageSpec } from './spec';
 
 /**
@@ -24,9 +25,13 @@ export function fill(template: string, values: Record<string, string>, name: str
   return template.replace(/@@([a-z_]+)@@/g, (_, key: string) => {
     const value = values[key];
     if (value === undefined) {
-      throw new InfraError('PACKER_TEMPLATE_INVALID', `${SHARED_DIR}/${name}: no value for @@${key}@@`, {
-        hint: `give it a value in libs/template-builder/src/packer-files (render.ts values), or remove it from ${name}`,
-      });
+      throw new InfraError<TemplateBuilderErrorCode>(
+        'PACKER_TEMPLATE_INVALID',
+        `${SHARED_DIR}/${name}: no value for @@${key}@@`,
+        {
+          hint: `give it a value in libs/template-builder/src/packer-files (render.ts values), or remove it from ${name}`,
+        },
+      );
     }
     return value;
   });
@@ -47,7 +52,7 @@ function pluginsBlock(spec: PackerImageSpec, pins: PluginPins, os: string): stri
       const source = `github.com/hashicorp/${plugin}`;
       const version = pins[source];
       if (!version) {
-        throw new InfraError(
+        throw new InfraError<TemplateBuilderErrorCode>(
           'PACKER_PLUGIN_NOT_PINNED',
           `packer/${os} uses the ${source} plugin, which mise.toml does not pin`,
           {
@@ -75,9 +80,13 @@ export function renderPackerFiles(
   const template = (name: string) => {
     const text = templates[name];
     if (text === undefined)
-      throw new InfraError('PACKER_TEMPLATE_INVALID', `${SHARED_DIR}/${name} is missing`, {
-        hint: 'restore it from git',
-      });
+      throw new InfraError<TemplateBuilderErrorCode>(
+        'PACKER_TEMPLATE_INVALID',
+        `${SHARED_DIR}/${name} is missing`,
+        {
+          hint: 'restore it from git',
+        },
+      );
     return text;
   };
   const values: Record<string, string> = {

@@ -1,5 +1,6 @@
 import type { Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
+import type { TemplateBuilderErrorCode } from '../error-codes';
 import { packerGolden } from '../golden/stage';
 import type { PlannedRecipe } from '../plan';
 import type { TemplateRecipe } from '../recipe';
@@ -14,7 +15,7 @@ export function cloudImageRecipe(environment: Environment, os: string): Template
   const image = Object.hasOwn(environment.images, os) ? environment.images[os] : undefined;
   if (!image) {
     const buildable = ['talos', ...Object.keys(environment.images)].join(', ');
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'IMAGE_NOT_CONFIGURED',
       `environment "${environment.name}" has no images.${os} in ${environment.configFile}`,
       {
@@ -53,7 +54,7 @@ export function cloudImageFileName(os: string, source: { url: string; checksum: 
   const last = decodeURIComponent(new URL(source.url).pathname.split('/').pop() ?? '');
   const extension = QCOW2_NAMES.exec(last)?.[0];
   if (!extension) {
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'IMAGE_NOT_QCOW2',
       `images.${os}.source.url must name a qcow2 cloud image (.qcow2, or Ubuntu's .img, which is qcow2), got "${last || source.url}"`,
       { hint: `use the distribution's qcow2 cloud image (e.g. Debian's *-genericcloud-amd64-*.qcow2)` },

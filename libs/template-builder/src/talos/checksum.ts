@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError, writeFileAtomic } from '@infra/core';
+import type { TemplateBuilderErrorCode } from '../error-codes';
 
 /**
  * The factory publishes no checksums, so the builder streams the image once through sha256 and hands the
@@ -24,7 +25,7 @@ export async function imageSha256(
   try {
     response = await (options.fetch ?? fetch)(url);
   } catch (error) {
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'FACTORY_UNREACHABLE',
       `cannot download ${url} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`,
       {
@@ -35,7 +36,7 @@ export async function imageSha256(
   }
   if (!response.ok || !response.body) {
     const body = (await response.text().catch(() => '')).trim().slice(0, 300);
-    throw new InfraError(
+    throw new InfraError<TemplateBuilderErrorCode>(
       'FACTORY_IMAGE_UNAVAILABLE',
       `the factory cannot serve ${url}: ${response.status}${body ? ` ${body}` : ''}`,
       {
