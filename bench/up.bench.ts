@@ -14,6 +14,8 @@ import { startUpCopy } from '../scripts/testing/up-copy';
 
 interface Sample {
   ms: number;
+  /** Per step: outcome and wall time, from the workflow's own report. */
+  steps: Record<string, { outcome: string; ms: number }>;
   proxmoxRequests: number;
   proxmoxMutating: number;
   applyConfiguration: number;
@@ -48,8 +50,12 @@ export const command = defineCommand({
           if (run.exitCode !== 0)
             throw new Error(`round ${round} ${label}: up exited ${run.exitCode}\n${run.all}`);
           const after = await copy.proxmoxRequests();
+          const report = JSON.parse(run.stdout) as {
+            steps: Array<{ id: string; outcome: string; ms?: number }>;
+          };
           bucket.push({
             ms: run.ms,
+            steps: Object.fromEntries(report.steps.map((s) => [s.id, { outcome: s.outcome, ms: s.ms ?? 0 }])),
             proxmoxRequests: after.total - requests.total,
             proxmoxMutating: after.mutating - requests.mutating,
             applyConfiguration: (await copy.applyConfigurations()) - applies,
@@ -62,6 +68,15 @@ export const command = defineCommand({
     }
     const summarize = (samples: Sample[]) => ({
       medianMs: Math.round(median(samples.map((s) => s.ms))),
+      steps: Object.fromEntries(
+        Object.keys(samples[0]?.steps ?? {}).map((id) => [
+          id,
+          {
+            outcome: samples[0]?.steps[id]?.outcome ?? '',
+            medianMs: Math.round(median(samples.map((s) => s.steps[id]?.ms ?? 0))),
+          },
+        ]),
+      ),
       proxmoxRequests: median(samples.map((s) => s.proxmoxRequests)),
       proxmoxMutating: median(samples.map((s) => s.proxmoxMutating)),
       applyConfiguration: median(samples.map((s) => s.applyConfiguration)),
@@ -69,7 +84,10 @@ export const command = defineCommand({
     const report = { rounds: args.rounds, cold: summarize(cold), warm: summarize(warm) };
     const ratio = report.warm.medianMs / Math.max(1, report.cold.medianMs);
     const line = (name: string, s: ReturnType<typeof summarize>) =>
-      `  ${name}  ${(s.medianMs / 1000).toFixed(1).padStart(6)} s  ${String(s.proxmoxRequests).padStart(4)} Proxmox requests (${s.proxmoxMutating} POST/PUT/DELETE), ${s.applyConfiguration} ApplyConfiguration`;
+      `  ${name}  ${(s.medianMs / 1000).toFixed(1).padStart(6)} s  ${String(s.proxmoxRequests).padStart(4)} Proxmox requests (${s.proxmoxMutating} POST/PUT/DELETE), ${s.applyConfiguration} ApplyConfiguration\n` +
+      `      ${Object.entries(s.steps)
+        .map(([id, step]) => `${id} ${(step.medianMs / 1000).toFixed(1)} s (${step.outcome})`)
+        .join(', ')}`;
     printResult({ ...report, warmOverCold: Number(ratio.toFixed(3)) }, args.json, () =>
       [
         `./infra up on the embedded simulators (${args.rounds} round(s), median)`,
