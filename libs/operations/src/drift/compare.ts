@@ -1,4 +1,4 @@
-import { compareStateVms, type StateVm } from './state';
+import { compareStateVms, type StateRoot } from './state';
 
 /**
  * Drift as a pure comparison: what the config, the template fingerprints and the tofu state say should
@@ -31,8 +31,8 @@ export interface DesiredState {
   templates: Readonly<Record<string, string>>;
   vmidRange: { start: number; end: number };
   mapping: { id: string; node: string };
-  /** The VMs of the environment's tofu state; without it the state is not compared. */
-  state?: { label: string; fix: string; vms: StateVm[] };
+  /** The VMs of the environment's tofu states (one per root module); without them no state is compared. */
+  state?: StateRoot[];
 }
 
 export interface ObservedState {
@@ -78,7 +78,7 @@ export function compareDrift(desired: DesiredState, observed: ObservedState): Dr
     });
   }
   const { start, end } = desired.vmidRange;
-  const inState = new Set(desired.state?.vms.map((v) => v.vmid));
+  const inState = new Set(desired.state?.flatMap((r) => r.vms.map((v) => v.vmid)));
   for (const vm of observed.vms.filter(
     (v) => v.vmid >= start && v.vmid <= end && !v.tags.includes('infra') && !inState.has(v.vmid),
   )) {
@@ -89,8 +89,7 @@ export function compareDrift(desired: DesiredState, observed: ObservedState): Dr
       detail: `in templates.vmidRange ${start}-${end} without the infra tag (made by hand? scripts/import.ts can adopt it)`,
     });
   }
-  if (desired.state)
-    items.push(...compareStateVms(desired.state.label, desired.state.fix, desired.state.vms, observed.vms));
+  if (desired.state) items.push(...compareStateVms(desired.state, observed.vms));
   if (!observed.mapping) {
     items.push({
       kind: 'missing',

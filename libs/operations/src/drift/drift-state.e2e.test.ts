@@ -68,7 +68,7 @@ async function appliedCluster() {
       environment: h.environment,
       env: h.env,
       templates: { talos: TAG },
-      state: { rootDir },
+      state: [{ rootDir, fix: './infra deploy apply -e test' }],
       ...(vmids ? { vmids } : {}),
     });
   return { h, drift };

@@ -4,17 +4,51 @@ import type { Environment } from '@infra/config';
 import type { Logger } from '@infra/core';
 import { operationsError } from '../errors';
 import { compareDrift, type DesiredState, type DriftItem, driftExitCode, type ObservedVm } from './compare';
-import { type StateVm, stateVms } from './state';
+import { type StateRoot, stateVms } from './state';
+
+export interface StateRootDir {
+  rootDir: string;
+  /** As deploy's `stateName`: where a second root module of the environment keeps its state. */
+  stateName?: string;
+  /** The command that puts this root's VMs back. */
+  fix: string;
+}
+
+/**
+ * The environment's root modules with a state: `terraform/environments/<env>` (`./infra deploy`) and the
+ * Talos cluster, `terraform/clusters/talos` with its state under `cluster/` (`./infra cluster up`, which
+ * passes stateName `cluster`).
+ */
+export function defaultStateRoots(environment: Environment): StateRootDir[] {
+  const root = environment.repoRoot;
+  return [
+    {
+      rootDir: join(root, 'terraform', 'environments', environment.name),
+      fix: `./infra deploy apply -e ${environment.name}`,
+    },
+    {
+      rootDir: join(root, 'terraform', 'clusters', 'talos'),
+      stateName: 'cluster',
+      fix: `./infra cluster up -e ${environment.name}`,
+    },
+  ];
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 export interface DriftOptions {
   environment: Environment;
   /** OS → wanted fingerprint tag (the script computes the Talos one with @infra/deploy's talosTemplate). */
   templates: Readonly<Record<string, string>>;
   /**
-   * The root module whose tofu state is compared (default `terraform/environments/<env>`), or false to
-   * compare only config and fingerprints.
+   * The root modules whose tofu states are compared (default: `defaultStateRoots`), or false to compare
+   * only config and fingerprints. Roots that do not exist are skipped.
    */
-  state?: false | { rootDir?: string; stateName?: string };
+  state?: false | StateRootDir[];
   /** Only these VMIDs (VM items only); an id neither on the cluster nor in the state is an error. */
   vmids?: readonly number[];
   logger?: Logger;
@@ -50,32 +84,32 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
       connection.client.clusterResources('vm'),
       connection.client.pciMappings(),
     ]);
-    let state: DesiredState['state'];
-    const rootDir =
-      (options.state === false ? undefined : options.state?.rootDir) ??
-      join(environment.repoRoot, 'terraform', 'environments', environment.name);
-    const root = relative(environment.repoRoot, rootDir);
-    const hasRoot = await access(rootDir).then(
-      () => true,
-      () => false,
-    );
-    let stateNote =
-      options.state === false ? 'not compared (--no-state)' : `not compared: no root module ${root}`;
-    if (options.state !== false && hasRoot) {
-      const resources = await readTofuState({
-        environment,
-        rootDir,
-        ...(options.state?.stateName ? { stateName: options.state.stateName } : {}),
-        types: [VM_RESOURCE],
-        ...(options.logger ? { logger: options.logger } : {}),
-        ...(options.env ? { env: options.env } : {}),
-      });
-      stateNote = `${root}: ${resources.length} VM(s) in the state`;
-      state = {
-        label: root,
-        fix: `./infra deploy apply -e ${environment.name}`,
-        vms: stateVms(resources),
-      };
+    let state: StateRoot[] | undefined;
+    let stateNote = 'not compared (--no-state)';
+    if (options.state !== false) {
+      const roots = options.state ?? defaultStateRoots(environment);
+      const present: Array<(typeof roots)[number]> = [];
+      for (const root of roots) if (await exists(root.rootDir)) present.push(root);
+      if (present.length > 0) state = [];
+      for (const root of present) {
+        const resources = await readTofuState({
+          environment,
+          rootDir: root.rootDir,
+          ...(root.stateName ? { stateName: root.stateName } : {}),
+          types: [VM_RESOURCE],
+          ...(options.logger ? { logger: options.logger } : {}),
+          ...(options.env ? { env: options.env } : {}),
+        });
+        state?.push({
+          label: relative(environment.repoRoot, root.rootDir),
+          fix: root.fix,
+          vms: stateVms(resources),
+        });
+      }
+      stateNote =
+        state === undefined
+          ? `not compared: no root module (${roots.map((r) => relative(environment.repoRoot, r.rootDir)).join(', ')})`
+          : state.map((r) => `${r.label}: ${r.vms.length} VM(s) in the state`).join('; ');
     }
     let vms: ObservedVm[] = resources
       .filter((r) => r.type === 'qemu' && typeof r.vmid === 'number')
@@ -90,7 +124,10 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
       }));
     const wanted = options.vmids;
     if (wanted) {
-      const known = new Set<number>([...vms.map((v) => v.vmid), ...(state?.vms ?? []).map((v) => v.vmid)]);
+      const known = new Set<number>([
+        ...vms.map((v) => v.vmid),
+        ...(state ?? []).flatMap((r) => r.vms.map((v) => v.vmid)),
+      ]);
       const unknown = wanted.filter((id) => !known.has(id));
       if (unknown.length > 0)
         throw operationsError(
@@ -101,7 +138,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
           },
         );
       vms = vms.filter((v) => wanted.includes(v.vmid));
-      if (state) state = { ...state, vms: state.vms.filter((v: StateVm) => wanted.includes(v.vmid)) };
+      if (state) state = state.map((r) => ({ ...r, vms: r.vms.filter((v) => wanted.includes(v.vmid)) }));
     }
     const desired: DesiredState = {
       templates: options.templates,

@@ -54,7 +54,7 @@ describe('stateVms', () => {
 
 describe('compareStateVms', () => {
   const compare = (observed: ObservedVm[]) =>
-    compareStateVms('root', './infra deploy apply', state, observed);
+    compareStateVms([{ label: 'root', fix: './infra deploy apply', vms: state }], observed);
 
   it('nothing when the cluster has what the state says', () => {
     expect(compare([vm({}), vm({ vmid: 102, name: 'db', node: 'pve2', tags: [] })])).toEqual([]);
@@ -91,9 +91,37 @@ describe('compareStateVms', () => {
       mapping: { map: ['node=pve1'] },
     };
     expect(compareDrift(desired, observed).map((i) => i.kind)).toEqual(['extra']);
-    const withState = compareDrift({ ...desired, state: { label: 'root', fix: 'x', vms: state } }, observed);
+    const withState = compareDrift(
+      { ...desired, state: [{ label: 'root', fix: 'x', vms: state }] },
+      observed,
+    );
     expect(withState.map((i) => [i.kind, i.name])).toEqual([
       ['missing', '101 web-1 (module.vm[0].proxmox_virtual_environment_vm.this)'],
+    ]);
+  });
+
+  it('two roots (environment and Talos cluster): each VM is judged by its own state and fix', () => {
+    const talos = stateVms([
+      {
+        address: 'module.talos_node[0].proxmox_virtual_environment_vm.this',
+        values: { vm_id: 150, node_name: 'pve1', name: 'talos-1', tags: ['infra', 'talos'] },
+      },
+    ]);
+    const roots = [
+      { label: 'terraform/environments/prod', fix: './infra deploy apply -e prod', vms: state.slice(0, 1) },
+      { label: 'terraform/clusters/talos', fix: './infra cluster up -e prod', vms: talos },
+    ];
+    const items = compareStateVms(roots, [
+      vm({}),
+      vm({ vmid: 150, name: 'talos-1', tags: ['infra', 'talos'], maxmem: 4096 * MIB }),
+    ]);
+    expect(items).toEqual([]);
+    const gone = compareStateVms(roots, [vm({})]);
+    expect(gone.map((i) => [i.kind, i.detail])).toEqual([
+      [
+        'missing',
+        'in the tofu state (terraform/clusters/talos) but not on the cluster: deleted out of band? ./infra cluster up -e prod recreates it',
+      ],
     ]);
   });
 });

@@ -50,43 +50,47 @@ const MIB = 1024 * 1024;
 const same = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().every((t, i) => t === [...b].sort()[i]);
 
-export function compareStateVms(
-  stateLabel: string,
-  fix: string,
-  state: readonly StateVm[],
-  observed: readonly ObservedVm[],
-): DriftItem[] {
+/** One root module's state: where it is (for messages), how to put its VMs back, and its VMs. */
+export interface StateRoot {
+  label: string;
+  fix: string;
+  vms: StateVm[];
+}
+
+export function compareStateVms(roots: readonly StateRoot[], observed: readonly ObservedVm[]): DriftItem[] {
   const items: DriftItem[] = [];
   const byId = new Map(observed.map((vm) => [vm.vmid, vm]));
-  for (const want of state) {
-    const have = byId.get(want.vmid);
-    if (!have) {
-      items.push({
-        kind: 'missing',
-        resource: 'vm',
-        name: `${want.vmid} ${want.name || 'unnamed'} (${want.address})`,
-        detail: `in the tofu state (${stateLabel}) but not on the cluster: deleted out of band? ${fix} recreates it`,
-      });
-      continue;
+  for (const { label: stateLabel, fix, vms: state } of roots)
+    for (const want of state) {
+      const have = byId.get(want.vmid);
+      if (!have) {
+        items.push({
+          kind: 'missing',
+          resource: 'vm',
+          name: `${want.vmid} ${want.name || 'unnamed'} (${want.address})`,
+          detail: `in the tofu state (${stateLabel}) but not on the cluster: deleted out of band? ${fix} recreates it`,
+        });
+        continue;
+      }
+      const diffs: string[] = [];
+      if (have.node !== want.node) diffs.push(`node ${want.node} in state, ${have.node} on the cluster`);
+      if (have.name !== want.name) diffs.push(`name ${want.name} in state, ${have.name} on the cluster`);
+      if (!same(have.tags, want.tags))
+        diffs.push(`tags ${want.tags.join(';')} in state, ${[...have.tags].sort().join(';')} on the cluster`);
+      if (want.memoryMib !== undefined && have.maxmem !== undefined && have.maxmem !== want.memoryMib * MIB)
+        diffs.push(`memory ${want.memoryMib} MiB in state, ${have.maxmem / MIB} MiB on the cluster`);
+      if (want.vcpus !== undefined && have.maxcpu !== undefined && have.maxcpu !== want.vcpus)
+        diffs.push(`vCPUs ${want.vcpus} in state, ${have.maxcpu} on the cluster`);
+      if (diffs.length > 0)
+        items.push({
+          kind: 'changed',
+          resource: 'vm',
+          name: `${want.vmid} ${want.name || 'unnamed'} (${want.address})`,
+          detail: `${diffs.join('; ')}: changed by hand? ${fix} puts it back`,
+        });
     }
-    const diffs: string[] = [];
-    if (have.node !== want.node) diffs.push(`node ${want.node} in state, ${have.node} on the cluster`);
-    if (have.name !== want.name) diffs.push(`name ${want.name} in state, ${have.name} on the cluster`);
-    if (!same(have.tags, want.tags))
-      diffs.push(`tags ${want.tags.join(';')} in state, ${[...have.tags].sort().join(';')} on the cluster`);
-    if (want.memoryMib !== undefined && have.maxmem !== undefined && have.maxmem !== want.memoryMib * MIB)
-      diffs.push(`memory ${want.memoryMib} MiB in state, ${have.maxmem / MIB} MiB on the cluster`);
-    if (want.vcpus !== undefined && have.maxcpu !== undefined && have.maxcpu !== want.vcpus)
-      diffs.push(`vCPUs ${want.vcpus} in state, ${have.maxcpu} on the cluster`);
-    if (diffs.length > 0)
-      items.push({
-        kind: 'changed',
-        resource: 'vm',
-        name: `${want.vmid} ${want.name || 'unnamed'} (${want.address})`,
-        detail: `${diffs.join('; ')}: changed by hand? ${fix} puts it back`,
-      });
-  }
-  const known = new Set(state.map((s) => s.vmid));
+  const known = new Set(roots.flatMap((r) => r.vms.map((v) => v.vmid)));
+  const stateLabel = roots.map((r) => r.label).join(', ');
   for (const vm of observed) {
     if (vm.template || !vm.tags.includes('infra') || vm.tags.includes('infra-building')) continue;
     if (known.has(vm.vmid)) continue;
@@ -94,7 +98,7 @@ export function compareStateVms(
       kind: 'extra',
       resource: 'vm',
       name: `${vm.vmid} ${vm.name || 'unnamed'} on ${vm.node}`,
-      detail: `tagged infra but in no tofu state (${stateLabel}): left over from a lost state? destroy it by hand, or adopt it with ./infra import`,
+      detail: `tagged infra but in no tofu state (${stateLabel}): left over from a lost state? check it and destroy it by hand, or drop its infra tag and adopt it with ./infra import`,
     });
   }
   return items;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Environment } from '@infra/config';
 import { type Logger, writeFileAtomic } from '@infra/core';
+import { defaultStateRoots } from '../drift/drift';
 import { operationsError } from '../errors';
 import { renderImportedVm, VM_RESOURCE } from './generate';
 import { resourceLabel } from './hcl';
@@ -70,7 +71,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const repoRoot = environment.repoRoot;
   const rootDir = options.rootDir ?? join(repoRoot, 'terraform', 'environments', environment.name);
   const outDir = options.outDir ?? rootDir;
-  const stateLabel = `the tofu state of ${relative(repoRoot, rootDir)}`;
+  const stateLabel = `the tofu state of ${relative(repoRoot, rootDir)} or terraform/clusters/talos`;
   const [{ connectProxmox }, { openTofuSession, readTofuState }] = await Promise.all([
     import('@infra/proxmox-connect'),
     import('@infra/deploy'),
@@ -96,9 +97,18 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   } finally {
     await connection.close();
   }
+  // Managed: in the state of any of the environment's root modules (its VMs and the Talos cluster's).
   const managed = new Set<number>();
-  if (await exists(rootDir)) {
-    const state = await readTofuState({ environment, rootDir, types: [VM_RESOURCE], ...common });
+  const roots = defaultStateRoots(environment).map((r, i) => (i === 0 ? { ...r, rootDir } : r));
+  for (const root of roots) {
+    if (!(await exists(root.rootDir))) continue;
+    const state = await readTofuState({
+      environment,
+      rootDir: root.rootDir,
+      ...(root.stateName ? { stateName: root.stateName } : {}),
+      types: [VM_RESOURCE],
+      ...common,
+    });
     for (const r of state) if (typeof r.values.vm_id === 'number') managed.add(r.values.vm_id);
   }
   const selected = selectImports(cluster, managed, options.vmids, {
