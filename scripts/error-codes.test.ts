@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { ClusterErrorCode } from '@infra/cluster';
 import type { ConfigErrorCode } from '@infra/config';
 import { type CoreErrorCode, InfraError, isInfraError } from '@infra/core';
 import type { DeployErrorCode } from '@infra/deploy';
@@ -24,9 +25,10 @@ const ROOT = join(import.meta.dirname, '..');
 
 /**
  * Packages whose error codes are a typed union (their src/, or scripts/ itself). The libraries not listed
- * (cluster, image-mirror-sim, operations, platform, talos-sim) have not been moved over yet.
+ * (image-mirror-sim, operations, platform) have not been moved over yet.
  */
 const TYPED = [
+  'libs/cluster',
   'libs/config',
   'libs/core',
   'libs/deploy',
@@ -39,6 +41,7 @@ const TYPED = [
   'libs/pve-sim',
   'libs/sops-secrets',
   'libs/talos-factory',
+  'libs/talos-sim',
   'libs/template-builder',
   'libs/toolchain',
   'libs/unattend',
@@ -113,6 +116,8 @@ describe('typed error codes', () => {
     new InfraError<TalosFactoryErrorCode>('SCHEMATIC_INVALD', 'typo');
     // @ts-expect-error ISO_UPLOAD_NEDED
     new InfraError<TemplateBuilderErrorCode>('ISO_UPLOAD_NEDED', 'typo');
+    // @ts-expect-error CLUSTER_IP_CLASHES
+    new InfraError<ClusterErrorCode>('CLUSTER_IP_CLASHES', 'typo');
     // @ts-expect-error TOOLCHAIN_LOCK
     new InfraError<ToolchainErrorCode>('TOOLCHAIN_LOCK', 'typo');
     // @ts-expect-error PROJECT_NOTFOUND

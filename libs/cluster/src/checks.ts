@@ -1,5 +1,6 @@
 import type { ClusterSpec, Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
+import type { ClusterErrorCode } from './error-codes';
 
 /** The module's default VM sizes (terraform/modules/talos-cluster: var.sizes). */
 export const DEFAULT_SIZES = ['small', 'medium', 'large', 'gpu'] as const;
@@ -20,7 +21,7 @@ export function checkClusterSpec(
   const nodes = Object.entries(cluster.nodes);
   const controlPlanes = nodes.filter(([, n]) => n.role === 'controlplane').map(([name]) => name);
   if (![1, 3, 5].includes(controlPlanes.length))
-    throw new InfraError(
+    throw new InfraError<ClusterErrorCode>(
       'CLUSTER_CONTROL_PLANE_COUNT',
       `${label}.nodes: ${controlPlanes.length} control planes (${controlPlanes.join(', ') || 'none'}); expected 1, 3 or 5`,
       {
@@ -36,7 +37,7 @@ export function checkClusterSpec(
   for (const [name, node] of nodes) {
     const ipOwner = byIp.get(node.ip);
     if (ipOwner)
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_IP_CLASH',
         `${label}.nodes.${name}.ip: ${node.ip} is already the address of ${ipOwner}`,
         {
@@ -46,7 +47,7 @@ export function checkClusterSpec(
     byIp.set(node.ip, name);
     const vmidOwner = byVmid.get(node.vmid);
     if (vmidOwner)
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_VMID_CLASH',
         `${label}.nodes.${name}.vmid: ${node.vmid} is already the VMID of ${vmidOwner}`,
         {
@@ -55,13 +56,13 @@ export function checkClusterSpec(
       );
     byVmid.set(node.vmid, name);
     if (node.vmid >= start && node.vmid <= end)
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_VMID_IN_TEMPLATE_RANGE',
         `${label}.nodes.${name}.vmid: ${node.vmid} is inside templates.vmidRange (${start}-${end}), which the template builder allocates from`,
         { hint: 'pick a VMID outside that range' },
       );
     if (node.gpu && node.role === 'controlplane')
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_GPU_ON_CONTROL_PLANE',
         `${label}.nodes.${name}.gpu: the GPU goes to a worker, not a control plane`,
         {
@@ -70,7 +71,7 @@ export function checkClusterSpec(
       );
     const sizes = cluster.sizes ? Object.keys(cluster.sizes) : [...DEFAULT_SIZES];
     if (!sizes.includes(node.size))
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_UNKNOWN_SIZE',
         `${label}.nodes.${name}.size: "${node.size}" is not one of ${sizes.join(', ')}`,
         {
@@ -80,7 +81,7 @@ export function checkClusterSpec(
   }
   const gpuNodes = nodes.filter(([, n]) => n.gpu).map(([name]) => name);
   if (gpuNodes.length > 1)
-    throw new InfraError(
+    throw new InfraError<ClusterErrorCode>(
       'CLUSTER_TOO_MANY_GPU_NODES',
       `${label}.nodes: ${gpuNodes.join(', ')} all have gpu: true, but there is one GPU (gpu.mapping)`,
       {

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { InfraError } from '@infra/core';
+import type { ClusterErrorCode } from './error-codes';
 import { isGpuPatch } from './inputs';
 
 async function readOne(path: string, repoRoot: string, field: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch {
-    throw new InfraError(
+    throw new InfraError<ClusterErrorCode>(
       'CLUSTER_FILE_MISSING',
       `infra.config.yaml: ${field}: ${relative(repoRoot, path)} does not exist`,
       {

@@ -1,6 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfraError, registerSecret, writeFileAtomic } from '@infra/core';
+import type { ClusterErrorCode } from './error-codes';
 
 export interface WrittenCredentials {
   dir: string;
@@ -23,9 +24,13 @@ export async function writeCredentials(
   const read = (name: string) => {
     const value = outputs[name]?.value;
     if (typeof value !== 'string' || value.trim() === '')
-      throw new InfraError('CLUSTER_OUTPUT_MISSING', `the cluster root module produced no ${name} output`, {
-        hint: 'the apply did not finish: run ./infra up again',
-      });
+      throw new InfraError<ClusterErrorCode>(
+        'CLUSTER_OUTPUT_MISSING',
+        `the cluster root module produced no ${name} output`,
+        {
+          hint: 'the apply did not finish: run ./infra up again',
+        },
+      );
     registerSecret(value);
     return value;
   };

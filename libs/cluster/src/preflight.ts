@@ -2,6 +2,7 @@ import type { ClusterSpec, Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
 import type { ProxmoxClient } from '@infra/proxmox-client';
 import { clusterLabel } from './checks';
+import type { ClusterErrorCode } from './error-codes';
 
 /**
  * Read-only checks against the Proxmox cluster, before anything is created: every Proxmox node a cluster node
@@ -20,7 +21,7 @@ export async function clusterPreflight(
   for (const [name, node] of Object.entries(cluster.nodes)) {
     const pveNode = node.node ?? environment.proxmox.node;
     if (!online.has(pveNode))
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_NODE_UNREACHABLE',
         `${label}.nodes.${name}.node: Proxmox node "${pveNode}" is not an online node of the cluster (online: ${[...online].sort().join(', ') || 'none'})`,
         { hint: `start the node or place ${name} on an online one (node: <name>; default proxmox.node)` },
@@ -32,7 +33,7 @@ export async function clusterPreflight(
     const gpuNodes = Object.entries(cluster.nodes)
       .filter(([, n]) => n.gpu)
       .map(([name]) => name);
-    throw new InfraError(
+    throw new InfraError<ClusterErrorCode>(
       'CLUSTER_GPU_MAPPING_MISSING',
       `infra.config.yaml: environments.${environment.name}.gpu.mapping: the PCI resource mapping "${environment.gpu.mapping}" for ${gpuNodes.join(', ')} does not exist on the Proxmox cluster`,
       {

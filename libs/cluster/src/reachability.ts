@@ -1,6 +1,7 @@
 import type { ClusterSpec, Environment } from '@infra/config';
 import { InfraError } from '@infra/core';
 import { clusterLabel } from './checks';
+import type { ClusterErrorCode } from './error-codes';
 
 /** Talos' API (apid) port: what the provider and talosctl dial on every node. */
 export const TALOS_API_PORT = 50000;
@@ -49,7 +50,7 @@ export async function checkNodesReachable(
     const exists = running.has(`${node.vmid}/${name}`);
     const answered = answers[i]!;
     if ((options.embedded || exists) && !answered)
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_NODE_UNREACHABLE',
         `${label}.nodes.${name}.ip: nothing answers on ${node.ip}:${TALOS_API_PORT} (Talos API) within ${timeoutMs} ms, but ${options.embedded ? 'the embedded Talos simulator should serve it' : `VM ${node.vmid} (${name}) is running`}`,
         {
@@ -59,7 +60,7 @@ export async function checkNodesReachable(
         },
       );
     if (!options.embedded && !exists && answered)
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_IP_IN_USE',
         `${label}.nodes.${name}.ip: ${node.ip}:${TALOS_API_PORT} already answers, but ${name}'s VM ${node.vmid} does not exist yet: another machine holds the address`,
         { hint: `give ${name} a free address (or remove the machine that has ${node.ip})` },

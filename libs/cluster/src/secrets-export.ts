@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Environment } from '@infra/config';
 import { InfraError, registerSecret } from '@infra/core';
+import type { ClusterErrorCode } from './error-codes';
 import type { WrittenCredentials } from './outputs';
 
 /**
@@ -18,7 +19,7 @@ export async function exportCredentialsToSops(
   const [kubeconfig, talosconfig] = await Promise.all(
     [credentials.kubeconfig, credentials.talosconfig].map((path) =>
       readFile(path, 'utf8').catch(() => {
-        throw new InfraError('CLUSTER_CREDENTIALS_MISSING', `${path} does not exist`, {
+        throw new InfraError<ClusterErrorCode>('CLUSTER_CREDENTIALS_MISSING', `${path} does not exist`, {
           hint: 'bring the cluster up first: ./infra up',
         });
       }),

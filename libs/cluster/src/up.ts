@@ -3,6 +3,7 @@ import type { ClusterSpec, Environment } from '@infra/config';
 import { InfraError, type Logger } from '@infra/core';
 import { checkClusterSpec, clusterLabel } from './checks';
 import { nonLoopbackNodes, startEmbeddedTalos, talosGuestAddresses } from './embedded';
+import type { ClusterErrorCode } from './error-codes';
 import { readPatches } from './files';
 import { clusterVariables, installerImage } from './inputs';
 import { credentialsDir, nextSteps, type WrittenCredentials, writeCredentials } from './outputs';
@@ -64,9 +65,13 @@ export interface ClusterUpResult {
 /** The environment's cluster definition, or one error naming the missing field. */
 export function clusterOf(environment: Environment): ClusterSpec {
   if (!environment.cluster)
-    throw new InfraError('CLUSTER_NOT_CONFIGURED', `${clusterLabel(environment)} is not set`, {
-      hint: 'add a cluster section (name, network, nodes) to infra.config.yaml; libs/config/README.md lists the fields',
-    });
+    throw new InfraError<ClusterErrorCode>(
+      'CLUSTER_NOT_CONFIGURED',
+      `${clusterLabel(environment)} is not set`,
+      {
+        hint: 'add a cluster section (name, network, nodes) to infra.config.yaml; libs/config/README.md lists the fields',
+      },
+    );
   return environment.cluster;
 }
 
@@ -83,7 +88,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
   if (embedded) {
     const outside = nonLoopbackNodes(cluster);
     if (outside.length > 0)
-      throw new InfraError(
+      throw new InfraError<ClusterErrorCode>(
         'CLUSTER_NOT_LOOPBACK',
         `${clusterLabel(environment)}.nodes: ${outside.join(', ')}: the embedded Talos simulator serves loopback addresses only`,
         {
@@ -92,7 +97,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
       );
   }
   if (template.talosVersion !== environment.talos.version)
-    throw new InfraError(
+    throw new InfraError<ClusterErrorCode>(
       'CLUSTER_TEMPLATE_VERSION',
       `infra.config.yaml: environments.${environment.name}.talos.version: ${environment.talos.version}, but the template found has Talos ${template.talosVersion}`,
       {

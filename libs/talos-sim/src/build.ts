@@ -1,7 +1,8 @@
 import { access, chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InfraError, isInfraError, runProcess } from '@infra/core';
+import { type CoreErrorCode, InfraError, isInfraError, runProcess } from '@infra/core';
 import { defaultCacheDir } from '@infra/toolchain';
+import type { TalosSimErrorCode } from './error-codes';
 import { GO_SOURCE_DIR, sourceHash } from './source';
 
 export interface BuildOptions {
@@ -66,15 +67,15 @@ export async function ensureTalosSimBinary(options: BuildOptions = {}): Promise<
       },
     );
     if (result.exitCode !== 0)
-      throw new InfraError(
+      throw new InfraError<TalosSimErrorCode>(
         'TALOS_SIM_BUILD_FAILED',
         `go build of the Talos simulator (${sourceDir}) failed:\n${(result.stderr || result.stdout).trim()}`,
         { hint: 'fix the Go sources; `go test ./...` in that folder shows the same error' },
       );
   } catch (error) {
     await rm(tmp, { force: true });
-    if (isInfraError(error) && error.code === 'TOOL_MISSING')
-      throw new InfraError(
+    if (isInfraError<CoreErrorCode>(error, 'TOOL_MISSING'))
+      throw new InfraError<TalosSimErrorCode>(
         'TALOS_SIM_BUILD_FAILED',
         'cannot build the Talos simulator: `go` (or `nice`) is not on PATH',
         {

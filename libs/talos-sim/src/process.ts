@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { childEnv, InfraError, runProcess } from '@infra/core';
 import { z } from 'zod';
 import { type BuildOptions, ensureTalosSimBinary } from './build';
+import type { TalosSimErrorCode } from './error-codes';
 
 export interface TalosSimOptions extends BuildOptions {
   stateDir: string;
@@ -127,7 +128,7 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
         started: false,
         stop: async () => {},
       };
-    throw new InfraError(
+    throw new InfraError<TalosSimErrorCode>(
       'TALOS_SIM_BUSY',
       `a Talos simulator (pid ${running.pid}) already serves ${options.stateDir} for other nodes (${addresses.join(', ')})`,
       { hint: `stop it (kill ${running.pid}) so this run can start one for ${options.nodes.join(', ')}` },
@@ -163,7 +164,7 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
   closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const failed = (code: number | null) =>
-    new InfraError(
+    new InfraError<TalosSimErrorCode>(
       'TALOS_SIM_START_FAILED',
       `the Talos simulator exited (code ${code}) before it served ${options.nodes.join(', ')}`,
       { hint: `see ${logFile}` },
@@ -187,7 +188,7 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
         timer = setTimeout(
           () =>
             reject(
-              new InfraError(
+              new InfraError<TalosSimErrorCode>(
                 'TALOS_SIM_START_TIMEOUT',
                 `the Talos simulator did not serve within ${timeoutMs} ms`,
                 {
