@@ -6,6 +6,7 @@ import { type CoreErrorCode, InfraError, isInfraError } from '@infra/core';
 import type { DeployErrorCode } from '@infra/deploy';
 import type { GpuHostErrorCode } from '@infra/gpu-host-setup';
 import type { MoleculeErrorCode } from '@infra/molecule';
+import type { WorkflowErrorCode } from '@infra/operations';
 import type { ProxmoxErrorCode } from '@infra/proxmox-client';
 import type { ConnectErrorCode } from '@infra/proxmox-connect';
 import type { PveApiErrorCode } from '@infra/pve-api';
@@ -16,6 +17,7 @@ import type { TemplateBuilderErrorCode } from '@infra/template-builder';
 import type { ToolchainErrorCode } from '@infra/toolchain';
 import type { ValidatorsErrorCode } from '@infra/validators';
 import { describe, expect, it } from 'vitest';
+import type { OperationsErrorCode } from '../libs/operations/src/errors';
 import type { NxPluginErrorCode } from '../tools/nx-plugin/src/error-codes';
 import type { CodegenErrorCode } from '../tools/pve-codegen/src/error-codes';
 import type { RenovateErrorCode } from '../tools/renovate/src/error-codes';
@@ -24,8 +26,8 @@ import type { ScriptsErrorCode } from './support/error-codes';
 const ROOT = join(import.meta.dirname, '..');
 
 /**
- * Packages whose error codes are a typed union (their src/, or scripts/ itself). The libraries not listed
- * (image-mirror-sim, operations, platform) have not been moved over yet.
+ * Packages whose error codes are a typed union (their src/, or scripts/ itself). The one library not listed,
+ * platform, has not been moved over yet.
  */
 const TYPED = [
   'libs/cluster',
@@ -34,7 +36,10 @@ const TYPED = [
   'libs/deploy',
   'libs/factory-sim',
   'libs/gpu-host-setup',
+  // Raises no InfraError at all; scanned so that a code added later must come with a union.
+  'libs/image-mirror-sim',
   'libs/molecule',
+  'libs/operations',
   'libs/proxmox-client',
   'libs/proxmox-connect',
   'libs/pve-api',
@@ -104,6 +109,10 @@ describe('typed error codes', () => {
     new InfraError<GpuHostErrorCode>('GPU_NOT_FUOND', 'typo');
     // @ts-expect-error MOLECULE_FAILD
     new InfraError<MoleculeErrorCode>('MOLECULE_FAILD', 'typo');
+    // @ts-expect-error IMPORT_MANAGED
+    new InfraError<OperationsErrorCode>('IMPORT_MANAGED', 'typo');
+    // @ts-expect-error WORKFLOW_OPTION
+    new InfraError<WorkflowErrorCode>('WORKFLOW_OPTION', 'typo');
     // @ts-expect-error PVE_NOT_FOUD
     new InfraError<ProxmoxErrorCode>('PVE_NOT_FOUD', 'typo');
     // @ts-expect-error SIM_LOOPBACK

@@ -1,5 +1,6 @@
 import type { Environment } from '@infra/config';
 import { isInfraError, type Logger } from '@infra/core';
+import type { ProxmoxErrorCode } from '@infra/proxmox-client';
 import { judgeHost, privilegePaths } from './checks';
 import type { Finding, Wanted } from './facts';
 import { observeHost } from './observe';
@@ -46,12 +47,14 @@ function connectionFinding(error: unknown, environment: Environment): Finding {
   const url = URL.canParse(environment.proxmox.endpoint) ? new URL(environment.proxmox.endpoint) : undefined;
   const host = url?.hostname ?? environment.proxmox.endpoint;
   const port = url?.port || '8006';
-  const fixes: Record<string, string> = {
+  // Keyed by the client's union, so a misspelt code is a type error; other codes simply have no fix here.
+  const fixes: Partial<Record<ProxmoxErrorCode, string>> = {
     TLS_FINGERPRINT_MISMATCH: `ssh root@${host} pvenode cert info --output-format json   # pin its fingerprint as proxmox.tls.fingerprint`,
     PVE_UNREACHABLE: `ssh root@${host} systemctl restart pveproxy   # pveproxy serves the API; check from here with: curl -skv https://${host}:${port}/api2/json/version`,
     PVE_AUTH_FAILED: `pveum user token add <user@realm> <name> --privsep 0   # then store its id and secret: ./infra secrets edit -e ${environment.name}`,
   };
-  const fix = fixes[code] ?? (code.startsWith('TLS_') ? fixes.TLS_FINGERPRINT_MISMATCH : undefined);
+  const fix =
+    fixes[code as ProxmoxErrorCode] ?? (code.startsWith('TLS_') ? fixes.TLS_FINGERPRINT_MISMATCH : undefined);
   return {
     check: 'endpoint',
     status: 'fail',

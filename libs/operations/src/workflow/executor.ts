@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InfraError, isInfraError, type Logger, redact } from '@infra/core';
+import type { WorkflowErrorCode } from './errors';
 import { type PlannedStep, type PlanOptions, planRun, type WorkflowDeclaration } from './graph';
 import { readWorkflowState, type StepRecord, type WorkflowState, writeWorkflowState } from './state';
 
@@ -92,7 +93,7 @@ export async function runWorkflow<C>(
   for (const step of declaration.steps) {
     const implementation = definition.steps[step.id];
     if (!implementation)
-      throw new InfraError(
+      throw new InfraError<WorkflowErrorCode>(
         'WORKFLOW_INVALID',
         `workflow ${declaration.name}: step "${step.id}" has no implementation`,
         {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ClusterErrorCode } from '@infra/cluster';
 import { InfraError, isInfraError, runProcess } from '@infra/core';
 import { parseAllDocuments } from 'yaml';
 import { formatDoctorReport, runDoctor } from '../preflight/doctor';
@@ -148,7 +149,12 @@ async function clusterStage(context: UpContext, mode: 'apply' | 'check') {
     };
   } catch (error) {
     // The withheld apply of a plan with changes leaves no outputs: the stage says so, and that is the verdict.
-    if (mode === 'check' && last?.changed && !last.applied && isInfraError(error, 'CLUSTER_OUTPUT_MISSING'))
+    if (
+      mode === 'check' &&
+      last?.changed &&
+      !last.applied &&
+      isInfraError<ClusterErrorCode>(error, 'CLUSTER_OUTPUT_MISSING')
+    )
       return { pending: true as const, changes: last.changes };
     throw error;
   }
