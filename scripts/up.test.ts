@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { readInlineManifests } from '@infra/talos-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpCopy, type UpCopy } from './testing/up-copy';
 
@@ -107,5 +108,44 @@ describe('./infra up: the up workflow with resume (issue 15 item 6)', () => {
     expect(warmAfter.mutating - warmBefore.mutating).toBe(0);
     expect(warmAfter.total).toBeGreaterThan(warmBefore.total); // the checks did ask the host
     expect(await copy.applyConfigurations()).toBe(2);
+  });
+
+  it('a platform change re-runs deploy and platform only, and the node receives it', {
+    timeout: 900_000,
+  }, async () => {
+    const file = join(copy.repo, 'kubernetes', 'nvidia-runtime', 'runtimeclass.yaml');
+    const text = await readFile(file, 'utf8');
+    const changed = text.replace(
+      '    app.kubernetes.io/part-of: infra-gpu-platform\n',
+      '    app.kubernetes.io/part-of: infra-gpu-platform\n    infra.test/changed: "yes"\n',
+    );
+    expect(changed).not.toBe(text);
+    await writeFile(file, changed);
+    const before = await copy.proxmoxRequests();
+    const applies = await copy.applyConfigurations();
+    const run = await copy.up(['local', '--json']);
+    expect(run.exitCode, stripVTControlCharacters(run.all)).toBe(0);
+    expect(outcomes(run.stdout)).toEqual({
+      doctor: 'up-to-date',
+      'build-images': 'up-to-date',
+      deploy: 'ran',
+      bootstrap: 'up-to-date',
+      platform: 'ran',
+    });
+    // The control plane got the new machine config (the inline manifests live there); no VM changed.
+    expect(await copy.applyConfigurations()).toBeGreaterThan(applies);
+    expect((await copy.proxmoxRequests()).mutating).toBe(before.mutating);
+    const delivered = await readInlineManifests(join(copy.repo, '.infra', 'sim', 'talos'), copy.addresses.cp);
+    expect(delivered['nvidia-runtime']).toContain('infra.test/changed');
+
+    const only = await copy.up(['local', '--only', 'platform', '--json']);
+    expect(only.exitCode, stripVTControlCharacters(only.all)).toBe(0);
+    expect(outcomes(only.stdout)).toEqual({
+      doctor: 'excluded',
+      'build-images': 'excluded',
+      deploy: 'excluded',
+      bootstrap: 'excluded',
+      platform: 'ran',
+    });
   });
 });

@@ -120,6 +120,16 @@ export async function runWorkflow<C>(
     updatedAt: now(),
     steps: {},
   };
+  // `--only`/`--from` assume what the chosen steps need is done; say so when the record disagrees.
+  for (const planned of plan.filter((p) => p.action === 'run' && p.reason.startsWith('named by'))) {
+    const needs = declaration.steps.find((s) => s.id === planned.id)?.needs ?? [];
+    const missing = needs.filter(
+      (need) =>
+        plan.find((p) => p.id === need)?.action === 'excluded' && state.steps[need]?.status !== 'succeeded',
+    );
+    if (missing.length > 0)
+      log?.warn(`${planned.id} needs ${missing.join(', ')}, which has not succeeded here: it may fail`);
+  }
   const save = async (id: string, record: StepRecord) => {
     state.steps[id] = record;
     state.updatedAt = now();
