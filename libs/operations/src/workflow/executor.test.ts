@@ -105,6 +105,38 @@ describe('runWorkflow', () => {
     expect(await readFile(statePath, 'utf8')).toBe(before);
   });
 
+  it('an interrupt during a step records it as failed; the next run starts again there', async () => {
+    const controller = new AbortController();
+    const c = ctx();
+    const interrupted: WorkflowDefinition<Ctx> = {
+      ...W,
+      steps: {
+        ...W.steps,
+        b: {
+          ...step('b'),
+          run: async () => {
+            controller.abort(new InfraError('INTERRUPTED', 'interrupted (SIGINT)'));
+            controller.signal.throwIfAborted();
+            return {};
+          },
+        },
+      },
+    };
+    const error = await runWorkflow(interrupted, c, {
+      environment: 'local',
+      statePath,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(isInfraError(error, 'INTERRUPTED')).toBe(true);
+    expect((await readWorkflowState(statePath))?.steps.b).toMatchObject({
+      status: 'failed',
+      error: { code: 'INTERRUPTED' },
+    });
+    const next = ctx();
+    await run(next);
+    expect(next.calls).toEqual(['run b', 'run c']);
+  });
+
   it('a corrupt state file is one clear error naming it and the fix', async () => {
     await run(ctx());
     await writeFile(statePath, '{"version":7}');

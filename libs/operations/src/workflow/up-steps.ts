@@ -34,6 +34,8 @@ async function doctorVerdict(context: UpContext) {
     ...(context.logger ? { logger: context.logger } : {}),
   });
   const failed = report.findings.filter((f) => f.status === 'fail');
+  for (const f of report.findings.filter((x) => x.status === 'warn'))
+    context.logger?.warn(`doctor: ${f.check}: ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`);
   const summary = {
     checks: report.findings.length,
     warnings: report.findings.filter((f) => f.status === 'warn').length,
