@@ -1,4 +1,7 @@
 # Set by the deploy stage (libs/deploy); see libs/deploy/README.md for where each value comes from.
+# Every environment declares the same variables: terraform/environments/prod/variables.tf is a symbolic
+# link to this file (the environments differ only in their backend, versions.tf). The Nx plugin makes
+# this file an input of every environment that links it (tools/nx-plugin, listLinks).
 
 variable "proxmox_endpoint" {
   description = "Proxmox VE API endpoint (infra.config.yaml: proxmox.endpoint; the simulator's URL when embedded)."

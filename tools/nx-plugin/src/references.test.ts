@@ -135,3 +135,38 @@ describe('analyzeProject', () => {
     expect(analyze('secrets')).toEqual({ dependsOn: [], fileInputs: [] });
   });
 });
+
+describe('linked files', () => {
+  it("an environment's variables.tf linked to another environment's: that project is a dependency", () => {
+    const tree = {
+      'terraform/environments/local/variables.tf': 'variable "a" {}\n',
+      'terraform/environments/prod/main.tf': '',
+      'files/shared.tf': '',
+    };
+    const links = {
+      'terraform/environments/prod/variables.tf': 'terraform/environments/local/variables.tf',
+      'terraform/environments/prod/extra.tf': 'files/shared.tf',
+      'terraform/environments/prod/dangling.tf': 'files/gone.tf',
+    };
+    const projects: IacProject[] = ['terraform/environments/local', 'terraform/environments/prod'].map(
+      (root) => ({ kind: 'terraform-environment', root, name: root }),
+    );
+    const prod = projects[1]!;
+    const linked = memoryReader(tree, links);
+    // Nx may or may not list the link among the project's files: the edge names it only when it does.
+    const listed = analyzeProject(
+      prod,
+      ['terraform/environments/prod/main.tf', 'terraform/environments/prod/variables.tf'],
+      projects,
+      linked,
+    );
+    expect(listed.dependsOn).toEqual([
+      { targetRoot: 'terraform/environments/local', sourceFile: 'terraform/environments/prod/variables.tf' },
+    ]);
+    expect(listed.fileInputs).toEqual([{ path: 'files/shared.tf', kind: 'file' }]);
+    const unlisted = analyzeProject(prod, ['terraform/environments/prod/main.tf'], projects, linked);
+    expect(unlisted.dependsOn).toEqual([
+      { targetRoot: 'terraform/environments/local', sourceFile: undefined },
+    ]);
+  });
+});

@@ -20,6 +20,12 @@ export interface WorkspaceReader {
   listFiles(dir: string): string[];
   /** Folders directly inside a folder, workspace-relative. */
   listDirs(dir: string): string[];
+  /**
+   * Symbolic links directly inside a folder and what they point at (workspace-relative; links leaving the
+   * workspace are not listed). Nx hashes a link's own path, not the file behind it, so a linked file is an
+   * input the plugin has to name.
+   */
+  listLinks(dir: string): Array<{ path: string; target: string }>;
 }
 
 export interface ProjectEdge {
@@ -83,6 +89,15 @@ export function analyzeProject(
         for (const reference of _fileReferences(file, reader)) {
           _addPathReference(reference, file, projects, reader, analysis, addRoles);
         }
+      }
+      // A linked file (e.g. variables.tf shared by the environments) is read through the link: its target
+      // is an input, and the project holding it a dependency (named by the link when Nx lists it).
+      for (const link of reader.listLinks(project.root)) {
+        const kind = reader.stat(link.target);
+        if (!kind) continue;
+        const owner = owningProject(link.target, projects);
+        if (owner) analysis.edge(owner.root, files.includes(link.path) ? link.path : undefined);
+        else analysis.input(link.target, kind);
       }
       if (project.kind === 'packer' && posix.basename(project.root) === TALOS_IMAGE) {
         const talos = projects.find((p) => p.kind === 'talos');

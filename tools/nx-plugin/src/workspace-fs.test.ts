@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,21 @@ describe('workspace file system helpers', () => {
     expect(reader.listDirs('libs')).toEqual(['libs/a', 'libs/b', 'libs/c']);
     expect(reader.listFiles('tools/one')).toEqual(['tools/one/package.json']);
     expect(reader.listFiles('missing')).toEqual([]);
+  });
+
+  it('lists symbolic links with their workspace-relative targets; links out of the workspace are left out', () => {
+    write('env/local/variables.tf', 'variable "a" {}\n');
+    mkdirSync(join(root, 'env/prod'), { recursive: true });
+    symlinkSync('../local/variables.tf', join(root, 'env/prod/variables.tf'));
+    symlinkSync(join(root, 'env/local/variables.tf'), join(root, 'env/prod/absolute.tf'));
+    symlinkSync('../../../outside.tf', join(root, 'env/prod/outside.tf'));
+    const reader = createWorkspaceReader(root);
+    expect(reader.listLinks('env/prod')).toEqual([
+      { path: 'env/prod/absolute.tf', target: 'env/local/variables.tf' },
+      { path: 'env/prod/variables.tf', target: 'env/local/variables.tf' },
+    ]);
+    expect(reader.listFiles('env/prod')).toEqual([]);
+    expect(reader.listLinks('missing')).toEqual([]);
   });
 
   it('maps workspace package names to folders from pnpm-workspace.yaml', () => {

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { parse } from 'yaml';
 import type { PathKind } from './parsers/path-refs';
 import type { WorkspaceReader } from './references';
@@ -55,6 +55,24 @@ export function createWorkspaceReader(workspaceRoot: string): WorkspaceReader {
     },
     listFiles: (dir) => list(dir).files,
     listDirs: (dir) => list(dir).dirs,
+    listLinks(dir) {
+      const links: Array<{ path: string; target: string }> = [];
+      try {
+        for (const entry of readdirSync(join(workspaceRoot, dir), { withFileTypes: true })) {
+          if (!entry.isSymbolicLink()) continue;
+          const path = posix.join(dir, entry.name);
+          const raw = readlinkSync(join(workspaceRoot, path));
+          const target = isAbsolute(raw)
+            ? relative(workspaceRoot, raw).split(sep).join('/')
+            : posix.normalize(posix.join(dir, raw));
+          if (target !== '..' && !target.startsWith('../') && !isAbsolute(target))
+            links.push({ path, target });
+        }
+      } catch {
+        // A missing folder has no links.
+      }
+      return links.sort((a, b) => a.path.localeCompare(b.path));
+    },
   };
 }
 
