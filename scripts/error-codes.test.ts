@@ -7,6 +7,7 @@ import type { DeployErrorCode } from '@infra/deploy';
 import type { GpuHostErrorCode } from '@infra/gpu-host-setup';
 import type { MoleculeErrorCode } from '@infra/molecule';
 import type { WorkflowErrorCode } from '@infra/operations';
+import type { PlatformErrorCode } from '@infra/platform';
 import type { ProxmoxErrorCode } from '@infra/proxmox-client';
 import type { ConnectErrorCode } from '@infra/proxmox-connect';
 import type { PveApiErrorCode } from '@infra/pve-api';
@@ -26,8 +27,7 @@ import type { ScriptsErrorCode } from './support/error-codes';
 const ROOT = join(import.meta.dirname, '..');
 
 /**
- * Packages whose error codes are a typed union (their src/, or scripts/ itself). The one library not listed,
- * platform, has not been moved over yet.
+ * Packages whose error codes are a typed union (their src/, or scripts/ itself): every package that raises any.
  */
 const TYPED = [
   'libs/cluster',
@@ -40,6 +40,7 @@ const TYPED = [
   'libs/image-mirror-sim',
   'libs/molecule',
   'libs/operations',
+  'libs/platform',
   'libs/proxmox-client',
   'libs/proxmox-connect',
   'libs/pve-api',
@@ -113,6 +114,8 @@ describe('typed error codes', () => {
     new InfraError<OperationsErrorCode>('IMPORT_MANAGED', 'typo');
     // @ts-expect-error WORKFLOW_OPTION
     new InfraError<WorkflowErrorCode>('WORKFLOW_OPTION', 'typo');
+    // @ts-expect-error PLATFORM_CHART_MISING
+    new InfraError<PlatformErrorCode>('PLATFORM_CHART_MISING', 'typo');
     // @ts-expect-error PVE_NOT_FOUD
     new InfraError<ProxmoxErrorCode>('PVE_NOT_FOUD', 'typo');
     // @ts-expect-error SIM_LOOPBACK

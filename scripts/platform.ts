@@ -26,7 +26,6 @@ import {
   KUBERNETES_DIR,
   listComponents,
   loadComponent,
-  PLATFORM_ERRORS,
   platformSnapshot,
   type SnapshotEntry,
   sourceArchivesDir,
@@ -187,8 +186,8 @@ const secret = defineCommand({
   run: async ({ args, log }) => {
     const component = await loadComponent(REPO_ROOT, args.component);
     if (!component.spec.secrets) {
-      throw new InfraError<typeof PLATFORM_ERRORS.noSecrets>(
-        PLATFORM_ERRORS.noSecrets,
+      throw new InfraError<ScriptsErrorCode>(
+        'PLATFORM_NO_SECRETS',
         `${component.dir}/component.yaml declares no secrets`,
         {
           hint: 'declare them under secrets: {<file>.enc.yaml: {name, namespace, keys}} (kubernetes/README.md "App secrets")',

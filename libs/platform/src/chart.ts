@@ -5,7 +5,7 @@ import { InfraError } from '@infra/core';
 import { locateArchiveSource, SOURCE_ARCHIVES_SETTING } from '@infra/toolchain';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { PLATFORM_ERRORS } from './errors';
+import type { PlatformErrorCode } from './errors';
 
 /** mise.toml `[_.charts]`: each chart's version, its archive's file name and sha256. mise never parses `_`. */
 const chartPinSchema = z.strictObject({
@@ -25,8 +25,8 @@ export function parseChartPins(text: string): Record<string, ChartPin> {
   try {
     raw = parseToml(text);
   } catch (error) {
-    throw new InfraError(
-      PLATFORM_ERRORS.chartMissing,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_CHART_MISSING',
       `mise.toml: not valid TOML: ${(error as Error).message}`,
       {
         hint: 'fix the TOML syntax',
@@ -36,8 +36,8 @@ export function parseChartPins(text: string): Record<string, ChartPin> {
   const parsed = miseSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InfraError(
-      PLATFORM_ERRORS.chartMissing,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_CHART_MISSING',
       `mise.toml: ${issue.path.join('.')}: ${issue.message}`,
       {
         hint: '[_.charts] entries are { version = "x.y.z", archive = "<file>", sha256 = "<64 hex>" }',
@@ -69,9 +69,13 @@ export async function chartArchive(
   const pins = parseChartPins(await readFile(join(repoRoot, 'mise.toml'), 'utf8'));
   const pin = pins[chart];
   if (!pin) {
-    throw new InfraError(PLATFORM_ERRORS.chartMissing, `mise.toml [_.charts] has no entry "${chart}"`, {
-      hint: `pin it: [_.charts] ${chart} = { version = "...", archive = "...", sha256 = "..." }`,
-    });
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_CHART_MISSING',
+      `mise.toml [_.charts] has no entry "${chart}"`,
+      {
+        hint: `pin it: [_.charts] ${chart} = { version = "...", archive = "...", sha256 = "..." }`,
+      },
+    );
   }
   const dir = sourceArchivesDir(repoRoot, env);
   const path = dir ? join(dir, pin.archive) : undefined;
@@ -80,16 +84,16 @@ export async function chartArchive(
     if (!path) throw new Error('no folder');
     bytes = await readFile(path);
   } catch {
-    throw new InfraError(
-      PLATFORM_ERRORS.chartMissing,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_CHART_MISSING',
       `the chart archive ${pin.archive} (${chart} ${pin.version}) is not in ${path ? dirname(path) : `$${SOURCE_ARCHIVES_SETTING} (unset, and no ../shared/sources)`}`,
       { hint: `set ${SOURCE_ARCHIVES_SETTING} to the folder holding ${pin.archive} (sha256 ${pin.sha256})` },
     );
   }
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== pin.sha256) {
-    throw new InfraError(
-      PLATFORM_ERRORS.chartChecksum,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_CHART_CHECKSUM',
       `${path}: sha256 ${actual} does not match the pin ${pin.sha256} (mise.toml [_.charts] ${chart})`,
       { hint: 'use the unmodified archive, or update the pin after checking where the new one comes from' },
     );

@@ -1,6 +1,6 @@
 import { InfraError } from '@infra/core';
 import { listComponents, loadComponent } from './component';
-import { PLATFORM_ERRORS } from './errors';
+import type { PlatformErrorCode } from './errors';
 import { parseManifests } from './manifests';
 import { type RenderedComponent, renderComponent, type ToolRunner } from './render';
 import { clusterVersions } from './versions';
@@ -50,8 +50,8 @@ export async function renderClusterCritical(options: ClusterOptions): Promise<In
   const rendered = await renderClusterCriticalComponents(options);
   const problem = rendered.flatMap((r) => r.problems)[0];
   if (problem) {
-    throw new InfraError(
-      PLATFORM_ERRORS.manifestInvalid,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_MANIFEST_INVALID',
       `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`,
       {
         hint: `run: ./infra validate kubernetes ${rendered[0]?.component.dir ?? 'kubernetes/<component>'}`,

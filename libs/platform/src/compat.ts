@@ -1,4 +1,5 @@
 import { InfraError } from '@infra/core';
+import type { PlatformErrorCode } from './errors';
 
 /**
  * The Kubernetes versions each Talos minor supports, inclusive: `MinimumKubernetesVersion` and
@@ -18,9 +19,13 @@ type Version = [number, number, number];
 function _parse(version: string, what: string): Version {
   const match = /^v?(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.]+)?$/.exec(version);
   if (!match) {
-    throw new InfraError('VERSION_INVALID', `${what} "${version}" is not a version like 1.36.3`, {
-      hint: 'use major.minor.patch',
-    });
+    throw new InfraError<PlatformErrorCode>(
+      'VERSION_INVALID',
+      `${what} "${version}" is not a version like 1.36.3`,
+      {
+        hint: 'use major.minor.patch',
+      },
+    );
   }
   return [Number(match[1]), Number(match[2]), Number(match[3])];
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InfraError } from '@infra/core';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { PLATFORM_ERRORS } from './errors';
+import type { PlatformErrorCode } from './errors';
 
 /** Where the components live, relative to the repository root: one folder per component. */
 export const KUBERNETES_DIR = 'kubernetes';
@@ -99,7 +99,7 @@ export async function loadComponent(repoRoot: string, name: string): Promise<Com
   try {
     text = await readFile(join(repoRoot, file), 'utf8');
   } catch {
-    throw new InfraError(PLATFORM_ERRORS.componentNotFound, `${file} does not exist`, {
+    throw new InfraError<PlatformErrorCode>('PLATFORM_COMPONENT_NOT_FOUND', `${file} does not exist`, {
       hint: `a component is a folder under ${KUBERNETES_DIR}/ with a ${COMPONENT_FILE} (see kubernetes/README.md)`,
     });
   }
@@ -107,8 +107,8 @@ export async function loadComponent(repoRoot: string, name: string): Promise<Com
   try {
     raw = parse(text) ?? {};
   } catch (error) {
-    throw new InfraError(
-      PLATFORM_ERRORS.componentInvalid,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_COMPONENT_INVALID',
       `${file}: not valid YAML: ${(error as Error).message}`,
       {
         hint: 'fix the YAML syntax',
@@ -118,8 +118,8 @@ export async function loadComponent(repoRoot: string, name: string): Promise<Com
   const parsed = componentSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InfraError(
-      PLATFORM_ERRORS.componentInvalid,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_COMPONENT_INVALID',
       `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
       {
         hint: `fields: delivery (${DELIVERIES.join(' | ')}), helm {chart, release, namespace, values}, checkov {skip}, secrets {<file>.enc.yaml: {name, namespace, keys}}`,

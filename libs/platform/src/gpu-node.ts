@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InfraError } from '@infra/core';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { PLATFORM_ERRORS } from './errors';
+import type { PlatformErrorCode } from './errors';
 
 /**
  * The Talos patch the talos-cluster module applies to GPU workers: the one place the GPU node's label and taint
@@ -52,7 +52,7 @@ export function parseRegisterWithTaints(value: string): Taint[] | string {
 /** The GPU node's labels and taints from the patch text (pure). */
 export function gpuNodeFromPatch(text: string, file = GPU_NODE_PATCH): GpuNode {
   const fail = (message: string) =>
-    new InfraError(PLATFORM_ERRORS.gpuNodeInvalid, `${file}: ${message}`, {
+    new InfraError<PlatformErrorCode>('PLATFORM_GPU_NODE_INVALID', `${file}: ${message}`, {
       hint: 'machine.nodeLabels holds the GPU label; machine.kubelet.extraArgs.register-with-taints the taint (key=value:NoSchedule)',
     });
   let raw: unknown;
@@ -79,7 +79,7 @@ export async function loadGpuNode(repoRoot: string): Promise<GpuNode> {
   try {
     text = await readFile(join(repoRoot, GPU_NODE_PATCH), 'utf8');
   } catch {
-    throw new InfraError(PLATFORM_ERRORS.gpuNodeInvalid, `${GPU_NODE_PATCH} does not exist`, {
+    throw new InfraError<PlatformErrorCode>('PLATFORM_GPU_NODE_INVALID', `${GPU_NODE_PATCH} does not exist`, {
       hint: 'it defines the GPU worker label and taint that the cluster module applies and the workloads tolerate',
     });
   }

@@ -33,7 +33,7 @@ export {
   SECRET_VALUE_KINDS,
   type SecretValueKind,
 } from './component';
-export { PLATFORM_ERRORS } from './errors';
+export type { PlatformErrorCode } from './errors';
 export { checkFluxKustomizations, isFluxKustomization } from './flux';
 export { GPU_NODE_PATCH, type GpuNode, gpuNodeFromPatch, loadGpuNode, type Taint } from './gpu-node';
 export {

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { appSecretManifest } from './app-secrets';
 import { inlineManifestOf } from './cluster-critical';
 import { type Delivery, listComponents, loadComponent } from './component';
-import { PLATFORM_ERRORS } from './errors';
+import type { PlatformErrorCode } from './errors';
 import { type RenderedComponent, renderComponent, renderedText, type ToolRunner } from './render';
 import { clusterVersions } from './versions';
 
@@ -34,8 +34,8 @@ export async function platformSnapshot(options: SnapshotOptions): Promise<Snapsh
   const names = await listComponents(options.repoRoot);
   const unknown = (options.only ?? []).filter((name) => !names.includes(name));
   if (unknown.length > 0) {
-    throw new InfraError(
-      PLATFORM_ERRORS.componentNotFound,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_COMPONENT_NOT_FOUND',
       `no component ${unknown.join(', ')} under kubernetes/`,
       {
         hint: `components: ${names.join(', ')}`,
@@ -58,8 +58,8 @@ export async function platformSnapshot(options: SnapshotOptions): Promise<Snapsh
     });
     const problem = result.problems[0];
     if (problem) {
-      throw new InfraError(
-        PLATFORM_ERRORS.manifestInvalid,
+      throw new InfraError<PlatformErrorCode>(
+        'PLATFORM_MANIFEST_INVALID',
         `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`,
         { hint: `./infra validate kubernetes ${component.dir}` },
       );

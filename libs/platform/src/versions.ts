@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { loadConfigFile, resolveEnvironment } from '@infra/config';
 import { InfraError } from '@infra/core';
 import { kubernetesCompatibility } from './compat';
-import { PLATFORM_ERRORS } from './errors';
+import type { PlatformErrorCode } from './errors';
 
 export interface ClusterVersions {
   talosVersion: string;
@@ -30,8 +30,8 @@ export async function clusterVersions(repoRoot: string, environment: string): Pr
     };
     const k8s = where('talos.kubernetesVersion');
     const talos = where('talos.version');
-    throw new InfraError(
-      PLATFORM_ERRORS.kubernetesVersion,
+    throw new InfraError<PlatformErrorCode>(
+      'PLATFORM_KUBERNETES_VERSION',
       `${k8s.at}: ${k8s.field}: ${incompatible} (environment "${environment}"; Talos from ${talos.field} at ${talos.at})`,
       {
         hint: 'pin a Kubernetes version inside that range, or move talos.version to a Talos that supports it',
