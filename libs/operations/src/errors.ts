@@ -4,7 +4,6 @@ import { InfraError } from '@infra/core';
 export type OperationsErrorCode =
   | 'DRIFT_UNKNOWN_VM'
   | 'IMPORT_MANAGED_VM'
-  | 'IMPORT_NOTHING_TO_IMPORT'
   | 'IMPORT_NOT_CLEAN'
   | 'IMPORT_OUT_EXISTS'
   | 'IMPORT_TOFU_OUTPUT_INVALID'

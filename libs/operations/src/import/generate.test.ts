@@ -193,9 +193,8 @@ describe('selectImports', () => {
     expect(() => selectImports(cluster, new Set(), [100, 4242], context)).toThrow(
       expect.objectContaining({ code: 'IMPORT_UNKNOWN_VM' }),
     );
-    expect(() => selectImports(cluster.slice(1, 2), new Set(), [], context)).toThrow(
-      expect.objectContaining({ code: 'IMPORT_NOTHING_TO_IMPORT' }),
-    );
+    // Nothing unmanaged: nothing to do, not an error.
+    expect(selectImports(cluster.slice(1, 2), new Set(), [], context)).toEqual([]);
   });
 });
 

@@ -132,6 +132,11 @@ describe('import of hand-made VMs', () => {
       await session.close();
     }
 
+    // Every VM is managed now: a run without --vm has nothing to do.
+    expect(await runImport({ environment: h.environment, vmids: [], env: h.env })).toMatchObject({
+      files: [],
+    });
+
     // Now managed (in the state): refused; an unknown VMID: refused. Nothing written either time.
     await expect(runImport({ environment: h.environment, vmids: [121], env: h.env })).rejects.toMatchObject({
       code: 'IMPORT_MANAGED_VM',

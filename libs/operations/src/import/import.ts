@@ -116,6 +116,18 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     stateLabel,
   });
 
+  if (selected.length === 0) {
+    logger?.info(
+      `${environment.name}: every VM is already managed (infra tag or ${stateLabel}); nothing to import`,
+    );
+    return {
+      environment: environment.name,
+      outDir: relative(repoRoot, outDir) || '.',
+      files: [],
+      warnings: [],
+    };
+  }
+
   const taken = await declaredLabels(outDir);
   const plannedFiles = selected.map((vm) => {
     let label = resourceLabel(vm.name, vm.vmid);
@@ -261,6 +273,8 @@ function parseJson(text: string, what: string): unknown {
 }
 
 export function formatImport(result: ImportResult): string {
+  if (result.files.length === 0)
+    return `import: ${result.environment}: nothing to import (every VM is managed)`;
   return [
     `import: ${result.environment}: ${result.files.length} VM(s) → ${result.outDir}`,
     ...result.files.map((f) => `  ${f.vmid} ${f.name} on ${f.node}  ${f.address}  ${f.path}`),

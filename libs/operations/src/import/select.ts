@@ -4,7 +4,7 @@ import { operationsError } from '../errors';
  * Which VMs an import run takes (pure). This project manages a VM when it carries the `infra` tag (every
  * VM of terraform/modules/proxmox-vm and every template the builder makes) or when the environment's tofu
  * state holds it; those are refused, as are VMIDs the cluster does not have. Without `--vm`, every
- * unmanaged VM that is not a template is taken.
+ * unmanaged VM that is not a template is taken (none: nothing to do, not an error).
  */
 export interface ClusterVm {
   vmid: number;
@@ -21,18 +21,10 @@ export function selectImports(
   context: { environment: string; stateLabel: string },
 ): ClusterVm[] {
   const byId = new Map(cluster.map((vm) => [vm.vmid, vm]));
-  if (requested.length === 0) {
-    const free = cluster
+  if (requested.length === 0)
+    return cluster
       .filter((vm) => !vm.template && !vm.tags.includes('infra') && !managed.has(vm.vmid))
       .sort((a, b) => a.vmid - b.vmid);
-    if (free.length === 0)
-      throw operationsError(
-        'IMPORT_NOTHING_TO_IMPORT',
-        `${context.environment}: every VM on the cluster is already managed (infra tag or ${context.stateLabel})`,
-        { hint: 'nothing to do; `./infra drift -e <env>` compares what is managed with what exists' },
-      );
-    return free;
-  }
   const unknown = requested.filter((id) => !byId.has(id));
   if (unknown.length > 0)
     throw operationsError(
