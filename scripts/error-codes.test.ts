@@ -80,6 +80,8 @@ function untypedUses(text: string): string[] {
       found.push(`${number}: extends InfraError without a code union`);
     if (/isInfraError\(\s*[\w.]+\s*,/.test(line))
       found.push(`${number}: isInfraError( with codes but no union`);
+    if (/\[\s*'[A-Z][A-Z0-9_]*'[^\]]*\]\.includes\([\w.]*\bcode\)/.test(line))
+      found.push(`${number}: .code looked up in a list of strings`);
     for (const match of line.matchAll(/\.code\s*[!=]==?\s*'([A-Z][A-Z0-9_]*)'/g)) {
       if (!ERRNO.test(match[1]!)) found.push(`${number}: .code compared to '${match[1]}' by string`);
     }
@@ -182,6 +184,9 @@ describe('typed error codes', () => {
     expect(untypedUses('class A extends InfraError {')).toHaveLength(1);
     expect(untypedUses("if (isInfraError(error, 'X_Y')) return;")).toHaveLength(1);
     expect(untypedUses("if (isInfraError(error) && error.code === 'X_Y') return;")).toHaveLength(1);
+    expect(
+      untypedUses("if (isInfraError(error) && ['X_Y', 'X_Z'].includes(error.code)) throw error;"),
+    ).toHaveLength(1);
     expect(untypedUses("if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;")).toEqual([]);
     expect(untypedUses("throw new InfraError<ConfigErrorCode>('CONFIG_CYCLE', 'm');")).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { InfraError, isInfraError } from '@infra/core';
+import { type CoreErrorCode, InfraError, isInfraError } from '@infra/core';
 import { ansibleLint, ansibleRoleSyntaxCheck, ansibleSyntaxCheck, findPlaybooks } from './ansible';
 import { checkov } from './checkov';
 import { cloudInitSchema } from './cloud-init';
@@ -163,7 +163,7 @@ async function runStep(
   try {
     return await run(ctx);
   } catch (error) {
-    if (!isInfraError(error) || !['TOOL_MISSING', 'TOOL_TIMEOUT'].includes(error.code)) throw error;
+    if (!isInfraError<CoreErrorCode>(error, 'TOOL_MISSING', 'TOOL_TIMEOUT')) throw error;
     return [
       {
         file: project,

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { InfraError, isInfraError } from '@infra/core';
+import { type CoreErrorCode, InfraError, isInfraError } from '@infra/core';
 import {
   type Component,
   checkAppSecrets,
@@ -105,7 +105,8 @@ async function _guard(ctx: ValidationContext, run: () => Promise<Finding[]>): Pr
   try {
     return await run();
   } catch (error) {
-    if (!isInfraError(error) || ['TOOL_MISSING', 'TOOL_TIMEOUT'].includes(error.code)) throw error;
+    if (!isInfraError(error) || isInfraError<CoreErrorCode>(error, 'TOOL_MISSING', 'TOOL_TIMEOUT'))
+      throw error;
     const file =
       /^([\w./-]+\.(ya?ml|toml)):/.exec(error.message)?.[1] ?? toRepoPath(ctx.repoRoot, ctx.projectRoot);
     return [

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isInfraError } from '@infra/core';
+import { type CoreErrorCode, isInfraError } from '@infra/core';
 import {
   checkInlineManifests,
   clusterVersions,
@@ -59,7 +59,8 @@ export async function talosInlineManifests(
     findings.push(...(await _handWritten(ctx, validated)));
     return findings;
   } catch (error) {
-    if (!isInfraError(error) || ['TOOL_MISSING', 'TOOL_TIMEOUT'].includes(error.code)) throw error;
+    if (!isInfraError(error) || isInfraError<CoreErrorCode>(error, 'TOOL_MISSING', 'TOOL_TIMEOUT'))
+      throw error;
     const file = /^([\w./-]+\.(ya?ml|toml)):/.exec(error.message)?.[1] ?? 'infra.config.yaml';
     return [
       {
