@@ -54,7 +54,7 @@ export function compareDrift(desired: DesiredState, observed: ObservedState): Dr
         kind: 'missing',
         resource: 'template',
         name: os,
-        detail: `no template tagged ${tag} (the current ${os} recipe); build it: pnpm tsx scripts/build-image.ts --os ${os}`,
+        detail: `no template tagged ${tag} (the current ${os} recipe); build it: ./infra build-image --os ${os}`,
       });
     }
   }
