@@ -12,6 +12,7 @@ import { defineCommand, InfraError, jsonOption, log, option, printResult, runScr
 import { z } from 'zod';
 import { deployEnvironment } from '../libs/deploy/src/deploy';
 import { createWorld, MUTATING_METHODS, TEMPLATE_TAG, type World } from '../libs/deploy/src/testing/world';
+import type { BenchErrorCode } from './support/error-codes';
 
 interface Row {
   n: number;
@@ -68,10 +69,13 @@ export const command = defineCommand({
         log.step(`apply N=${n}`);
         const apply = await measure(world, 'apply', n);
         if (apply.result.changes?.add !== n)
-          throw new InfraError('BENCH_UNEXPECTED', `apply N=${n} added ${apply.result.changes?.add}`);
+          throw new InfraError<BenchErrorCode>(
+            'BENCH_UNEXPECTED',
+            `apply N=${n} added ${apply.result.changes?.add}`,
+          );
         const replan = await measure(world, 'plan', n);
         if (replan.result.changed || replan.mutating > 0)
-          throw new InfraError(
+          throw new InfraError<BenchErrorCode>(
             'BENCH_UNEXPECTED',
             `re-plan N=${n} was not a no-op (${replan.mutating} mutating)`,
           );

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InfraError, log, printResult, runMain } from '@infra/core';
+import { type CoreErrorCode, InfraError, log, printResult, runMain } from '@infra/core';
 import { z } from 'zod';
 import {
   createFixtureRepo,
@@ -23,6 +23,7 @@ import {
   WORKSPACE_ROOT,
 } from '../tools/nx-plugin/src/test-utils/fixture-repo';
 import { type RunSummary, summarizeRun } from '../tools/nx-plugin/src/test-utils/nx-output';
+import type { BenchErrorCode } from './support/error-codes';
 
 const argsSchema = z.object({
   fixture: z.boolean().default(false),
@@ -52,17 +53,25 @@ await runMain(async () => {
   });
   const parsed = argsSchema.safeParse({ ...values, workMs: values['work-ms'] });
   if (!parsed.success) {
-    throw new InfraError('USAGE', `bad arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {
-      hint: 'pnpm tsx bench/nx-validate.bench.ts [--fixture] [--work-ms N] [--change <path>] [--replays N] [--json]',
-    });
+    throw new InfraError<CoreErrorCode>(
+      'USAGE',
+      `bad arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      {
+        hint: 'pnpm tsx bench/nx-validate.bench.ts [--fixture] [--work-ms N] [--change <path>] [--replays N] [--json]',
+      },
+    );
   }
   const args = parsed.data;
   const { dir, cleanup } = args.fixture ? _fixtureCopy(args.workMs) : _repoCopy();
   try {
     if (!existsSync(join(dir, args.change))) {
-      throw new InfraError('BENCH_CHANGE_MISSING', `${args.change} does not exist in the benchmark copy`, {
-        hint: 'pass --change with a file that is committed in the repo',
-      });
+      throw new InfraError<BenchErrorCode>(
+        'BENCH_CHANGE_MISSING',
+        `${args.change} does not exist in the benchmark copy`,
+        {
+          hint: 'pass --change with a file that is committed in the repo',
+        },
+      );
     }
     log.step(
       `benchmark copy: ${dir} (${args.fixture ? `fixture, ${args.workMs} ms per validate` : 'repo HEAD'})`,
@@ -110,7 +119,7 @@ function _time(label: string, dir: string, nxArgs: string[]): Measurement {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const summary = summarizeRun(`${result.stdout}\n${result.stderr}`);
   if (result.status !== 0 && summary.failed.length === 0) {
-    throw new InfraError(
+    throw new InfraError<BenchErrorCode>(
       'BENCH_NX_FAILED',
       `nx ${nxArgs.join(' ')} exited ${result.status}: ${result.stderr.slice(-800)}`,
     );

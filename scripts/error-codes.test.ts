@@ -18,6 +18,7 @@ import type { TemplateBuilderErrorCode } from '@infra/template-builder';
 import type { ToolchainErrorCode } from '@infra/toolchain';
 import type { ValidatorsErrorCode } from '@infra/validators';
 import { describe, expect, it } from 'vitest';
+import type { BenchErrorCode } from '../bench/support/error-codes';
 import type { OperationsErrorCode } from '../libs/operations/src/errors';
 import type { NxPluginErrorCode } from '../tools/nx-plugin/src/error-codes';
 import type { CodegenErrorCode } from '../tools/pve-codegen/src/error-codes';
@@ -27,9 +28,10 @@ import type { ScriptsErrorCode } from './support/error-codes';
 const ROOT = join(import.meta.dirname, '..');
 
 /**
- * Packages whose error codes are a typed union (their src/, or scripts/ itself): every package that raises any.
+ * Packages whose error codes are a typed union (their src/, or bench/ and scripts/ themselves): every package that raises any.
  */
 const TYPED = [
+  'bench',
   'libs/cluster',
   'libs/config',
   'libs/core',
@@ -58,8 +60,9 @@ const TYPED = [
   'tools/renovate',
 ];
 
-/** A package's source folder: its src/, or scripts/ itself (which has none). */
-const sourceDir = (pkg: string) => (pkg === 'scripts' ? join(ROOT, pkg) : join(ROOT, pkg, 'src'));
+/** A package's source folder: its src/, or bench/ and scripts/ themselves (which have none). */
+const sourceDir = (pkg: string) =>
+  pkg === 'bench' || pkg === 'scripts' ? join(ROOT, pkg) : join(ROOT, pkg, 'src');
 
 function productionFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -98,6 +101,8 @@ describe('typed error codes', () => {
     expect(isInfraError<ProxmoxErrorCode>(error, 'PVE_NOTFOUND')).toBe(false);
     // @ts-expect-error another library's code is not one of this library's
     expect(isInfraError<ProxmoxErrorCode>(error, 'CONFIG_NOT_FOUND')).toBe(false);
+    // @ts-expect-error BENCH_UNEXPECTD
+    new InfraError<BenchErrorCode>('BENCH_UNEXPECTD', 'typo');
     // @ts-expect-error HOST_NOT_SPECIFED
     new InfraError<ScriptsErrorCode>('HOST_NOT_SPECIFED', 'typo');
     // @ts-expect-error SOPS_MAC_MISMACH
