@@ -118,7 +118,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
 
   if (selected.length === 0) {
     logger?.info(
-      `${environment.name}: every VM is already managed (infra tag or ${stateLabel}); nothing to import`,
+      `${environment.name}: no unmanaged VM (each carries the infra tag, is in ${stateLabel}, or is a template)`,
     );
     return {
       environment: environment.name,
@@ -273,8 +273,7 @@ function parseJson(text: string, what: string): unknown {
 }
 
 export function formatImport(result: ImportResult): string {
-  if (result.files.length === 0)
-    return `import: ${result.environment}: nothing to import (every VM is managed)`;
+  if (result.files.length === 0) return `import: ${result.environment}: nothing to import`;
   return [
     `import: ${result.environment}: ${result.files.length} VM(s) → ${result.outDir}`,
     ...result.files.map((f) => `  ${f.vmid} ${f.name} on ${f.node}  ${f.address}  ${f.path}`),
