@@ -1,7 +1,8 @@
 // Command oracle re-derives Image Factory schematic IDs with the real YAML library the factory uses
 // (go.yaml.in/yaml/v4), so the TypeScript encoder in ../src can be checked against it. It is a dev-time tool:
-// `go run . < cases.jsonl > results.jsonl` (see ../scripts/gen-oracle-fixtures.ts). The struct definitions are
-// written from the field tables in the project's reference notes (talos-image-factory.md §1), not copied.
+// `go run . < cases.jsonl > results.jsonl` (generate.ts here drives it). The struct definitions are
+// written from the fields, their order and yaml tags in siderolabs/image-factory pkg/schematic/schematic.go,
+// not copied from it.
 //
 // Input: one JSON object per line, {"name": "...", "input": "<schematic YAML or JSON text>"}.
 // Output: one JSON object per line, {"name", "input", "canonical", "id"} or {"name", "input", "error"}.
