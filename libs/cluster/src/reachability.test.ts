@@ -73,6 +73,30 @@ describe('checkNodesReachable', () => {
       embedded: true,
     });
   });
+
+  it('waits up to settleMs for a node that must answer, and no longer', async () => {
+    let calls = 0;
+    const late: PortProbe = async () => ++calls >= 3;
+    await checkNodesReachable(
+      env,
+      { nodes: { 'cp-1': cluster.nodes['cp-1'] } },
+      {
+        probe: late,
+        vms: [],
+        embedded: true,
+        settleMs: 5000,
+      },
+    );
+    expect(calls).toBe(3);
+    const started = Date.now();
+    const never: PortProbe = async () => false;
+    expect(
+      await codeOf(
+        checkNodesReachable(env, cluster, { probe: never, vms: [], embedded: true, settleMs: 600 }),
+      ),
+    ).toMatchObject({ code: 'CLUSTER_NODE_UNREACHABLE' });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
 });
 
 describe('tcpProbe', () => {

@@ -23,6 +23,11 @@ export interface ReachabilityOptions {
   /** `endpoint: embedded`: the Talos simulator serves every node address before its VM exists. */
   embedded: boolean;
   timeoutMs?: number;
+  /**
+   * How long a node that must answer may take to start answering (default 0: one probe). The embedded
+   * simulator brings a worker's apid up only once its control plane's is, a moment after it starts.
+   */
+  settleMs?: number;
 }
 
 /**
@@ -43,8 +48,16 @@ export async function checkNodesReachable(
     options.vms.filter((vm) => vm.status === 'running').map((vm) => `${vm.vmid}/${vm.name}`),
   );
   const nodes = Object.entries(cluster.nodes);
+  const mustAnswer = (name: string, vmid: number) => options.embedded || running.has(`${vmid}/${name}`);
+  const deadline = Date.now() + (options.settleMs ?? 0);
   const answers = await Promise.all(
-    nodes.map(([, node]) => options.probe(node.ip, TALOS_API_PORT, timeoutMs)),
+    nodes.map(async ([name, node]) => {
+      for (;;) {
+        const answered = await options.probe(node.ip, TALOS_API_PORT, timeoutMs);
+        if (answered || !mustAnswer(name, node.vmid) || Date.now() >= deadline) return answered;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }),
   );
   nodes.forEach(([name, node], i) => {
     const exists = running.has(`${node.vmid}/${name}`);

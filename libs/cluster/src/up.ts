@@ -137,6 +137,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
       probe: options.probe ?? tcpProbe,
       vms,
       embedded,
+      ...(embedded ? { settleMs: 15_000 } : {}),
     });
     const result = await options.deploy({
       environment,
