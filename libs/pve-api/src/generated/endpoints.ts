@@ -596,6 +596,17 @@ export const PVE_ENDPOINTS: EndpointTable = {
       "storage": {"type":"string","format":"pve-storage-id","typetext":"<storage ID>"},
     } },
   },
+  "/nodes/{node}/storage/{storage}/upload": {
+    POST: {"name":"upload","allowtoken":true,"permissions":{"check":["perm","/storage/{storage}",["Datastore.AllocateTemplate"]]},"protected":true, "params": {
+      "checksum": {"type":"string","optional":true,"requires":"checksum-algorithm"},
+      "checksum-algorithm": {"type":"string","optional":true,"enum":["md5","sha1","sha224","sha256","sha384","sha512"],"requires":"checksum"},
+      "content": {"type":"string","enum":["iso","vztmpl","import"],"format":"pve-storage-content"},
+      "filename": {"type":"string","maxLength":255},
+      "node": {"type":"string","format":"pve-node"},
+      "storage": {"type":"string","format":"pve-storage-id","typetext":"<storage ID>"},
+      "tmpfilename": {"type":"string","optional":true,"pattern":"/var/tmp/pveupload-[0-9a-f]+"},
+    } },
+  },
   "/nodes/{node}/tasks/{upid}": {
     DELETE: {"name":"stop_task","allowtoken":true,"permissions":{"user":"all","description":"The user needs 'Sys.Modify' permissions on '/nodes/<node>' if they aren't the owner of the task."},"protected":true,"proxyto":"node", "params": {
       "node": {"type":"string","format":"pve-node"},

@@ -120,6 +120,24 @@ export interface PostNodesNodeStorageStorageDownloadUrlParams {
   "verify-certificates"?: boolean | 0 | 1;
 }
 
+/** POST /nodes/{node}/storage/{storage}/upload (upload) */
+export interface PostNodesNodeStorageStorageUploadParams {
+  /** The expected checksum of the file. */
+  checksum?: string;
+  /** The algorithm to calculate the checksum of the file. */
+  "checksum-algorithm"?: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
+  /** Content type. */
+  content: "iso" | "vztmpl" | "import";
+  /** The name of the file to create. */
+  filename: string;
+  /** The cluster node name. */
+  node: string;
+  /** The storage identifier. */
+  storage: string;
+  /** The source file name. */
+  tmpfilename?: string;
+}
+
 /** GET /nodes/{node}/qemu (vmlist) */
 export interface GetNodesNodeQemuParams {
   /** Determine the full status of active VMs. */
@@ -1239,6 +1257,7 @@ export interface PveRequestParams {
   "GET /nodes/{node}/storage/{storage}/content/{volume}": GetNodesNodeStorageStorageContentVolumeParams;
   "DELETE /nodes/{node}/storage/{storage}/content/{volume}": DeleteNodesNodeStorageStorageContentVolumeParams;
   "POST /nodes/{node}/storage/{storage}/download-url": PostNodesNodeStorageStorageDownloadUrlParams;
+  "POST /nodes/{node}/storage/{storage}/upload": PostNodesNodeStorageStorageUploadParams;
   "GET /nodes/{node}/qemu": GetNodesNodeQemuParams;
   "POST /nodes/{node}/qemu": PostNodesNodeQemuParams;
   "GET /nodes/{node}/qemu/{vmid}/config": GetNodesNodeQemuVmidConfigParams;

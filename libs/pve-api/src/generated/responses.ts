@@ -128,6 +128,10 @@ export type DeleteNodesNodeStorageStorageContentVolumeResult = z.output<typeof D
 export const PostNodesNodeStorageStorageDownloadUrlResponse = z.string();
 export type PostNodesNodeStorageStorageDownloadUrlResult = z.output<typeof PostNodesNodeStorageStorageDownloadUrlResponse>;
 
+/** POST /nodes/{node}/storage/{storage}/upload: the `data` of the response envelope. */
+export const PostNodesNodeStorageStorageUploadResponse = z.string();
+export type PostNodesNodeStorageStorageUploadResult = z.output<typeof PostNodesNodeStorageStorageUploadResponse>;
+
 /** GET /nodes/{node}/qemu: the `data` of the response envelope. */
 export const GetNodesNodeQemuResponse = z.array(pveObject({
   cpu: pveNumber.optional(),
@@ -639,6 +643,7 @@ export const PVE_RESPONSES = {
   "GET /nodes/{node}/storage/{storage}/content/{volume}": GetNodesNodeStorageStorageContentVolumeResponse,
   "DELETE /nodes/{node}/storage/{storage}/content/{volume}": DeleteNodesNodeStorageStorageContentVolumeResponse,
   "POST /nodes/{node}/storage/{storage}/download-url": PostNodesNodeStorageStorageDownloadUrlResponse,
+  "POST /nodes/{node}/storage/{storage}/upload": PostNodesNodeStorageStorageUploadResponse,
   "GET /nodes/{node}/qemu": GetNodesNodeQemuResponse,
   "POST /nodes/{node}/qemu": PostNodesNodeQemuResponse,
   "GET /nodes/{node}/qemu/{vmid}/config": GetNodesNodeQemuVmidConfigResponse,
