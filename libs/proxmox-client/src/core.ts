@@ -10,14 +10,16 @@ import { Agent } from 'undici';
 import { type Authenticator, createAuthenticator } from './auth';
 import { KeyedMutex, Semaphore, sleep } from './concurrency';
 import { decodeForm, encodeForm, type RequestParams, sendsBody, splitPathParams } from './encoding';
-import { errorFromResponse, errorFromTransport } from './error-mapping';
+import { errorFromResponse, errorFromTransport, type RawResponse } from './error-mapping';
 import {
   PveAuthError,
   PveOutcomeUnknownError,
   PveParameterError,
   PveResponseInvalidError,
+  PveTransportError,
   type RequestRef,
 } from './errors';
+import { multipartBody, type UploadFile } from './multipart';
 import { type ProxmoxClientOptions, type RequestInfo, type ResolvedOptions, resolveOptions } from './options';
 import { classifyFailure, decideRetry } from './retry';
 import { createConnector, resolveTlsPolicy, type TlsPolicy } from './tls';
@@ -224,18 +226,94 @@ export class PveCore {
       ) {
         continue;
       }
-      if (response.status < 200 || response.status >= 300) {
-        const error = errorFromResponse(request, response);
-        if (error instanceof PveAuthError && this.auth.kind === 'token') {
-          throw new PveAuthError(
-            request,
-            response.statusText,
-            'check the API token id (user@realm!name), its secret and its expiry date',
-          );
-        }
-        throw error;
-      }
+      if (response.status < 200 || response.status >= 300) throw this.responseError(request, response);
       return this.parseData(operation, request, response.bodyText);
+    }
+  }
+
+  private responseError(request: RequestRef, response: RawResponse): Error {
+    const error = errorFromResponse(request, response);
+    if (error instanceof PveAuthError && this.auth.kind === 'token') {
+      return new PveAuthError(
+        request,
+        response.statusText,
+        'check the API token id (user@realm!name), its secret and its expiry date',
+      );
+    }
+    return error;
+  }
+
+  /**
+   * A multipart upload (`POST …/storage/{storage}/upload`): the parameters as text parts, then the file
+   * streamed from disk in 64 KiB chunks with an exact Content-Length, through the same pool and TLS policy
+   * (pin or CA) as every other call. The timeout is a stall timeout (no chunk for `timeoutMs`), not a cap on
+   * a multi-GB transfer. Never repeated blindly: a reply lost after the whole body went out is
+   * PVE_OUTCOME_UNKNOWN, since Proxmox may already be copying the file.
+   */
+  protected async upload<K extends PveOperation>(
+    operation: K,
+    params: PveRequestParams[K],
+    file: UploadFile,
+    signal?: AbortSignal,
+  ): Promise<PveResponses[K]> {
+    const [method, template] = operation.split(' ') as [string, string];
+    const { path, rest } = splitPathParams(template, params as RequestParams);
+    const request: RequestRef = { method, path };
+    const sent = decodeForm(encodeForm(rest));
+    if (this.options.validateRequests) {
+      const errors = validateRequest(method, path, sent);
+      if (errors) throw new PveParameterError(request, errors, { local: true });
+    }
+    this.onRequest?.({ method, path, operation, params: sent, attempt: 1 });
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(sent)) if (name !== 'filename') fields[name] = String(value);
+    const url = `${this.options.origin}/api2/json${path}`;
+    for (let relogin = 0; ; relogin += 1) {
+      const body = multipartBody(fields, file);
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        ...(await this.auth.headersFor(method)),
+        'content-type': body.contentType,
+        'content-length': String(body.length),
+      };
+      const stall = new AbortController();
+      const timer = setTimeout(
+        () => stall.abort(Object.assign(new Error('the upload stalled'), { name: 'TimeoutError' })),
+        this.options.timeoutMs,
+      );
+      const aborts = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
+      let bodySent = false;
+      const chunks = async function* () {
+        for await (const chunk of body.stream(aborts)) {
+          timer.refresh();
+          yield chunk;
+        }
+        bodySent = true;
+      };
+      const response = await this.slots
+        .run(async () => {
+          try {
+            const res = await fetch(url, {
+              method,
+              headers,
+              body: ReadableStream.from(chunks()),
+              duplex: 'half',
+              signal: aborts,
+              dispatcher: this.agent as unknown as NonNullable<RequestInit['dispatcher']>,
+            } as RequestInit);
+            return { status: res.status, statusText: res.statusText, bodyText: await res.text() };
+          } catch (error) {
+            if (signal?.aborted) throw signal.reason;
+            const mapped = errorFromTransport(request, error, this.options.origin);
+            if (bodySent && mapped instanceof PveTransportError)
+              throw new PveOutcomeUnknownError(request, error);
+            throw mapped;
+          }
+        })
+        .finally(() => clearTimeout(timer));
+      if (response.status === 401 && relogin === 0 && (await this.auth.recoverFromUnauthorized())) continue;
+      if (response.status < 200 || response.status >= 300) throw this.responseError(request, response);
+      return this.parseData(operation, request, response.bodyText).data;
     }
   }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PveServerError } from './errors';
 import { PveTaskRunner, RECONCILED_UPID, type TaskCallOptions } from './task-runner';
 import type { TaskOutcome } from './tasks';
+import { parseUpid } from './upid';
 
 export type Without<T, K extends keyof T> = Omit<T, K>;
 
@@ -145,6 +146,35 @@ export class PveStorageClient extends PveTaskRunner {
         },
       },
     );
+    return { ...outcome, volid };
+  }
+
+  /**
+   * Uploads a local file into a storage (`content: 'iso'` for installer ISOs) and waits for Proxmox's
+   * `imgcopy` task, which verifies `checksum` when given. The file streams from disk (`multipart.ts`); the
+   * volume id is `<storage>:<content>/<filename>`. Proxmox overwrites an existing file of that name, so
+   * callers check first.
+   */
+  async uploadFile(
+    node: string,
+    storage: string,
+    params: Without<P['POST /nodes/{node}/storage/{storage}/upload'], 'node' | 'storage' | 'tmpfilename'>,
+    file: { path: string; size: number; onChunk?: (bytes: number) => void },
+    options: TaskCallOptions & { onTaskStarted?: (upid: string) => void } = {},
+  ): Promise<TaskOutcome & { volid: string }> {
+    const volid = `${storage}:${params.content}/${params.filename}`;
+    const upid = await this.upload(
+      'POST /nodes/{node}/storage/{storage}/upload',
+      { ...params, node, storage },
+      { ...file, filename: params.filename },
+      options.signal,
+    );
+    parseUpid(upid);
+    options.onTaskStarted?.(upid);
+    const outcome = await this.waitForTask(upid, {
+      ...options.wait,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return { ...outcome, volid };
   }
 

@@ -16,6 +16,7 @@ import { resizeRoutes } from './handlers/qemu-resize';
 import { templateRoutes } from './handlers/qemu-template';
 import { storageRoutes } from './handlers/storage';
 import { taskRoutes } from './handlers/tasks';
+import { uploadRoutes } from './handlers/upload';
 
 /** Every endpoint the simulator serves; anything else is 501 as on a real PVE for unknown paths. */
 export const ALL_ROUTES: readonly Route[] = [
@@ -26,6 +27,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...mappingRoutes,
   ...storageRoutes,
   ...downloadRoutes,
+  ...uploadRoutes,
   ...createRoutes,
   ...configRoutes,
   ...cloneRoutes,

@@ -15,6 +15,8 @@ import type { ProxmoxClientOptions, RequestInfo } from '../options';
  */
 export interface SimHarness {
   sim: Simulator;
+  /** The simulator's state directory (its storages live under `storage/`, upload temp files under `tmp/`). */
+  stateDir: string;
   tokenId: string;
   secret: string;
   /** Every request sent by clients made with `client()`. */
@@ -55,6 +57,7 @@ export async function startHarness(
   const clients: ProxmoxClient[] = [];
   return {
     sim,
+    stateDir,
     tokenId: token.tokenId,
     secret: token.secret,
     requests,

@@ -21,7 +21,7 @@ export function normalizeFilename(filename: string): string {
   return filename.replace(/^.*[/\\]/, '').replace(/[^a-zA-Z0-9_.-]/g, '_');
 }
 
-function checkExtension(content: string, filename: string): void {
+export function checkExtension(content: string, filename: string): void {
   if (content === 'iso' && !/[^/]+\.(?:iso|img)$/i.test(filename))
     throw paramError({ filename: 'wrong file extension' });
   if (content === 'vztmpl' && !/\.tar\.(?:gz|xz|zst|bz2)$/.test(filename))

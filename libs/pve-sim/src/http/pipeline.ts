@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isInfraError, type Logger } from '@infra/core';
@@ -8,10 +9,12 @@ import type { RequestContext, SimCore } from '../core';
 import { dieError, isPveApiError, notImplemented, PveApiError, paramError } from '../errors';
 import { type RequestLog, schemaVerdict } from '../request-log';
 import type { RequestValidator } from '../validation';
+import { multipartBoundary } from './multipart';
 import { assertNodeReachable } from './node-check';
-import { extractParams, readBody } from './params';
+import { extractParams, type Params, readBody } from './params';
 import { sendError, sendResult } from './respond';
 import type { Router } from './router';
+import { receiveUpload } from './upload-receive';
 
 export interface PipelineDeps {
   core: SimCore;
@@ -55,6 +58,8 @@ export async function handleApiRequest(
   let paramNames: string[] = [];
   let sent: Record<string, unknown> = {};
   const faults = core.faults.forRequest(method, path);
+  // A multipart upload's temp file: the handler's task takes it over; any failure before that removes it.
+  let uploadFile: string | undefined;
   try {
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.reset === 'before') {
@@ -68,12 +73,9 @@ export async function handleApiRequest(
     }
     let result: { data: unknown; total?: number };
     try {
-      const params = extractParams(
-        method,
-        url.searchParams,
-        req.headers['content-type'],
-        await readBody(req),
-      );
+      const params = await requestParams(method, url, req, core.store.stateDir);
+      uploadFile = params.uploadFile;
+      delete params.uploadFile;
       paramNames = Object.keys(params);
       sent = params;
       const match = router.match(method, rawPath);
@@ -109,7 +111,9 @@ export async function handleApiRequest(
         caller: caller ?? { authId: '', userid: '', via: 'ticket' },
       };
       result = await match.route.handler(ctx);
+      uploadFile = undefined;
     } catch (error) {
+      if (uploadFile) await rm(uploadFile, { force: true });
       const failure = toApiError(error, deps.log);
       status = failure.status;
       if (status === 401 && core.timing.authFailureDelayMs > 0) await sleep(core.timing.authFailureDelayMs);
@@ -133,6 +137,34 @@ export async function handleApiRequest(
     if (requestLog.enabled)
       requestLog.record(method, path, paramNames, status, schemaVerdict(method, rawPath, sent));
   }
+}
+
+/**
+ * The request's parameters: a multipart body is streamed by `receiveUpload` (its file part to a temp file,
+ * returned as `uploadFile`), anything else is read whole. `tmpfilename` only ever comes from the upload
+ * handling itself, as on pveproxy's untrusted port.
+ */
+async function requestParams(
+  method: string,
+  url: URL,
+  req: IncomingMessage,
+  stateDir: string,
+): Promise<Params & { uploadFile?: string }> {
+  const boundary = method === 'POST' ? multipartBoundary(req.headers['content-type']) : undefined;
+  if (!boundary) {
+    const params = extractParams(method, url.searchParams, req.headers['content-type'], await readBody(req));
+    if (params.tmpfilename !== undefined)
+      throw paramError({ tmpfilename: 'only the upload handling of pveproxy may set this parameter' });
+    return params;
+  }
+  const received = await receiveUpload(req, boundary, stateDir);
+  const query = extractParams(method, url.searchParams, undefined, Buffer.alloc(0));
+  delete query.tmpfilename;
+  return {
+    ...received.params,
+    ...query,
+    ...(received.hostFile ? { uploadFile: received.hostFile } : {}),
+  };
 }
 
 function toApiError(error: unknown, log?: Logger): PveApiError {

@@ -27,6 +27,8 @@ export interface SimRequestOptions {
   params?: Record<string, unknown>;
   json?: boolean;
   headers?: Record<string, string>;
+  /** A body sent as is (e.g. multipart); set its Content-Type in `headers`. */
+  rawBody?: Buffer;
 }
 
 function formEncode(params: Record<string, unknown>): string {
@@ -48,13 +50,14 @@ export function simRequest(
   const params = options.params ?? {};
   const hasBody = method === 'POST' || method === 'PUT';
   const query = !hasBody && Object.keys(params).length > 0 ? `?${formEncode(params)}` : '';
-  const body = hasBody ? (options.json ? JSON.stringify(params) : formEncode(params)) : '';
+  const body =
+    options.rawBody ?? (hasBody ? (options.json ? JSON.stringify(params) : formEncode(params)) : '');
   const headers: Record<string, string> = { 'Accept-Encoding': 'gzip', ...options.headers };
   if (options.auth) headers.Authorization = options.auth;
   if (options.cookie) headers.Cookie = `PVEAuthCookie=${encodeURIComponent(options.cookie)}`;
   if (options.csrf) headers.CSRFPreventionToken = options.csrf;
   if (hasBody) {
-    headers['Content-Type'] = options.json ? 'application/json' : 'application/x-www-form-urlencoded';
+    headers['Content-Type'] ??= options.json ? 'application/json' : 'application/x-www-form-urlencoded';
     headers['Content-Length'] = String(Buffer.byteLength(body));
   }
   const url = new URL(`/api2/json${path}${query}`, sim.url);
