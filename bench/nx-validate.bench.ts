@@ -13,9 +13,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSy
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { type CoreErrorCode, InfraError, log, printResult, runMain } from '@infra/core';
-import { z } from 'zod';
+import { defineCommand, InfraError, jsonOption, log, option, printResult, runScript } from '@infra/core';
 import {
   createFixtureRepo,
   localNxDirs,
@@ -25,92 +23,86 @@ import {
 import { type RunSummary, summarizeRun } from '../tools/nx-plugin/src/test-utils/nx-output';
 import type { BenchErrorCode } from './support/error-codes';
 
-const argsSchema = z.object({
-  fixture: z.boolean().default(false),
-  workMs: z.coerce.number().int().min(0).max(60_000).default(2000),
-  change: z.string().min(1).default('ansible/roles/baseline/tasks/main.yml'),
-  replays: z.coerce.number().int().min(1).max(20).default(3),
-  json: z.boolean().default(false),
-});
-
 interface Measurement {
   label: string;
   seconds: number;
   summary: RunSummary;
 }
 
-const NX_BIN = createRequire(join(WORKSPACE_ROOT, 'package.json')).resolve('nx/bin/nx.js');
-
-await runMain(async () => {
-  const { values } = parseArgs({
-    options: {
-      fixture: { type: 'boolean' },
-      'work-ms': { type: 'string' },
-      change: { type: 'string' },
-      replays: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
-  const parsed = argsSchema.safeParse({ ...values, workMs: values['work-ms'] });
-  if (!parsed.success) {
-    throw new InfraError<CoreErrorCode>(
-      'USAGE',
-      `bad arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
-      {
-        hint: 'pnpm tsx bench/nx-validate.bench.ts [--fixture] [--work-ms N] [--change <path>] [--replays N] [--json]',
-      },
-    );
-  }
-  const args = parsed.data;
-  const { dir, cleanup } = args.fixture ? _fixtureCopy(args.workMs) : _repoCopy();
-  try {
-    if (!existsSync(join(dir, args.change))) {
-      throw new InfraError<BenchErrorCode>(
-        'BENCH_CHANGE_MISSING',
-        `${args.change} does not exist in the benchmark copy`,
-        {
-          hint: 'pass --change with a file that is committed in the repo',
-        },
+export const command = defineCommand({
+  description: 'nx run-many -t validate cold vs replayed from the cache vs nx affected after one change',
+  options: {
+    fixture: option.flag(
+      "the plugin's fixture IaC tree with a stand-in validator (meaningful without the toolchain)",
+    ),
+    'work-ms': option.integer('with --fixture: milliseconds the stand-in validator works per project', {
+      default: 2000,
+      min: 0,
+      max: 60_000,
+    }),
+    change: option.string('the committed file to change before nx affected', {
+      default: 'ansible/roles/baseline/tasks/main.yml',
+      value: 'path',
+    }),
+    replays: option.integer('cache replays to take the median of', { default: 3, min: 1, max: 20 }),
+    json: jsonOption,
+  },
+  examples: ['nx-validate.bench.ts --fixture --work-ms 500', 'nx-validate.bench.ts --replays 5 --json'],
+  run: async ({ args }) => {
+    const workMs = args['work-ms'];
+    const { dir, cleanup } = args.fixture ? _fixtureCopy(workMs) : _repoCopy();
+    try {
+      if (!existsSync(join(dir, args.change))) {
+        throw new InfraError<BenchErrorCode>(
+          'BENCH_CHANGE_MISSING',
+          `${args.change} does not exist in the benchmark copy`,
+          {
+            hint: 'pass --change with a file that is committed in the repo',
+          },
+        );
+      }
+      log.step(
+        `benchmark copy: ${dir} (${args.fixture ? `fixture, ${workMs} ms per validate` : 'repo HEAD'})`,
       );
-    }
-    log.step(
-      `benchmark copy: ${dir} (${args.fixture ? `fixture, ${args.workMs} ms per validate` : 'repo HEAD'})`,
-    );
-    const runMany = ['run-many', '-t', 'validate', '--output-style=static'];
-    const cold = _time('cold (empty cache)', dir, runMany);
-    const replays = Array.from({ length: args.replays }, (_, i) =>
-      _time(`cache replay #${i + 1}`, dir, runMany),
-    );
-    const replay = _median(replays);
-    execFileSync('sh', ['-c', `printf '# bench change\\n' >> "$0"`, join(dir, args.change)]);
-    _git(dir, ['commit', '-q', '-am', `bench: change ${args.change}`]);
-    const affectedArgs = ['affected', '-t', 'validate', '--base=HEAD~1', '--output-style=static'];
-    const affected = _time(`affected after changing ${args.change}`, dir, affectedArgs);
-    const affectedReplay = _time('affected again (cache replay)', dir, affectedArgs);
+      const runMany = ['run-many', '-t', 'validate', '--output-style=static'];
+      const cold = _time('cold (empty cache)', dir, runMany);
+      const replays = Array.from({ length: args.replays }, (_, i) =>
+        _time(`cache replay #${i + 1}`, dir, runMany),
+      );
+      const replay = _median(replays);
+      execFileSync('sh', ['-c', `printf '# bench change\\n' >> "$0"`, join(dir, args.change)]);
+      _git(dir, ['commit', '-q', '-am', `bench: change ${args.change}`]);
+      const affectedArgs = ['affected', '-t', 'validate', '--base=HEAD~1', '--output-style=static'];
+      const affected = _time(`affected after changing ${args.change}`, dir, affectedArgs);
+      const affectedReplay = _time('affected again (cache replay)', dir, affectedArgs);
 
-    const results = [cold, ...replays, affected, affectedReplay];
-    const ratios = {
-      coldOverReplay: cold.seconds / replay.seconds,
-      coldOverAffected: cold.seconds / affected.seconds,
-      affectedOverReplay: affected.seconds / replay.seconds,
-    };
-    const failed = [...new Set(results.flatMap((r) => r.summary.failed))];
-    printResult(
-      { mode: args.fixture ? 'fixture' : 'repo', results, replayMedian: replay.seconds, ratios, failed },
-      args.json,
-      () => _report(results, replay, ratios, failed),
-    );
-  } finally {
-    cleanup();
-  }
+      const results = [cold, ...replays, affected, affectedReplay];
+      const ratios = {
+        coldOverReplay: cold.seconds / replay.seconds,
+        coldOverAffected: cold.seconds / affected.seconds,
+        affectedOverReplay: affected.seconds / replay.seconds,
+      };
+      const failed = [...new Set(results.flatMap((r) => r.summary.failed))];
+      printResult(
+        { mode: args.fixture ? 'fixture' : 'repo', results, replayMedian: replay.seconds, ratios, failed },
+        args.json,
+        () => _report(results, replay, ratios, failed),
+      );
+    } finally {
+      cleanup();
+    }
+  },
 });
+
+await runScript(import.meta.url, command);
 
 // --- internal ---
 
 function _time(label: string, dir: string, nxArgs: string[]): Measurement {
   log.info(`${label}: nx ${nxArgs.join(' ')}`);
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [NX_BIN, ...nxArgs], {
+  const nx = createRequire(join(WORKSPACE_ROOT, 'package.json')).resolve('nx/bin/nx.js');
+  const result = spawnSync(process.execPath, [nx, ...nxArgs], {
     cwd: dir,
     encoding: 'utf8',
     env: nxEnvironment({ ...localNxDirs(dir), NX_ISOLATE_PLUGINS: 'true', NX_LEGACY_AFFECTED: 'false' }),

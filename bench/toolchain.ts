@@ -8,8 +8,7 @@
  * and point this script at the same INFRA_CACHE_DIR.
  */
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
-import { printResult, runMain } from '@infra/core';
+import { defineCommand, jsonOption, printResult, runScript } from '@infra/core';
 import {
   cacheLayout,
   doctor,
@@ -22,56 +21,62 @@ import {
 
 const quiet = { step() {}, info() {}, success() {}, warn() {}, error() {}, debug() {} };
 
-await runMain(async () => {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' } } });
-  const root = findRepoRoot();
-  const layout = cacheLayout();
-  const { specs } = await loadManifest(root);
-  const python = await findPython().catch(() => undefined);
+export const command = defineCommand({
+  description: 'toolchain install time per tool (from its cache marker), a warm install and doctor now',
+  options: { json: jsonOption },
+  examples: ['toolchain.ts', 'toolchain.ts --json'],
+  run: async ({ args }) => {
+    const root = findRepoRoot();
+    const layout = cacheLayout();
+    const { specs } = await loadManifest(root);
+    const python = await findPython().catch(() => undefined);
 
-  const installs: { tool: string; version: string; method: string; seconds: number; at: string }[] = [];
-  const seenHomes = new Set<string>();
-  for (const spec of specs) {
-    const installed = await readToolMarker(spec, layout, python, specs);
-    if (!installed || seenHomes.has(installed.home)) continue;
-    seenHomes.add(installed.home);
-    const tool = spec.recipe.kind === 'pip' ? 'python venv (all pipx: pins)' : spec.id;
-    installs.push({
-      tool,
-      version: spec.recipe.kind === 'pip' ? '-' : spec.version,
-      method: installed.marker.method,
-      seconds: installed.marker.durationMs / 1000,
-      at: installed.marker.obtainedAt,
-    });
-  }
+    const installs: { tool: string; version: string; method: string; seconds: number; at: string }[] = [];
+    const seenHomes = new Set<string>();
+    for (const spec of specs) {
+      const installed = await readToolMarker(spec, layout, python, specs);
+      if (!installed || seenHomes.has(installed.home)) continue;
+      seenHomes.add(installed.home);
+      const tool = spec.recipe.kind === 'pip' ? 'python venv (all pipx: pins)' : spec.id;
+      installs.push({
+        tool,
+        version: spec.recipe.kind === 'pip' ? '-' : spec.version,
+        method: installed.marker.method,
+        seconds: installed.marker.durationMs / 1000,
+        at: installed.marker.obtainedAt,
+      });
+    }
 
-  let t0 = Date.now();
-  const warm = await installToolchain({ root, layout, logger: quiet });
-  const warmSeconds = (Date.now() - t0) / 1000;
-  t0 = Date.now();
-  const report = await doctor({ root, layout });
-  const doctorSeconds = (Date.now() - t0) / 1000;
+    let t0 = Date.now();
+    const warm = await installToolchain({ root, layout, logger: quiet });
+    const warmSeconds = (Date.now() - t0) / 1000;
+    t0 = Date.now();
+    const report = await doctor({ root, layout });
+    const doctorSeconds = (Date.now() - t0) / 1000;
 
-  const result = {
-    machine: { cpus: cpus().length, loadavg1: Number(loadavg()[0]!.toFixed(2)) },
-    installs,
-    sumOfInstallSeconds: Number(installs.reduce((sum, i) => sum + i.seconds, 0).toFixed(1)),
-    warmInstallSeconds: warmSeconds,
-    warmInstallFailures: warm.failures.length,
-    doctorSeconds,
-    doctorOk: report.ok,
-  };
-  printResult(result, values.json ?? false, () =>
-    [
-      `machine: ${result.machine.cpus} cpus, load ${result.machine.loadavg1}`,
-      'install time per tool (from the cache markers; lanes run in parallel, so the wall time is less than the sum):',
-      ...installs.map(
-        (i) =>
-          `  ${i.tool.padEnd(32)} ${i.version.padEnd(18)} ${i.method.padEnd(17)} ${i.seconds.toFixed(1).padStart(7)}s`,
-      ),
-      `  sum ${result.sumOfInstallSeconds}s`,
-      `warm install (nothing to do): ${warmSeconds.toFixed(1)}s`,
-      `doctor: ${doctorSeconds.toFixed(1)}s (${report.ok ? 'ok' : 'incomplete'})`,
-    ].join('\n'),
-  );
+    const result = {
+      machine: { cpus: cpus().length, loadavg1: Number(loadavg()[0]!.toFixed(2)) },
+      installs,
+      sumOfInstallSeconds: Number(installs.reduce((sum, i) => sum + i.seconds, 0).toFixed(1)),
+      warmInstallSeconds: warmSeconds,
+      warmInstallFailures: warm.failures.length,
+      doctorSeconds,
+      doctorOk: report.ok,
+    };
+    printResult(result, args.json, () =>
+      [
+        `machine: ${result.machine.cpus} cpus, load ${result.machine.loadavg1}`,
+        'install time per tool (from the cache markers; lanes run in parallel, so the wall time is less than the sum):',
+        ...installs.map(
+          (i) =>
+            `  ${i.tool.padEnd(32)} ${i.version.padEnd(18)} ${i.method.padEnd(17)} ${i.seconds.toFixed(1).padStart(7)}s`,
+        ),
+        `  sum ${result.sumOfInstallSeconds}s`,
+        `warm install (nothing to do): ${warmSeconds.toFixed(1)}s`,
+        `doctor: ${doctorSeconds.toFixed(1)}s (${report.ok ? 'ok' : 'incomplete'})`,
+      ].join('\n'),
+    );
+  },
 });
+
+await runScript(import.meta.url, command);
