@@ -191,7 +191,8 @@ async function mediaBase(
       await verifyLocalCopy({ ...medium, localPath: medium.localPath });
   const first = planMedia(placement, observed, recipe.media, recipe.what);
   if (first.status === 'up-to-date') return outcome('up-to-date', first.volumes);
-  for (const medium of recipe.media.filter((m) => first.steps.some((s) => s.volid === m.volid))) {
+  const downloads = first.steps.filter((s) => s.kind === 'download');
+  for (const medium of recipe.media.filter((m) => downloads.some((s) => s.volid === m.volid))) {
     const problem = host.downloadProblem(medium.url, medium.setting);
     if (problem && !options.dryRun) throw problem;
     if (problem) warnings.push(problem.message);

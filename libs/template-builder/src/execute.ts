@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { InfraError } from '@infra/core';
 import {
   type ProxmoxClient,
@@ -71,8 +72,10 @@ export async function deleteVolume(client: ProxmoxClient, node: string, volid: s
  */
 interface Owned {
   vm?: { vmid: number; upid: string | null };
-  /** Volumes our download tasks wrote, in order. */
+  /** Volumes our download tasks (or finished upload tasks) wrote, in order. */
   volumes: string[];
+  /** An upload whose `imgcopy` task started but was not seen to finish: ours only if that task ended OK. */
+  upload?: { volid: string; upid: string } | undefined;
   /** The task of the step that is running now (stopped on interrupt before cleanup). */
   running?: string | undefined;
 }
@@ -119,6 +122,11 @@ export async function executeBuildPlan(
           break;
         case 'download':
           if (await download(client, node, step, taskOptions)) owned.volumes.push(step.volid);
+          break;
+        case 'upload':
+          await upload(client, node, step, taskOptions, owned, signal);
+          owned.volumes.push(step.volid);
+          owned.upload = undefined;
           break;
         case 'create': {
           const created = await create(client, node, plan, steps, index, options, owned, taskOptions);
@@ -210,6 +218,43 @@ async function download(
   if (outcome.upid === null) return false; // reconciled after a lost reply: present, but not provably ours
   const { lines } = await client.taskLog(node, outcome.upid, { limit: 500 });
   return !lines.some((line) => /got correct file already/i.test(line));
+}
+
+/**
+ * Sends a local ISO (already checked against its pin) with the pinned checksum, which Proxmox's `imgcopy` task
+ * verifies again. The stream itself stops on `signal`: Proxmox then drops its temp file and stores nothing.
+ * Once the task has started, the volume is this run's exactly when that task ends OK.
+ */
+async function upload(
+  client: ProxmoxClient,
+  node: string,
+  step: Extract<ApiStep, { kind: 'upload' }>,
+  taskOptions: TaskCallOptions,
+  owned: Owned,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { filename, checksum } = step.params;
+  const storage = step.volid.slice(0, step.volid.indexOf(':'));
+  const size = (await stat(step.localPath)).size;
+  await client.uploadFile(
+    node,
+    storage,
+    {
+      content: 'iso',
+      filename: filename ?? '',
+      checksum: checksum ?? '',
+      'checksum-algorithm': step.params['checksum-algorithm'] as 'sha256' | 'sha512',
+    },
+    { path: step.localPath, size },
+    {
+      ...taskOptions,
+      ...(signal ? { signal } : {}),
+      onTaskStarted: (upid) => {
+        owned.running = upid;
+        owned.upload = { volid: step.volid, upid };
+      },
+    },
+  );
 }
 
 /**
@@ -347,9 +392,19 @@ async function cleanUp(
       else leftovers.push(`qm destroy ${vmid} --purge (${(error as Error).message})`);
     }
   }
+  if (owned.upload) {
+    // Stopped (or failed) mid-task: Proxmox removes what a failed imgcopy wrote; an OK task's file is ours.
+    const { volid, upid } = owned.upload;
+    const ended = await client.taskStatus(node, upid).catch(() => undefined);
+    if (ended?.status === 'stopped' && ended.exitstatus === 'OK') owned.volumes.push(volid);
+    else if (ended?.status !== 'stopped')
+      leftovers.push(
+        `nothing removed for ${volid}: its upload task ${upid} did not end; check it, then pvesm free ${volid} if it is there`,
+      );
+  }
   for (const volume of owned.volumes) {
     try {
-      onEvent?.({ type: 'cleanup', message: `removing the downloaded volume ${volume}` });
+      onEvent?.({ type: 'cleanup', message: `removing the volume ${volume} this run stored` });
       await deleteVolume(client, node, volume);
       removed.push(`volume ${volume}`);
     } catch (error) {

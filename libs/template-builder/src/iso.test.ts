@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Environment, loadEnvironment } from '@infra/config';
 import { type ImageMirror, mirroredImages, startImageMirror } from '@infra/image-mirror-sim';
@@ -38,6 +38,12 @@ afterAll(async () => {
   await mirror?.stop();
   await h?.stop();
 });
+
+/** The Windows entry with `source.path` set (the user's local evaluation ISO) and the given pin. */
+const withLocalCopy = (path: string) => (checksum: string) => {
+  const windows = env.images.windows!;
+  return { ...env, images: { windows: { ...windows, source: { url: windows.source.url, checksum, path } } } };
+};
 
 describe('buildImage of an install: iso OS', () => {
   it('dry run: the exact downloads (content=iso, pinned checksum), nothing changed', async () => {
@@ -119,38 +125,125 @@ describe('buildImage of an install: iso OS', () => {
     expect(await changing(mark)).toEqual([]);
   });
 
-  it('a local copy (source.path): checked against the pin, then one error saying how to put it on the host', async () => {
+  it('a local copy (source.path): checked against the pin, uploaded once, then found (0 changing requests)', async () => {
     const file = join(h.dir, 'SERVER_EVAL_x64FRE_en-us.iso');
-    await writeFile(file, 'not really an ISO, but pinned as one for this test\n');
-    const sha256 = createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
-    const windows = env.images.windows!;
-    const withCopy = (checksum: string, path: string) => ({
-      ...env,
-      images: { windows: { ...windows, source: { url: windows.source.url, checksum, path } } },
-    });
-    const real = { ...h.connection, host: realHost };
+    const bytes = Buffer.concat([
+      Buffer.from('a generated stand-in for the evaluation ISO\n'),
+      randomBytes(512 * 1024),
+    ]);
+    await writeFile(file, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const withCopy = withLocalCopy(file);
+    const local = withCopy(`sha256:${sha256}`);
+    const volid = installMediaVolume(local, 'windows', 'source');
+    expect(volid).toContain(sha256.slice(0, 12));
+
+    const dry = await buildImage(local, 'windows', { connection: h.connection, dryRun: true });
+    expect(dry.steps.map((s) => [s.kind, s.method, s.path, s.params])).toEqual([
+      [
+        'upload',
+        'POST',
+        '/nodes/pve/storage/local/upload',
+        {
+          content: 'iso',
+          filename: volid.slice('local:iso/'.length),
+          checksum: sha256,
+          'checksum-algorithm': 'sha256',
+        },
+      ],
+    ]);
+
     const mark = await h.logMark();
-    const needed = withCopy(`sha256:${sha256}`, file);
-    await expect(buildImage(needed, 'windows', { connection: real })).rejects.toMatchObject({
-      code: 'ISO_UPLOAD_NEEDED',
-      message: expect.stringContaining(installMediaVolume(needed, 'windows', 'source')),
-      hint: expect.stringContaining(`checksum SHA256 ${sha256}`),
+    const built = await buildImage(local, 'windows', { connection: h.connection });
+    expect(built).toMatchObject({
+      status: 'built',
+      media: [volid, installMediaVolume(local, 'windows', 'drivers')],
     });
+    expect(await changing(mark)).toEqual([
+      'POST /nodes/pve/qemu', // the build lock
+      'POST /nodes/pve/storage/local/upload',
+      'DELETE /nodes/pve/qemu/999999999',
+    ]);
+    // Proxmox holds exactly the user's bytes under the content-addressed name.
+    const stored = await readFile(
+      join(h.dir, 'sim/storage/local/template/iso', volid.slice('local:iso/'.length)),
+    );
+    expect(stored.equals(bytes)).toBe(true);
+
+    const again = await h.logMark();
+    expect(await buildImage(local, 'windows', { connection: h.connection })).toMatchObject({
+      status: 'up-to-date',
+      proxmoxRequests: { mutating: 0 },
+    });
+    expect(await changing(again)).toEqual([]);
+
+    // Bad local copies are the user's to fix, before any change.
+    const bad = await h.logMark();
     await expect(
-      buildImage(withCopy(`sha256:${'0'.repeat(64)}`, file), 'windows', { connection: real }),
+      buildImage(withCopy(`sha256:${'0'.repeat(64)}`), 'windows', { connection: h.connection }),
     ).rejects.toMatchObject({
       code: 'ISO_CHECKSUM_MISMATCH',
       message: expect.stringContaining(`images.windows.source.path: ${file} has sha256 ${sha256}`),
     });
     await expect(
-      buildImage(withCopy(`sha256:${sha256}`, 'no/such.iso'), 'windows', { connection: real }),
+      buildImage(withLocalCopy('no/such.iso')(`sha256:${sha256.replace(/^./, 'f')}`), 'windows', {
+        connection: h.connection,
+      }),
     ).rejects.toMatchObject({
       code: 'ISO_LOCAL_COPY_MISSING',
       message: expect.stringContaining('no/such.iso'),
     });
-    expect(await changing(mark)).toEqual([]);
+    expect(await changing(bad)).toEqual([]);
+  });
+
+  it('an interrupted upload (mid-stream, or during the imgcopy task) leaves no volume and no temp file', async () => {
+    const file = join(h.dir, 'interrupted.iso');
+    const bytes = randomBytes(16 * 1024 * 1024);
+    await writeFile(file, bytes);
+    const local = withLocalCopy(file)(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    const volid = installMediaVolume(local, 'windows', 'source');
+    const before = await isoVolumes();
+    const imgcopies = () => h.sim.state.tasks.filter((t) => t.type === 'imgcopy').length;
+    const copiesBefore = imgcopies();
+
+    // 1. While the file streams: the POST is cut off, Proxmox drops its temp file.
+    const duringStream = new AbortController();
+    const streamed = await buildImage(local, 'windows', {
+      connection: h.connection,
+      signal: duringStream.signal,
+      onEvent: (e) => {
+        if (e.type === 'start' && e.step.kind === 'upload')
+          setTimeout(() => duringStream.abort(new Error('SIGINT')), 5);
+      },
+    }).catch((e: unknown) => e);
+    expect(streamed).toMatchObject({ code: 'BUILD_INTERRUPTED' });
+    expect(imgcopies()).toBe(copiesBefore); // cut off before Proxmox had the whole file: no task at all
+
+    // 2. While Proxmox's imgcopy task runs: the task is stopped and its file removed.
+    h.sim.timing.taskMs = 3_000;
+    const duringTask = new AbortController();
+    const tasked = await buildImage(local, 'windows', {
+      connection: h.connection,
+      signal: duringTask.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress' && e.step.kind === 'upload') duringTask.abort(new Error('SIGINT'));
+      },
+    })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        h.sim.timing.taskMs = 20;
+      });
+    expect(tasked).toMatchObject({
+      code: 'BUILD_INTERRUPTED',
+      message: expect.stringContaining('interrupted during step "upload'),
+    });
+    expect(
+      h.sim.state.tasks.some((t) => t.type === 'imgcopy' && t.exitstatus === 'interrupted by signal'),
+    ).toBe(true);
+
+    expect(await isoVolumes()).toEqual(before);
+    expect(await isoVolumes()).not.toContain(volid);
+    expect(await readdir(join(h.dir, 'sim/tmp')).catch(() => [])).toEqual([]);
   });
 
   it('a storage without iso content fails before any change, with the pvesm fix', async () => {

@@ -60,6 +60,17 @@ export type ApiStep =
       params: Record<string, string>;
       volid: string;
     }
+  | {
+      kind: 'upload';
+      title: string;
+      method: 'POST';
+      path: string;
+      /** content, filename, checksum, checksum-algorithm (the file itself goes as the multipart file part). */
+      params: Record<string, string>;
+      volid: string;
+      /** The local file sent (`images.<os>.source.path`), already checked against the pin. */
+      localPath: string;
+    }
   | { kind: 'create'; title: string; method: 'POST'; path: string; params: Params; vmid: number }
   | {
       kind: 'resize';
@@ -455,7 +466,13 @@ export function retargetSteps(steps: readonly ApiStep[], from: number, to: numbe
     p.replace(`/qemu/${from}/`, `/qemu/${to}/`).replace(new RegExp(`/qemu/${from}$`), `/qemu/${to}`);
   const title = (t: string) => t.replace(new RegExp(`\\b${from}\\b`, 'g'), String(to));
   return steps.map((step): ApiStep => {
-    if (step.kind === 'download' || step.kind === 'destroy-partial' || step.vmid !== from) return step;
+    if (
+      step.kind === 'download' ||
+      step.kind === 'upload' ||
+      step.kind === 'destroy-partial' ||
+      step.vmid !== from
+    )
+      return step;
     const moved = { ...step, vmid: to, path: path(step.path), title: title(step.title) };
     return moved.kind === 'create' ? { ...moved, params: { ...moved.params, vmid: to } } : moved;
   });

@@ -12,7 +12,7 @@ import { type CatalogFields, catalogPlannedRecipe, placementOf, splitChecksum } 
  * Windows the VirtIO drivers ISO — downloaded by Proxmox into the images storage's `iso` content under a
  * content-addressed name, verified against the pin. The golden stage (`packer/<os>/`, Packer `proxmox-iso`)
  * boots them in a new VM, installs, and converts that VM to the template. A local copy (`source.path`, the
- * Windows evaluation ISO that Microsoft hands out after a form) is named the same way.
+ * Windows evaluation ISO that Microsoft hands out after a form) is uploaded under that same name.
  */
 type ImageSpec = Environment['images'][string];
 
