@@ -9,8 +9,9 @@
  * the simulator's request log) and Talos ApplyConfiguration calls (the Talos simulator's records); the warm
  * run is reported as a ratio of the cold one measured in the same round.
  */
-import { defineCommand, jsonOption, option, printResult, runScript } from '@infra/core';
+import { defineCommand, InfraError, jsonOption, option, printResult, runScript } from '@infra/core';
 import { startUpCopy } from '../scripts/testing/up-copy';
+import type { BenchErrorCode } from './support/error-codes';
 
 interface Sample {
   ms: number;
@@ -48,7 +49,10 @@ export const command = defineCommand({
           const applies = await copy.applyConfigurations();
           const run = await copy.up(['local', '--json']);
           if (run.exitCode !== 0)
-            throw new Error(`round ${round} ${label}: up exited ${run.exitCode}\n${run.all}`);
+            throw new InfraError<BenchErrorCode>(
+              'BENCH_UNEXPECTED',
+              `round ${round} ${label}: up exited ${run.exitCode}\n${run.all}`,
+            );
           const after = await copy.proxmoxRequests();
           const report = JSON.parse(run.stdout) as {
             steps: Array<{ id: string; outcome: string; ms?: number }>;

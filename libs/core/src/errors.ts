@@ -1,6 +1,6 @@
 /**
  * The one error type scripts show to people. `code` is stable (for tests and `--json`), `message` says what
- * is wrong and where, `hint` says how to fix it. Anything else that reaches `runMain` is a bug.
+ * is wrong and where, `hint` says how to fix it. Anything else that reaches `runScript` is a bug.
  */
 export class InfraError<Code extends string = string> extends Error {
   readonly code: Code;

@@ -16,7 +16,6 @@ export { type CoreErrorCode, InfraError, isInfraError } from './errors';
 export { reportFailure } from './failure';
 export { writeFileAtomic } from './fs';
 export { createLogger, type Logger, log, printResult } from './log';
-export { runMain } from './main';
 export { type ChildEnvOptions, childEnv } from './process/env';
 export { findExecutable, type ProcessResult, type RunProcessOptions, runProcess } from './process/run';
 export { clearSecretsForTests, redact, registeredSecretCount, registerSecret } from './redact';
