@@ -70,7 +70,7 @@ export const command = defineCommand({
         _time(`cache replay #${i + 1}`, dir, runMany),
       );
       const replay = _median(replays);
-      execFileSync('sh', ['-c', `printf '# bench change\\n' >> "$0"`, join(dir, args.change)]);
+      appendFileSync(join(dir, args.change), '# bench change\n');
       _git(dir, ['commit', '-q', '-am', `bench: change ${args.change}`]);
       const affectedArgs = ['affected', '-t', 'validate', '--base=HEAD~1', '--output-style=static'];
       const affected = _time(`affected after changing ${args.change}`, dir, affectedArgs);
