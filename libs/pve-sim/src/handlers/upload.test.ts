@@ -66,7 +66,7 @@ describe('storage upload (multipart, as pveproxy receives it)', () => {
     expect(status).toMatchObject({ exitstatus: 'OK', type: 'imgcopy' });
     expect((await readFile(join(t.dir, 'storage/local/template/iso/win.iso'))).equals(iso)).toBe(true);
     const log = await taskLog(upid);
-    expect(log).toContain('OK, checksum verified');
+    expect(log).toContain('calculating checksum...OK, checksum verified');
     expect(log).toContain('target file: /var/lib/vz/template/iso/win.iso');
     const content = await t.api('GET', '/nodes/pve/storage/local/content', { params: { content: 'iso' } });
     expect(content.body?.data).toEqual([
@@ -94,13 +94,25 @@ describe('storage upload (multipart, as pveproxy receives it)', () => {
   it('refuses a content type the storage lacks, a wrong extension and a non-file storage, removing the temp file', async () => {
     const images = await upload(multipart({ content: 'import' }, { name: 'disk.qcow2', bytes: iso }));
     expect(images.status).toBe(500);
-    expect(images.body?.message).toContain("storage 'local' is not configured for content-type 'import'");
+    expect(images.body?.message).toContain("storage 'local' does not support 'import' content");
     const ext = await upload(multipart({ content: 'iso' }, { name: 'win.exe', bytes: iso }));
     expect(ext.status).toBe(400);
     expect(ext.body?.errors).toEqual({ filename: 'wrong file extension' });
     const lvm = await upload(multipart({ content: 'iso' }, { name: 'win.iso', bytes: iso }), 'local-lvm');
     expect(lvm.status).toBe(500);
+    expect(lvm.body?.message).toContain("can't upload to storage type 'lvmthin'");
     expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('overwrites an existing file of the same name, as pve-storage does', async () => {
+    const newer = Buffer.from('a newer build of the same name\n');
+    const res = await upload(multipart({ content: 'iso' }, { name: 'win.iso', bytes: newer }));
+    expect(await waitForTask(t.sim, t.root, res.body?.data as string)).toMatchObject({ exitstatus: 'OK' });
+    expect((await readFile(join(t.dir, 'storage/local/template/iso/win.iso'))).equals(newer)).toBe(true);
+    const content = await t.api('GET', '/nodes/pve/storage/local/content', { params: { content: 'iso' } });
+    expect(content.body?.data).toEqual([
+      expect.objectContaining({ volid: 'local:iso/win.iso', size: newer.length }),
+    ]);
   });
 
   it('refuses a client-chosen tmpfilename outside a multipart upload', async () => {
