@@ -124,7 +124,9 @@ export async function executeBuildPlan(
           if (await download(client, node, step, taskOptions)) owned.volumes.push(step.volid);
           break;
         case 'upload':
-          await upload(client, node, step, taskOptions, owned, signal);
+          await upload(client, node, step, taskOptions, owned, signal, (message) =>
+            onEvent?.({ type: 'progress', step, message }),
+          );
           owned.volumes.push(step.volid);
           owned.upload = undefined;
           break;
@@ -232,10 +234,22 @@ async function upload(
   taskOptions: TaskCallOptions,
   owned: Owned,
   signal: AbortSignal | undefined,
+  progress: (message: string) => void,
 ): Promise<void> {
   const { filename, checksum } = step.params;
   const storage = step.volid.slice(0, step.volid.indexOf(':'));
   const size = (await stat(step.localPath)).size;
+  // A multi-GB ISO takes a while: say so every 10 %.
+  let sent = 0;
+  let shown = 0;
+  const onChunk = (bytes: number) => {
+    sent += bytes;
+    const percent = size === 0 ? 100 : Math.floor((sent * 10) / size) * 10;
+    if (percent > shown) {
+      shown = percent;
+      progress(`sent ${percent}% of ${(size / 1024 ** 2).toFixed(1)} MiB`);
+    }
+  };
   await client.uploadFile(
     node,
     storage,
@@ -245,7 +259,7 @@ async function upload(
       checksum: checksum ?? '',
       'checksum-algorithm': step.params['checksum-algorithm'] as 'sha256' | 'sha512',
     },
-    { path: step.localPath, size },
+    { path: step.localPath, size, onChunk },
     {
       ...taskOptions,
       ...(signal ? { signal } : {}),

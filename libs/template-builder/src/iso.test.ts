@@ -222,11 +222,15 @@ describe('buildImage of an install: iso OS', () => {
     // 2. While Proxmox's imgcopy task runs: the task is stopped and its file removed.
     h.sim.timing.taskMs = 3_000;
     const duringTask = new AbortController();
+    const progress: string[] = [];
     const tasked = await buildImage(local, 'windows', {
       connection: h.connection,
       signal: duringTask.signal,
       onEvent: (e) => {
-        if (e.type === 'progress' && e.step.kind === 'upload') duringTask.abort(new Error('SIGINT'));
+        if (e.type === 'progress' && e.step.kind === 'upload') progress.push(e.message);
+        // The task's own progress (not the "sent n%" of the stream) means Proxmox has the whole file.
+        if (e.type === 'progress' && e.step.kind === 'upload' && e.message.startsWith('imgcopy task'))
+          duringTask.abort(new Error('SIGINT'));
       },
     })
       .catch((e: unknown) => e)
@@ -237,6 +241,7 @@ describe('buildImage of an install: iso OS', () => {
       code: 'BUILD_INTERRUPTED',
       message: expect.stringContaining('interrupted during step "upload'),
     });
+    expect(progress).toContain('sent 100% of 16.0 MiB');
     expect(
       h.sim.state.tasks.some((t) => t.type === 'imgcopy' && t.exitstatus === 'interrupted by signal'),
     ).toBe(true);
