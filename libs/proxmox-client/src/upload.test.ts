@@ -110,6 +110,20 @@ describe('uploadFile (multipart, streamed) against the simulator', () => {
     expect(await isoVolids()).not.toContain('local:iso/pinned.iso');
   });
 
+  it('honours a CA file instead of a pin', async () => {
+    const caFile = join(dir, 'pve-root-ca.pem');
+    await writeFile(caFile, harness.sim.caPem);
+    const outcome = await harness
+      .client({ tls: { caFile } })
+      .uploadFile(
+        'pve',
+        'local',
+        { content: 'iso', filename: 'via-ca.iso' },
+        { path: isoPath, size: iso.length },
+      );
+    expect(outcome).toMatchObject({ exitstatus: 'OK', volid: 'local:iso/via-ca.iso' });
+  });
+
   it('an upload aborted mid-stream leaves neither a volume nor a temp file on the server', async () => {
     const abort = new AbortController();
     let sent = 0;

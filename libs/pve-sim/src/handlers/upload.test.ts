@@ -115,6 +115,21 @@ describe('storage upload (multipart, as pveproxy receives it)', () => {
     ]);
   });
 
+  it('needs Datastore.AllocateTemplate on the storage (403), and the refused body leaves no temp file', async () => {
+    const { header } = await t.sim.issueToken('root@pam!auditor', {
+      privsep: true,
+      roles: [{ path: '/', roleid: 'PVEAuditor' }],
+    });
+    const res = await t.api('POST', '/nodes/pve/storage/local/upload', {
+      auth: header,
+      rawBody: multipart({ content: 'iso' }, { name: 'denied.iso', bytes: iso }),
+      headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` },
+    });
+    expect(res.status).toBe(403);
+    expect(res.statusMessage).toContain('Datastore.AllocateTemplate');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
   it('refuses a client-chosen tmpfilename outside a multipart upload', async () => {
     const res = await t.api('POST', '/nodes/pve/storage/local/upload', {
       params: { content: 'iso', filename: 'x.iso', tmpfilename: '/var/tmp/pveupload-abc' },
