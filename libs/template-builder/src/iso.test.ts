@@ -196,6 +196,37 @@ describe('buildImage of an install: iso OS', () => {
     expect(await changing(bad)).toEqual([]);
   });
 
+  it('a failure after the upload removes the ISO this run uploaded (its task ended OK), nothing else', async () => {
+    const file = join(h.dir, 'uploaded-then-failed.iso');
+    const bytes = randomBytes(256 * 1024);
+    await writeFile(file, bytes);
+    const local = withLocalCopy(file)(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    // A drivers pin the mirror's file does not match: Proxmox's download task fails on the checksum.
+    const windows = local.images.windows!;
+    const broken = {
+      ...local,
+      images: {
+        windows: { ...windows, drivers: { url: windows.drivers!.url, checksum: `sha256:${'1'.repeat(64)}` } },
+      },
+    };
+    const uploaded = installMediaVolume(broken, 'windows', 'source');
+    const before = await isoVolumes();
+    const mark = await h.logMark();
+    const error = await buildImage(broken, 'windows', { connection: h.connection }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'BUILD_FAILED',
+      message: expect.stringContaining(`cleaned up: volume ${uploaded}`),
+    });
+    expect(await changing(mark)).toEqual([
+      'POST /nodes/pve/qemu', // the build lock
+      'POST /nodes/pve/storage/local/upload',
+      'POST /nodes/pve/storage/local/download-url',
+      `DELETE /nodes/pve/storage/local/content/${uploaded}`,
+      'DELETE /nodes/pve/qemu/999999999',
+    ]);
+    expect(await isoVolumes()).toEqual(before);
+  });
+
   it('an interrupted upload (mid-stream, or during the imgcopy task) leaves no volume and no temp file', async () => {
     const file = join(h.dir, 'interrupted.iso');
     const bytes = randomBytes(16 * 1024 * 1024);

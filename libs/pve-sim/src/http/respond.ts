@@ -40,6 +40,9 @@ export function sendError(
 }
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, reason: string, text: string): void {
+  // The client is gone (e.g. it broke off an upload mid-body): there is no one to answer, and writing to the
+  // destroyed response would only raise ERR_STREAM_DESTROYED.
+  if (res.destroyed || req.socket.destroyed) return;
   let payload: Buffer = Buffer.from(text, 'utf8');
   const headers: Record<string, string | number> = {
     ...COMMON_HEADERS,

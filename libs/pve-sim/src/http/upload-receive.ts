@@ -28,8 +28,20 @@ export interface ReceivedUpload {
   hostFile: string | undefined;
 }
 
-async function write(out: WriteStream, bytes: Buffer): Promise<void> {
-  if (!out.write(bytes)) await once(out, 'drain');
+/** A temp file that remembers its first error: a write still in flight when it is destroyed must not go unheard. */
+function tempFile(path: string): { out: WriteStream; failed: () => Error | undefined } {
+  const out = createWriteStream(path, { mode: 0o600 });
+  let error: Error | undefined;
+  out.on('error', (e) => {
+    error ??= e;
+  });
+  return { out, failed: () => error };
+}
+
+async function write(file: ReturnType<typeof tempFile>, bytes: Buffer): Promise<void> {
+  const failed = file.failed();
+  if (failed) throw failed;
+  if (!file.out.write(bytes)) await once(file.out, 'drain');
 }
 
 /**
@@ -45,7 +57,7 @@ export async function receiveUpload(
   const parser = new MultipartParser(boundary);
   const params: Params = {};
   let hostFile: string | undefined;
-  let out: WriteStream | undefined;
+  let out: ReturnType<typeof tempFile> | undefined;
   let field: { name: string; chunks: Buffer[]; size: number } | undefined;
   let inFile = false;
   try {
@@ -57,7 +69,7 @@ export async function receiveUpload(
             await mkdir(uploadTmpDir(stateDir), { recursive: true, mode: 0o700 });
             const name = `pveupload-${randomBytes(16).toString('hex')}`;
             hostFile = join(uploadTmpDir(stateDir), name);
-            out = createWriteStream(hostFile, { mode: 0o600 });
+            out = tempFile(hostFile);
             params.filename = event.filename;
             params.tmpfilename = `${SHOWN_TMP_DIR}/${name}`;
             inFile = true;
@@ -83,12 +95,21 @@ export async function receiveUpload(
     }
     if (!parser.finished) throw new PveApiError(400, 'multipart: the body ended before its closing boundary');
     if (out) {
-      out.end();
-      await once(out, 'close');
+      out.out.end();
+      await once(out.out, 'close');
+      const failed = out.failed();
+      if (failed) throw failed;
     }
     return { params, hostFile };
   } catch (error) {
-    out?.destroy();
+    if (out && !out.out.closed) {
+      // Wait for the close: an open still in flight would otherwise create the file after the rm below.
+      // (Not events.once: it rejects on the 'error' a write in flight raises when destroyed.)
+      const stream = out.out;
+      const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+      stream.destroy();
+      await closed;
+    }
     if (hostFile) await rm(hostFile, { force: true });
     throw error;
   }
