@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { PveApiError } from '../errors';
 import { MultipartParser } from './multipart';
@@ -50,7 +49,7 @@ async function write(file: ReturnType<typeof tempFile>, bytes: Buffer): Promise<
  * breaks off before its closing boundary (client gone, reset) leaves no temp file behind.
  */
 export async function receiveUpload(
-  req: IncomingMessage,
+  req: AsyncIterable<Buffer>,
   boundary: string,
   stateDir: string,
 ): Promise<ReceivedUpload> {
@@ -62,7 +61,7 @@ export async function receiveUpload(
   let inFile = false;
   try {
     for await (const chunk of req) {
-      for (const event of parser.push(chunk as Buffer)) {
+      for (const event of parser.push(chunk)) {
         if (event.kind === 'start') {
           if (event.filename !== undefined) {
             if (hostFile) throw new PveApiError(400, 'multipart: more than one file part');
