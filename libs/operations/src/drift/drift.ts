@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Environment } from '@infra/config';
 import type { Logger } from '@infra/core';
+import { clusterVm, isQemuVm } from '../cluster-vms';
 import { operationsError } from '../errors';
 import { compareDrift, type DesiredState, type DriftItem, driftExitCode, type ObservedVm } from './compare';
 import { type StateRoot, stateVms } from './state';
@@ -63,7 +64,6 @@ export interface DriftReport {
   state: string;
 }
 
-const tagsOf = (value: unknown) => (typeof value === 'string' ? value.split(/[;,\s]+/).filter(Boolean) : []);
 const VM_RESOURCE = 'proxmox_virtual_environment_vm';
 
 /** Reads the state (tofu show -json) and the cluster (GETs only) and compares them with the desired state. */
@@ -111,17 +111,11 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
           ? `not compared: no root module (${roots.map((r) => relative(environment.repoRoot, r.rootDir)).join(', ')})`
           : state.map((r) => `${r.label}: ${r.vms.length} VM(s) in the state`).join('; ');
     }
-    let vms: ObservedVm[] = resources
-      .filter((r) => r.type === 'qemu' && typeof r.vmid === 'number')
-      .map((r) => ({
-        vmid: r.vmid as number,
-        name: typeof r.name === 'string' ? r.name : '',
-        node: String(r.node),
-        tags: tagsOf(r.tags),
-        template: Boolean(r.template),
-        ...(typeof r.maxmem === 'number' ? { maxmem: r.maxmem } : {}),
-        ...(typeof r.maxcpu === 'number' ? { maxcpu: r.maxcpu } : {}),
-      }));
+    let vms: ObservedVm[] = resources.filter(isQemuVm).map((r) => ({
+      ...clusterVm(r),
+      ...(typeof r.maxmem === 'number' ? { maxmem: r.maxmem } : {}),
+      ...(typeof r.maxcpu === 'number' ? { maxcpu: r.maxcpu } : {}),
+    }));
     const wanted = options.vmids;
     if (wanted) {
       const known = new Set<number>([

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Environment } from '@infra/config';
 import { type Logger, writeFileAtomic } from '@infra/core';
+import { type ClusterVm, clusterVms } from '../cluster-vms';
 import { defaultStateRoots } from '../drift/drift';
 import { operationsError } from '../errors';
 import { renderImportedVm, VM_RESOURCE } from './generate';
@@ -10,7 +11,7 @@ import { resourceLabel } from './hcl';
 import { changesBeyondImport, type ResourceChange, resourceChanges } from './plan-json';
 import { resourceBlock } from './schema';
 import { PROBE_BLOCKS_LABEL, PROBE_LABEL, PROBE_TF, SCRATCH_MAIN_TF } from './scratch';
-import { type ClusterVm, selectImports } from './select';
+import { selectImports } from './select';
 
 export interface ImportOptions {
   environment: Environment;
@@ -47,7 +48,6 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
-const tagsOf = (value: unknown) => (typeof value === 'string' ? value.split(/[;,\s]+/).filter(Boolean) : []);
 
 /** Labels already declared in the out dir, so a new one never collides. */
 async function declaredLabels(dir: string): Promise<Set<string>> {
@@ -85,15 +85,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const connection = await connectProxmox(environment, { ...common, retry: { getAttempts: 2 } });
   let cluster: ClusterVm[];
   try {
-    cluster = (await connection.client.clusterResources('vm'))
-      .filter((r) => r.type === 'qemu' && typeof r.vmid === 'number')
-      .map((r) => ({
-        vmid: r.vmid as number,
-        name: typeof r.name === 'string' ? r.name : '',
-        node: String(r.node),
-        tags: tagsOf(r.tags),
-        template: Boolean(r.template),
-      }));
+    cluster = clusterVms(await connection.client.clusterResources('vm'));
   } finally {
     await connection.close();
   }

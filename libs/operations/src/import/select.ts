@@ -1,3 +1,4 @@
+import type { ClusterVm } from '../cluster-vms';
 import { operationsError } from '../errors';
 
 /**
@@ -6,14 +7,6 @@ import { operationsError } from '../errors';
  * state holds it; those are refused, as are VMIDs the cluster does not have. Without `--vm`, every
  * unmanaged VM that is not a template is taken (none: nothing to do, not an error).
  */
-export interface ClusterVm {
-  vmid: number;
-  name: string;
-  node: string;
-  tags: string[];
-  template: boolean;
-}
-
 export function selectImports(
   cluster: readonly ClusterVm[],
   managed: ReadonlySet<number>,

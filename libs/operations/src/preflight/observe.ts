@@ -1,7 +1,6 @@
 import type { ProxmoxClient } from '@infra/proxmox-client';
+import { clusterVms } from '../cluster-vms';
 import type { HostFacts, Wanted } from './facts';
-
-const tagsOf = (value: unknown) => (typeof value === 'string' ? value.split(/[;,\s]+/).filter(Boolean) : []);
 
 /** Reads everything the checks need, with GETs only. `paths`: the ACL paths to ask about. */
 export async function observeHost(
@@ -41,15 +40,7 @@ export async function observeHost(
         .filter(Boolean),
     })),
     bridges: bridges.map((b) => b.iface).sort(),
-    vms: resources
-      .filter((r) => r.type === 'qemu' && typeof r.vmid === 'number')
-      .map((r) => ({
-        vmid: r.vmid as number,
-        name: typeof r.name === 'string' ? r.name : '',
-        node: String(r.node),
-        tags: tagsOf(r.tags),
-        template: Boolean(r.template),
-      })),
+    vms: clusterVms(resources),
     ...(mapping ? { mapping: { id: mapping.id, map: mapping.map, checks: mapping.checks ?? [] } } : {}),
     pci: pci.map((d) => ({
       id: d.id,
