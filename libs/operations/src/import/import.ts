@@ -10,7 +10,7 @@ import { renderImportedVm, VM_RESOURCE } from './generate';
 import { resourceLabel } from './hcl';
 import { changesBeyondImport, type ResourceChange, resourceChanges } from './plan-json';
 import { resourceBlock } from './schema';
-import { PROBE_BLOCKS_LABEL, PROBE_LABEL, PROBE_TF, SCRATCH_MAIN_TF } from './scratch';
+import { PROBE_BLOCKS_LABEL, PROBE_LABEL, PROBE_TF, ROOT_FILES, withLocalBackend } from './scratch';
 import { selectImports } from './select';
 
 export interface ImportOptions {
@@ -139,7 +139,19 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const work = join(scratchRoot, 'root');
   await mkdir(work, { mode: 0o700 });
   try {
-    await writeFile(join(work, 'main.tf'), SCRATCH_MAIN_TF, { mode: 0o600 });
+    // The environment's own provider, pins, encryption and variables; only its backend becomes local.
+    for (const file of ROOT_FILES) {
+      const source = join(rootDir, file);
+      const label = relative(repoRoot, source);
+      const text = await readFile(source, 'utf8').catch(() => {
+        throw operationsError('IMPORT_ROOT_INCOMPLETE', `${label} is missing`, {
+          hint: `the import plans with the root module's ${ROOT_FILES.join(', ')}; restore it from git (terraform/environments/local has one of each)`,
+        });
+      });
+      await writeFile(join(work, file), file === 'versions.tf' ? withLocalBackend(text, label) : text, {
+        mode: 0o600,
+      });
+    }
     const lock = join(rootDir, '.terraform.lock.hcl');
     await copyFile(
       (await exists(lock))
