@@ -1,14 +1,8 @@
 import { basename } from 'node:path';
 import { parse } from 'yaml';
 import type { AppSecret, Component } from './component';
-import {
-  type FieldPath,
-  formatFieldPath,
-  type ManifestDocument,
-  objectRef,
-  type SopsSummary,
-} from './manifests';
-import type { PlatformFinding } from './rules';
+import { finding, type PlatformFinding } from './finding';
+import type { ManifestDocument, SopsSummary } from './manifests';
 
 /** A manifest kept SOPS-encrypted in git (only its data/stringData values are ciphertext). */
 export const ENCRYPTED_MANIFEST = /\.enc\.ya?ml$/;
@@ -77,24 +71,6 @@ export function appSecretManifest(secret: AppSecret, values: Record<string, stri
   return `${lines.join('\n')}\n`;
 }
 
-function _finding(
-  document: ManifestDocument,
-  path: FieldPath,
-  rule: string,
-  message: string,
-): PlatformFinding {
-  const line = document.lineOf(path);
-  return {
-    file: document.file,
-    ...(line !== undefined ? { line } : {}),
-    field: `${objectRef(document.object)}: ${formatFieldPath(path) || '(object)'}`,
-    rule,
-    message: document.standIn
-      ? `${message} (in the stand-in made for this run: the file is not in this checkout)`
-      : message,
-  };
-}
-
 const SECRET_SECTIONS = ['data', 'stringData'] as const;
 
 /**
@@ -119,7 +95,7 @@ export function checkAppSecrets(
     if (!ENCRYPTED_MANIFEST.test(document.file)) {
       if (object.kind === 'Secret' && sections.length > 0) {
         findings.push(
-          _finding(
+          finding(
             document,
             [sections[0]!],
             'secret-plaintext',
@@ -131,7 +107,7 @@ export function checkAppSecrets(
     }
     if (!document.sops) {
       findings.push(
-        _finding(
+        finding(
           document,
           [],
           'secret-not-encrypted',
@@ -142,7 +118,7 @@ export function checkAppSecrets(
     }
     if (object.kind !== 'Secret') {
       findings.push(
-        _finding(
+        finding(
           document,
           ['kind'],
           'secret-kind',
@@ -162,7 +138,7 @@ export function checkAppSecrets(
       for (const [key, value] of Object.entries(object[section] as Record<string, unknown>)) {
         if (typeof value !== 'string' || !CIPHERTEXT.test(value)) {
           findings.push(
-            _finding(
+            finding(
               document,
               [section, key],
               'secret-plaintext',
@@ -185,7 +161,7 @@ export function checkAppSecrets(
     const metadata = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
     if (metadata.name !== secret.name || metadata.namespace !== secret.namespace) {
       findings.push(
-        _finding(
+        finding(
           document,
           ['metadata'],
           'secret-keys',
@@ -198,7 +174,7 @@ export function checkAppSecrets(
     const extra = keys.filter((key) => !(key in secret.keys));
     if (missing.length > 0 || extra.length > 0) {
       findings.push(
-        _finding(
+        finding(
           document,
           [sections[0] ?? 'stringData'],
           'secret-keys',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { PlatformFinding } from './finding';
 import type { ManifestDocument } from './manifests';
-import type { PlatformFinding } from './rules';
 
 /**
  * Flux's Kustomization (kustomize.toolkit.fluxcd.io/v1), strict: the Kubernetes schemas have no CRDs, so this is

@@ -34,6 +34,7 @@ export {
   type SecretValueKind,
 } from './component';
 export type { PlatformErrorCode } from './errors';
+export type { PlatformFinding } from './finding';
 export { checkFluxKustomizations, isFluxKustomization } from './flux';
 export { GPU_NODE_PATCH, type GpuNode, gpuNodeFromPatch, loadGpuNode, type Taint } from './gpu-node';
 export {
@@ -58,7 +59,6 @@ export {
   checkGpuWorkloads,
   GPU_RESOURCE,
   NVIDIA_RUNTIME_CLASS,
-  type PlatformFinding,
 } from './rules';
 export { platformSnapshot, type SnapshotEntry, type SnapshotOptions } from './snapshot';
 export { type ClusterVersions, clusterVersions } from './versions';

@@ -1,5 +1,6 @@
+import { finding, type PlatformFinding } from './finding';
 import type { GpuNode, Taint } from './gpu-node';
-import { type FieldPath, formatFieldPath, type ManifestDocument, objectRef } from './manifests';
+import type { FieldPath, ManifestDocument } from './manifests';
 import {
   requiredAffinityMatches,
   type Toleration,
@@ -15,33 +16,6 @@ export const NVIDIA_RUNTIME_CLASS = 'nvidia';
 
 /** The commands of the chart's containers that must run on the GPU node. */
 const GPU_DAEMONS = ['nvidia-device-plugin', 'gpu-feature-discovery'];
-
-/** One problem in a manifest: the file and the field to change, and why. */
-export interface PlatformFinding {
-  file: string;
-  line?: number;
-  /** Dotted path of the field, prefixed with the object (`Deployment/ollama/ollama: spec.template...`). */
-  field: string;
-  rule: string;
-  message: string;
-}
-
-function _finding(
-  document: ManifestDocument,
-  path: FieldPath,
-  rule: string,
-  message: string,
-): PlatformFinding {
-  const line = document.lineOf(path);
-  const from = document.template ? ` (rendered from ${document.template})` : '';
-  return {
-    file: document.file,
-    ...(line !== undefined ? { line } : {}),
-    field: `${objectRef(document.object)}: ${formatFieldPath(path)}`,
-    rule,
-    message: `${message}${from}`,
-  };
-}
 
 const _taint = (t: Taint) => `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`;
 
@@ -73,7 +47,7 @@ export function checkGpuWorkloads(
       if (limit !== undefined) gpuLimited = true;
       if (request !== undefined && limit === undefined) {
         findings.push(
-          _finding(
+          finding(
             document,
             [...path, 'resources', 'limits'],
             'gpu-limit',
@@ -86,7 +60,7 @@ export function checkGpuWorkloads(
     const runtime = pod.spec.runtimeClassName;
     if (gpuLimited && runtime !== NVIDIA_RUNTIME_CLASS) {
       findings.push(
-        _finding(
+        finding(
           document,
           [...pod.path, ...(runtime === undefined ? [] : ['runtimeClassName'])],
           'gpu-runtime-class',
@@ -96,7 +70,7 @@ export function checkGpuWorkloads(
     }
     if (!gpuLimited && runtime === NVIDIA_RUNTIME_CLASS && !options.runtimeWithoutGpu?.(document)) {
       findings.push(
-        _finding(
+        finding(
           document,
           [...pod.path, 'runtimeClassName'],
           'gpu-limit',
@@ -123,7 +97,7 @@ export function checkSchedulesOnGpuNode(
   const missing = untoleratedTaints(tolerations, node);
   if (missing.length > 0) {
     findings.push(
-      _finding(
+      finding(
         document,
         [...podPath, 'tolerations'],
         rule,
@@ -135,7 +109,7 @@ export function checkSchedulesOnGpuNode(
   const unmatched = unmatchedNodeSelector(selector, node);
   if (unmatched.length > 0) {
     findings.push(
-      _finding(
+      finding(
         document,
         [...podPath, 'nodeSelector'],
         rule,
@@ -149,7 +123,7 @@ export function checkSchedulesOnGpuNode(
   }
   if (!requiredAffinityMatches(spec.affinity, node)) {
     findings.push(
-      _finding(
+      finding(
         document,
         [...podPath, 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution'],
         rule,
