@@ -60,7 +60,29 @@ export async function openUpContext(
   const { toolchainEnv } = await import('@infra/toolchain');
   const toolPath = toolchainEnv().PATH ?? process.env.PATH ?? '';
   const found = await runProcess('sh', ['-c', 'command -v talosctl'], { env: { PATH: toolPath } });
-  let opened: ProxmoxConnection | undefined;
+  // The connection as it is being opened: close() waits for it, so one still starting when a step fails (a
+  // Promise.all whose other member rejected first) is stopped too, not left serving and keeping the process up.
+  let opening: Promise<ProxmoxConnection> | undefined;
+
+  const openConnection = async (): Promise<ProxmoxConnection> => {
+    const [{ connectProxmox, SIM_FAULTS_ENV }, cluster] = await Promise.all([
+      import('@infra/proxmox-connect'),
+      import('@infra/cluster'),
+    ]);
+    // On `endpoint: embedded` the simulator starts here with the guest agent reporting each node's
+    // 127.0.0.x (as scripts/cluster.ts does); the build, the doctor and tofu reuse it.
+    const spec = cluster.clusterOf(environment);
+    const opened = await connectProxmox(environment, {
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(environment.proxmox.endpoint === 'embedded'
+        ? { embedded: cluster.talosGuestAddresses(spec, spec.network.prefixLength) }
+        : {}),
+    });
+    // The testing hook's fault rules now live in the simulator this connection started; the connections
+    // that reuse it (doctor, build, deploy) would refuse a set INFRA_SIM_FAULTS (SIM_FAULTS_NOT_APPLIED).
+    if (opened.embedded) delete process.env[SIM_FAULTS_ENV];
+    return opened;
+  };
 
   const context: UpContext = {
     environment,
@@ -77,25 +99,10 @@ export async function openUpContext(
         talosVersion: talos.talosVersion,
       };
     }),
-    connection: memo(async () => {
-      const [{ connectProxmox, SIM_FAULTS_ENV }, cluster] = await Promise.all([
-        import('@infra/proxmox-connect'),
-        import('@infra/cluster'),
-      ]);
-      // On `endpoint: embedded` the simulator starts here with the guest agent reporting each node's
-      // 127.0.0.x (as scripts/cluster.ts does); the build, the doctor and tofu reuse it.
-      const spec = cluster.clusterOf(environment);
-      opened = await connectProxmox(environment, {
-        ...(options.logger ? { logger: options.logger } : {}),
-        ...(environment.proxmox.endpoint === 'embedded'
-          ? { embedded: cluster.talosGuestAddresses(spec, spec.network.prefixLength) }
-          : {}),
-      });
-      // The testing hook's fault rules now live in the simulator this connection started; the connections
-      // that reuse it (doctor, build, deploy) would refuse a set INFRA_SIM_FAULTS (SIM_FAULTS_NOT_APPLIED).
-      if (opened.embedded) delete process.env[SIM_FAULTS_ENV];
-      return opened;
-    }),
+    connection: () => {
+      opening ??= openConnection();
+      return opening;
+    },
     inlineManifests: memo(async () => {
       const { renderClusterCritical } = await import('@infra/platform');
       return renderClusterCritical({
@@ -117,6 +124,8 @@ export async function openUpContext(
       return out;
     }),
     close: async () => {
+      // A failed open has nothing to close (its own error is the step's, reported already).
+      const opened = await opening?.catch(() => undefined);
       await opened?.close();
     },
   };
