@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { startUpCopy, type UpCopy } from './testing/up-copy';
+import { sourceArchivesEnv } from './testing/workspace-copy';
 
 /**
  * Issue 7 "Leak test": the real `pnpm exec nx run talos:build-image` in a throw-away copy of the working
@@ -54,6 +55,7 @@ const buildImage = (extraEnv: Record<string, string> = {}) =>
       // pnpm would otherwise "verify" (install) the copy's dependencies before exec.
       pnpm_config_verify_deps_before_run: 'false',
       PVE_SIM_LOG: join(copy, '.infra', 'pve-requests.jsonl'),
+      ...sourceArchivesEnv(repoRoot),
       ...extraEnv,
     },
     all: true,

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { readInlineManifests } from '@infra/talos-sim';
@@ -45,6 +45,21 @@ describe('./infra up: the up workflow with resume (issue 15 item 6)', () => {
       /--from: expected one of doctor, build-images, deploy, bootstrap, platform \[USAGE\]/,
     );
   });
+
+  it('a step failing while the Proxmox connection is still opening exits at once (no simulator left serving)', async () => {
+    // deploy opens the connection alongside rendering the platform; with no chart archive the render fails
+    // first. The run used to leave the simulator that connection then started listening, so it never exited.
+    const empty = join(copy.tmp, 'no-archives');
+    await mkdir(empty, { recursive: true });
+    const run = await copy.up(['local', '--from', 'deploy'], { INFRA_SOURCE_ARCHIVES: empty }, 120_000);
+    const text = stripVTControlCharacters(run.all);
+    expect(run.timedOut, text).toBe(false);
+    expect(run.exitCode, text).toBe(1);
+    expect(text).toMatch(/\[PLATFORM_CHART_MISSING\]/);
+    expect(text).toMatch(/up: failed at deploy/);
+    // The next test starts from a copy no run has recorded anything in.
+    await rm(join(copy.repo, '.infra', 'workflows'), { recursive: true, force: true });
+  }, 180_000);
 
   it('fails at deploy, resumes at deploy, then a full run skips every step', {
     timeout: 1_800_000,

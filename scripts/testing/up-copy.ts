@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { MUTATING } from '@infra/proxmox-connect';
 import { applyConfigurationCount, findRunningTalosSim } from '@infra/talos-sim';
 import { execa } from 'execa';
-import { copyWorkingTree } from './workspace-copy';
+import { copyWorkingTree, sourceArchivesEnv } from './workspace-copy';
 
 /**
  * A throw-away copy of the working tree in which `scripts/up.ts` runs for real (embedded simulators, real
@@ -19,7 +19,8 @@ export interface UpCopy {
   /** The TMPDIR every run of this copy gets. */
   tmp: string;
   addresses: { cp: string; gpu: string };
-  up(args?: string[], extraEnv?: Record<string, string>): Promise<UpRun>;
+  /** One run of `scripts/up.ts`; killed (and `timedOut`) after `timeoutMs`, default 900 s. */
+  up(args?: string[], extraEnv?: Record<string, string>, timeoutMs?: number): Promise<UpRun>;
   /** POST/PUT/DELETE and all requests the Proxmox simulator logged so far. */
   proxmoxRequests(): Promise<{ total: number; mutating: number }>;
   applyConfigurations(): Promise<number>;
@@ -32,6 +33,7 @@ export interface UpRun {
   stderr: string;
   all: string;
   ms: number;
+  timedOut: boolean;
 }
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -55,6 +57,8 @@ export async function startUpCopy(): Promise<UpCopy> {
     );
   await writeFile(configFile, patched);
   const requestLog = join(repo, '.infra', 'pve-requests.jsonl');
+  // The chart and provider archives the original tree finds (the copy's own `../shared/sources` is nowhere).
+  const archives = sourceArchivesEnv(repoRoot);
   const talosState = join(repo, '.infra', 'sim', 'talos');
 
   return {
@@ -62,7 +66,7 @@ export async function startUpCopy(): Promise<UpCopy> {
     repo,
     tmp: runTmp,
     addresses,
-    up: async (args = [], extraEnv = {}) => {
+    up: async (args = [], extraEnv = {}, timeoutMs = 900_000) => {
       const started = performance.now();
       const run = await execa(join(repo, 'node_modules', '.bin', 'tsx'), ['scripts/up.ts', ...args], {
         cwd: repo,
@@ -71,23 +75,22 @@ export async function startUpCopy(): Promise<UpCopy> {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
           ...(process.env.INFRA_CACHE_DIR ? { INFRA_CACHE_DIR: process.env.INFRA_CACHE_DIR } : {}),
-          ...(process.env.INFRA_SOURCE_ARCHIVES
-            ? { INFRA_SOURCE_ARCHIVES: process.env.INFRA_SOURCE_ARCHIVES }
-            : {}),
+          ...archives,
           TMPDIR: runTmp,
           PVE_SIM_LOG: requestLog,
           ...extraEnv,
         },
         all: true,
         reject: false,
-        timeout: 900_000,
+        timeout: timeoutMs,
       });
       return {
         exitCode: run.exitCode ?? 1,
         stdout: run.stdout,
         stderr: run.stderr,
-        all: run.all ?? '',
+        all: `${run.all ?? ''}${run.timedOut ? `\n[up-copy] up.ts ${args.join(' ')} killed: still running after ${timeoutMs / 1000} s` : ''}`,
         ms: performance.now() - started,
+        timedOut: run.timedOut,
       };
     },
     proxmoxRequests: async () => {

@@ -1,5 +1,6 @@
 import { copyFile, lstat, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { locateArchiveSource, SOURCE_ARCHIVES_SETTING } from '@infra/toolchain';
 import { execa } from 'execa';
 
 /**
@@ -56,4 +57,21 @@ async function copyRelativeLinks(source: string, dest: string): Promise<void> {
     const info = await lstat(from);
     await symlink(info.isSymbolicLink() ? await readlink(from) : from, join(dest, entry));
   }
+}
+
+/**
+ * The source-archive setting for processes run in a copy of `source`: the folder the original working tree
+ * resolves (its $INFRA_SOURCE_ARCHIVES, else the `../shared/sources` beside it or its main worktree), as an
+ * absolute path. The copy lives elsewhere (a temp dir, not a git worktree), so its own default would find
+ * nothing; without this a test passes only where the variable happens to be exported. Empty when the
+ * original finds no folder either (the run in the copy then reports that itself).
+ */
+export function sourceArchivesEnv(
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const found = locateArchiveSource(source, env);
+  if (found.kind === 'folder') return { [SOURCE_ARCHIVES_SETTING]: found.dir };
+  if (found.kind === 'registry') return { [SOURCE_ARCHIVES_SETTING]: 'registry' };
+  return {};
 }
