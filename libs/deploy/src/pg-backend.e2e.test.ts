@@ -27,6 +27,24 @@ const asPostgres = (command: string, args: string[]) =>
     stdio: 'pipe',
   }).toString();
 
+const psql = (sql: string) =>
+  execFileSync(
+    join(PG_BIN, 'psql'),
+    ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-At', '-c', sql],
+    {
+      env: { PGPASSWORD: PG_PASSWORD, PATH: process.env.PATH },
+    },
+  ).toString();
+
+/** The pg backend locks the state with a session advisory lock (pg_try_advisory_lock). */
+async function waitForAdvisoryLock(timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (psql("select count(*) from pg_locks where locktype = 'advisory' and granted").trim() === '0') {
+    if (Date.now() > deadline) throw new Error(`tofu took no advisory lock within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -114,6 +132,9 @@ describe('pg backend with locking', () => {
       };
       const first = deployEnvironment({ ...request, logger: watcher });
       await inApply;
+      // "tofu apply" is logged before tofu takes the lock: wait until PostgreSQL holds it, or the second apply
+      // could take it first on a busy machine.
+      await waitForAdvisoryLock();
       const second = await deployEnvironment(request).catch((e: unknown) => e);
       expect(isInfraError(second) && second.code).toBe('DEPLOY_STATE_LOCKED');
       expect((second as Error).message).toContain('PostgreSQL schema infra_test');
@@ -125,21 +146,7 @@ describe('pg backend with locking', () => {
       const guests = Object.values(world.sim.state.vms).filter((vm) => vm.config.template !== '1');
       expect(guests).toHaveLength(2);
 
-      const table = execFileSync(
-        join(PG_BIN, 'psql'),
-        [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(port),
-          '-U',
-          'postgres',
-          '-At',
-          '-c',
-          'select * from infra_test.states',
-        ],
-        { env: { PGPASSWORD: PG_PASSWORD, PATH: process.env.PATH } },
-      ).toString();
+      const table = psql('select * from infra_test.states');
       expect(table).toContain('encrypted_data');
       for (const needle of [
         world.secrets.proxmox.tokenSecret,
