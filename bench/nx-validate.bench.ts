@@ -8,16 +8,24 @@
  *   --fixture  the plugin's fixture IaC tree with a stand-in validator that works --work-ms per project
  *              (meaningful without the toolchain)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineCommand, InfraError, jsonOption, log, option, printResult, runScript } from '@infra/core';
+import {
+  defineCommand,
+  InfraError,
+  jsonOption,
+  log,
+  option,
+  printResult,
+  runProcess,
+  runScript,
+} from '@infra/core';
 import {
   createFixtureRepo,
   localNxDirs,
-  nxEnvironment,
+  NX_ENV,
   WORKSPACE_ROOT,
 } from '../tools/nx-plugin/src/test-utils/fixture-repo';
 import { type RunSummary, summarizeRun } from '../tools/nx-plugin/src/test-utils/nx-output';
@@ -50,7 +58,7 @@ export const command = defineCommand({
   examples: ['nx-validate.bench.ts --fixture --work-ms 500', 'nx-validate.bench.ts --replays 5 --json'],
   run: async ({ args }) => {
     const workMs = args['work-ms'];
-    const { dir, cleanup } = args.fixture ? _fixtureCopy(workMs) : _repoCopy();
+    const { dir, cleanup } = args.fixture ? _fixtureCopy(workMs) : await _repoCopy();
     try {
       if (!existsSync(join(dir, args.change))) {
         throw new InfraError<BenchErrorCode>(
@@ -65,16 +73,17 @@ export const command = defineCommand({
         `benchmark copy: ${dir} (${args.fixture ? `fixture, ${workMs} ms per validate` : 'repo HEAD'})`,
       );
       const runMany = ['run-many', '-t', 'validate', '--output-style=static'];
-      const cold = _time('cold (empty cache)', dir, runMany);
-      const replays = Array.from({ length: args.replays }, (_, i) =>
-        _time(`cache replay #${i + 1}`, dir, runMany),
-      );
+      const cold = await _time('cold (empty cache)', dir, runMany);
+      const replays: Measurement[] = [];
+      // One after the other: concurrent runs would measure each other.
+      for (let i = 0; i < args.replays; i++)
+        replays.push(await _time(`cache replay #${i + 1}`, dir, runMany));
       const replay = _median(replays);
       appendFileSync(join(dir, args.change), '# bench change\n');
-      _git(dir, ['commit', '-q', '-am', `bench: change ${args.change}`]);
+      await _git(dir, ['commit', '-q', '-am', `bench: change ${args.change}`]);
       const affectedArgs = ['affected', '-t', 'validate', '--base=HEAD~1', '--output-style=static'];
-      const affected = _time(`affected after changing ${args.change}`, dir, affectedArgs);
-      const affectedReplay = _time('affected again (cache replay)', dir, affectedArgs);
+      const affected = await _time(`affected after changing ${args.change}`, dir, affectedArgs);
+      const affectedReplay = await _time('affected again (cache replay)', dir, affectedArgs);
 
       const results = [cold, ...replays, affected, affectedReplay];
       const ratios = {
@@ -98,22 +107,27 @@ await runScript(import.meta.url, command);
 
 // --- internal ---
 
-function _time(label: string, dir: string, nxArgs: string[]): Measurement {
+/**
+ * What nx and the validators it runs need beyond the runner's minimal environment (PATH, HOME, locale):
+ * deterministic local Nx settings, and where the toolchain and source archives are.
+ */
+const NX_PASS = ['INFRA_CACHE_DIR', 'INFRA_SOURCE_ARCHIVES', 'INFRA_TOOLCHAIN_JOBS'] as const;
+
+async function _time(label: string, dir: string, nxArgs: string[]): Promise<Measurement> {
   log.info(`${label}: nx ${nxArgs.join(' ')}`);
   const start = process.hrtime.bigint();
   const nx = createRequire(join(WORKSPACE_ROOT, 'package.json')).resolve('nx/bin/nx.js');
-  const result = spawnSync(process.execPath, [nx, ...nxArgs], {
+  const result = await runProcess(process.execPath, [nx, ...nxArgs], {
     cwd: dir,
-    encoding: 'utf8',
-    env: nxEnvironment({ ...localNxDirs(dir), NX_ISOLATE_PLUGINS: 'true', NX_LEGACY_AFFECTED: 'false' }),
-    maxBuffer: 64 * 1024 * 1024,
+    pass: NX_PASS,
+    env: { ...NX_ENV, ...localNxDirs(dir), NX_ISOLATE_PLUGINS: 'true', NX_LEGACY_AFFECTED: 'false' },
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const summary = summarizeRun(`${result.stdout}\n${result.stderr}`);
-  if (result.status !== 0 && summary.failed.length === 0) {
+  if (result.exitCode !== 0 && summary.failed.length === 0) {
     throw new InfraError<BenchErrorCode>(
       'BENCH_NX_FAILED',
-      `nx ${nxArgs.join(' ')} exited ${result.status}: ${result.stderr.slice(-800)}`,
+      `nx ${nxArgs.join(' ')} exited ${result.exitCode}: ${result.stderr.slice(-800)}`,
     );
   }
   return { label, seconds, summary };
@@ -156,9 +170,9 @@ function _fixtureCopy(workMs: number): { dir: string; cleanup: () => void } {
 }
 
 /** A clone of HEAD with node_modules linked from the checkout (root and every workspace package). */
-function _repoCopy(): { dir: string; cleanup: () => void } {
+async function _repoCopy(): Promise<{ dir: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'infra-nx-bench-'));
-  _git(WORKSPACE_ROOT, ['clone', '-q', '--no-hardlinks', WORKSPACE_ROOT, dir]);
+  await _git(WORKSPACE_ROOT, ['clone', '-q', '--no-hardlinks', WORKSPACE_ROOT, dir]);
   // `.gitignore` says `node_modules/`, which a symlink does not match: unignored, the links would be
   // untracked inputs of every validate (and everything would look affected).
   appendFileSync(join(dir, '.git/info/exclude'), 'node_modules\n');
@@ -174,12 +188,11 @@ function _repoCopy(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function _git(dir: string, args: string[]): void {
-  execFileSync('git', args, {
+async function _git(dir: string, args: string[]): Promise<void> {
+  await runProcess('git', args, {
     cwd: dir,
-    stdio: 'pipe',
+    check: true,
     env: {
-      ...process.env,
       GIT_AUTHOR_NAME: 'bench',
       GIT_AUTHOR_EMAIL: 'b@b',
       GIT_COMMITTER_NAME: 'bench',

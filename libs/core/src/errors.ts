@@ -25,6 +25,7 @@ export class InfraError<Code extends string = string> extends Error {
 export type CoreErrorCode =
   | 'ABORTED'
   | 'INTERRUPTED'
+  | 'DAEMON_START_FAILED'
   | 'PROCESS_FAILED'
   | 'PROCESS_OPTIONS_INVALID'
   | 'TOOL_MISSING'

@@ -16,6 +16,8 @@ export { type CoreErrorCode, InfraError, isInfraError } from './errors';
 export { reportFailure } from './failure';
 export { writeFileAtomic } from './fs';
 export { createLogger, type Logger, log, printResult } from './log';
+export { type Daemon, type DaemonExit, type StartDaemonOptions, startDaemon } from './process/daemon';
 export { type ChildEnvOptions, childEnv } from './process/env';
 export { findExecutable, type ProcessResult, type RunProcessOptions, runProcess } from './process/run';
+export { type RunProcessSyncOptions, runProcessSync } from './process/run-sync';
 export { clearSecretsForTests, redact, registeredSecretCount, registerSecret } from './redact';

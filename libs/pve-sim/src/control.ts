@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InfraError } from '@infra/core';
+import { InfraError, startDaemon } from '@infra/core';
 import { z } from 'zod';
 import { ADMIN_KEY_FILE, issueTokenWithRoles, type TokenRequest } from './admin';
 import { type Accounts, accountsSchema, applyAccounts, hashPassword } from './auth/accounts';
@@ -166,15 +165,14 @@ export async function startDetached(
   const logFile = join(stateDir, 'sim.log');
   // A fresh clone has no state folder yet: the log is opened before the child creates the rest.
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const fd = openSync(logFile, 'a', 0o600);
-  const child = spawn(process.execPath, nodeArgs, { detached: true, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  child.unref();
+  // The minimal environment, plus the one variable the simulator reads (its request log).
+  const child = await startDaemon(process.execPath, nodeArgs, { logFile, pass: ['PVE_SIM_LOG'] });
+  child.detach();
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const info = await findRunning(stateDir);
     if (info && info.pid === child.pid) return info;
-    if (child.exitCode !== null) break;
+    if (!child.running) break;
     await sleep(100);
   }
   throw new InfraError<PveSimErrorCode>(

@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { childEnv, InfraError, runProcess } from '@infra/core';
+import { InfraError, runProcess, startDaemon } from '@infra/core';
 import { z } from 'zod';
 import { type BuildOptions, ensureTalosSimBinary } from './build';
 import type { TalosSimErrorCode } from './error-codes';
@@ -155,14 +152,23 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
     ...options.nodes.flatMap((n) => ['--node', n]),
   ];
   const logFile = join(options.stateDir, 'talos-sim.log');
-  const logFd = openSync(logFile, 'a', 0o600);
-  const child = spawn(binary.path, args, {
-    stdio: ['ignore', options.detach ? logFd : 'pipe', logFd],
-    env: childEnv(),
+  let sawReady: () => void = () => {};
+  const readyLine = new Promise<void>((resolve) => {
+    sawReady = resolve;
+  });
+  const child = await startDaemon(binary.path, args, {
+    logFile,
+    stdout: options.detach ? 'log' : 'pipe',
+    ...(options.detach
+      ? {}
+      : {
+          onLine: (line: string) => {
+            if (line.trim() === 'talos-sim: ready') sawReady();
+          },
+        }),
     detached: options.detach === true,
   });
-  closeSync(logFd);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = child.exited.then((exit) => exit.exitCode);
   const failed = (code: number | null) =>
     new InfraError<TalosSimErrorCode>(
       'TALOS_SIM_START_FAILED',
@@ -170,15 +176,13 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
       { hint: `see ${logFile}` },
     );
   const ready = options.detach
-    ? waitForStatus(options.stateDir, child.pid!, options.nodes.length, exited, failed)
-    : new Promise<void>((resolve, reject) => {
-        const lines = createInterface({ input: child.stdout! });
-        lines.on('line', (line) => {
-          if (line.trim() === 'talos-sim: ready') resolve();
-        });
-        child.once('exit', (code) => reject(failed(code)));
-        child.once('error', reject);
-      });
+    ? waitForStatus(options.stateDir, child.pid, options.nodes.length, exited, failed)
+    : Promise.race([
+        readyLine,
+        exited.then((code) => {
+          throw failed(code);
+        }),
+      ]);
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -201,20 +205,16 @@ export async function startTalosSim(options: TalosSimOptions): Promise<TalosSim>
       }),
     ]);
   } catch (error) {
-    child.kill('SIGTERM');
+    await child.stop();
     throw error;
   } finally {
     clearTimeout(timer);
   }
-  if (options.detach) child.unref();
+  if (options.detach) child.detach();
   const stop = async () => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(forced);
+    await child.stop();
   };
-  return { stateDir: options.stateDir, nodes: options.nodes, port, pid: child.pid!, started: true, stop };
+  return { stateDir: options.stateDir, nodes: options.nodes, port, pid: child.pid, started: true, stop };
 }
 
 /** A detached simulator is ready when its status file names its pid and it serves every node. */

@@ -1,9 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEnv, InfraError, runProcess } from '@infra/core';
+import {
+  type CoreErrorCode,
+  InfraError,
+  isInfraError,
+  runProcess,
+  runProcessSync,
+  startDaemon,
+} from '@infra/core';
 import type { GpuHostErrorCode } from '../error-codes';
 import {
   type CommandResult,
@@ -163,20 +169,18 @@ export class SshHost implements Host {
     // -f backgrounds the master after authentication; it keeps stderr open, so stderr goes to a file rather
     // than a pipe we would wait on forever. ControlPersist bounds a master left behind by a crash.
     const errFile = join(this.#controlDir, 'master.err');
-    const errFd = openSync(errFile, 'w', 0o600);
-    const exitCode = await new Promise<number>((resolve) => {
-      const child = spawn(
+    let exitCode: number;
+    try {
+      const master = await startDaemon(
         'ssh',
         [...this.#options, '-M', '-N', '-f', '-o', 'ControlPersist=600', this.#hostname],
-        {
-          env: childEnv({ pass: SSH_PASS }),
-          stdio: ['ignore', 'ignore', errFd],
-        },
+        { pass: SSH_PASS, logFile: errFile, logMode: 'truncate', stdout: 'ignore', detached: false },
       );
-      child.on('error', () => resolve(127));
-      child.on('exit', (code) => resolve(code ?? 255));
-    });
-    closeSync(errFd);
+      exitCode = (await master.exited).exitCode ?? 255;
+    } catch (error) {
+      if (!isInfraError<CoreErrorCode>(error, 'TOOL_MISSING')) throw error;
+      exitCode = 127;
+    }
     if (exitCode !== 0) {
       const stderr =
         exitCode === 127 ? 'ssh: command not found (install openssh-client)' : readFileSync(errFile, 'utf8');
@@ -190,10 +194,7 @@ export class SshHost implements Host {
     if (this.#closed) return;
     this.#closed = true;
     // Synchronous: it also runs from the process 'exit' hook, where nothing asynchronous completes.
-    spawnSync('ssh', [...this.#options, '-O', 'exit', this.#hostname], {
-      env: childEnv({ pass: SSH_PASS }),
-      stdio: 'ignore',
-    });
+    runProcessSync('ssh', [...this.#options, '-O', 'exit', this.#hostname], { pass: SSH_PASS });
   }
 
   async close(): Promise<void> {
